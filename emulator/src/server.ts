@@ -1,0 +1,520 @@
+// The HTTP front: routing, auth, body limits, validation, quotas, capacity, faults and timing around
+// each API call, with every request recorded in the ground-truth stats. Plain node:http for speed.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isUtf8 } from "node:buffer";
+import { parseRoute, type ApiMethod, type Route } from "./routes.ts";
+import {
+  badKeyError,
+  invalidArgument,
+  methodNotSupported,
+  modelNotFound,
+  noKeyError,
+  pathNotFound,
+  payloadTooLarge,
+  quotaError,
+  statusError,
+  type ApiError,
+} from "./errors.ts";
+import { checkEmbedRequest, checkGenerateRequest, checkShape, parseJsonBody } from "./validate.ts";
+import { countContentsTokens, countRequestTokens, countContentTokens } from "./tokens.ts";
+import { planContent, type ContentPlan } from "./content.ts";
+import { countTokensResponse, embeddingValues, fullResponse, newResponseId, streamChunks } from "./response.ts";
+import { listModelsPage, type ModelInfo } from "./models.ts";
+import { limitsFor } from "./quota.ts";
+import { lognormalQuantile, now, waitUntil } from "./timing.ts";
+import { redact } from "./request-log.ts";
+import { handleAdmin } from "./admin.ts";
+import type { EmulatorState } from "./state.ts";
+import type { Capacity } from "./capacity.ts";
+
+const COMMON_HEADERS = [
+  "Server",
+  "scaffolding on HTTPServer2",
+  "Vary",
+  "Origin, X-Origin, Referer",
+  "X-Content-Type-Options",
+  "nosniff",
+  "X-Frame-Options",
+  "SAMEORIGIN",
+  "X-Xss-Protection",
+  "0",
+];
+const JSON_TYPE = "application/json; charset=UTF-8";
+
+/** Per-request bookkeeping for the stats sample. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  state: EmulatorState;
+  start: number;
+  startedAtMs: number;
+  model: string;
+  method: string;
+  stream: boolean;
+  status: number;
+  ttfb: number;
+  promptTokens: number;
+  outputTokens: number;
+  thoughtsTokens: number;
+  recorded: boolean;
+  aborted: boolean;
+  pretty: boolean;
+  /** When the model started on the request: arrival, or the moment a queued request got its slot. */
+  serviceStart: number;
+}
+
+function headers(contentType: string, serverTimingMs: number, extra?: string[]): string[] {
+  const h = [...COMMON_HEADERS, "Content-Type", contentType, "Server-Timing", `gfet4t7; dur=${Math.round(serverTimingMs)}`];
+  if (extra) h.push(...extra);
+  return h;
+}
+
+function record(x: Exchange): void {
+  if (x.recorded) return;
+  x.recorded = true;
+  const end = now();
+  const ttfb = x.ttfb > 0 ? x.ttfb : end - x.start;
+  x.state.stats.leave();
+  x.state.stats.record({
+    model: x.model,
+    method: x.method,
+    status: x.status,
+    stream: x.stream,
+    ttfbMs: ttfb,
+    totalMs: end - x.start,
+    promptTokens: x.promptTokens,
+    outputTokens: x.outputTokens,
+    thoughtsTokens: x.thoughtsTokens,
+    startedAtMs: x.startedAtMs,
+  });
+}
+
+/** Sends a complete JSON answer (success or error) and records the exchange. */
+function sendJson(x: Exchange, status: number, body: string): void {
+  if (x.aborted || x.res.headersSent) return record(x);
+  x.status = status;
+  const elapsed = now() - x.start;
+  x.res.writeHead(status, headers(JSON_TYPE, elapsed, ["Content-Length", String(Buffer.byteLength(body))]));
+  x.ttfb = now() - x.start;
+  x.res.end(body);
+  record(x);
+}
+
+function sendError(x: Exchange, error: ApiError): void {
+  sendJson(x, error.httpStatus, error.body);
+}
+
+function stringify(x: Exchange, value: unknown): string {
+  return x.pretty ? JSON.stringify(value, null, 2) + "\n" : JSON.stringify(value);
+}
+
+/** Reads the body up to the size limit; resolves undefined after answering an oversized body. */
+function readBody(x: Exchange, limit: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    x.req.on("data", (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        x.res.shouldKeepAlive = false;
+        sendError(x, payloadTooLarge(limit));
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    x.req.on("end", () => {
+      if (over) return;
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      // Proto strings must be valid UTF-8; decoding would silently turn bad bytes into U+FFFD.
+      if (!isUtf8(bytes)) {
+        const message = "Invalid JSON payload received. Invalid UTF-8 in the request body.";
+        sendError(x, invalidArgument(message, [{ description: message }]));
+        resolve(undefined);
+        return;
+      }
+      resolve(bytes.toString("utf8"));
+    });
+    x.req.on("error", () => {
+      if (!over) resolve(undefined);
+    });
+  });
+}
+
+function apiKeyOf(req: IncomingMessage, query: URLSearchParams | undefined): string | undefined {
+  const header = req.headers["x-goog-api-key"];
+  const fromHeader = Array.isArray(header) ? header[0] : header;
+  if (fromHeader) return fromHeader;
+  return query?.get("key") ?? undefined;
+}
+
+/** The node:http request listener of the emulator. */
+export function createHandler(state: EmulatorState): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? undefined : new URLSearchParams(url.slice(q + 1));
+    if (path.startsWith("/__emulator/") || path === "/__emulator") {
+      if (state.config.admin) {
+        handleAdmin(state, req, res, path, query).catch(() => {
+          if (!res.headersSent) res.writeHead(500, { "Content-Type": JSON_TYPE });
+          res.end();
+        });
+        return;
+      }
+    }
+    const x: Exchange = {
+      req,
+      res,
+      state,
+      start: now(),
+      startedAtMs: Date.now(),
+      model: "",
+      method: "",
+      stream: false,
+      status: 0,
+      ttfb: 0,
+      promptTokens: 0,
+      outputTokens: 0,
+      thoughtsTokens: 0,
+      recorded: false,
+      aborted: false,
+      pretty: query?.get("prettyPrint") !== "false",
+      serviceStart: 0,
+    };
+    x.serviceStart = x.start;
+    state.stats.enter();
+    res.on("close", () => {
+      if (!res.writableEnded) x.aborted = true;
+      record(x);
+    });
+    serve(x, path, query).catch(() => {
+      // Never a stack trace or a dropped connection: any bug becomes the service's 500.
+      if (!res.headersSent) sendError(x, statusError(500));
+      else if (!res.writableEnded) res.end();
+    });
+  };
+}
+
+async function serve(x: Exchange, path: string, query: URLSearchParams | undefined): Promise<void> {
+  const { state, req } = x;
+  const route = parseRoute(path);
+  const wantsPost = route?.kind === "method";
+  if (!route || (wantsPost ? req.method !== "POST" : req.method !== "GET")) {
+    req.resume();
+    return sendError(x, pathNotFound());
+  }
+  if (route.kind !== "list") {
+    x.method = route.kind === "get" ? "models.get" : route.method;
+    x.stream = route.kind === "method" && route.method === "streamGenerateContent";
+  } else x.method = "models.list";
+
+  const key = apiKeyOf(req, query);
+  const config = state.config;
+  if (!key) {
+    req.resume();
+    return sendError(x, noKeyError());
+  }
+  if (config.apiKeys.length > 0 && !config.apiKeys.includes(key)) {
+    req.resume();
+    return sendError(x, badKeyError());
+  }
+
+  let raw = "";
+  if (route.kind === "method") {
+    const body = await readBody(x, config.maxBodyBytes);
+    if (body === undefined) return;
+    raw = body;
+  } else req.resume();
+
+  if (config.requestLog) logRequest(x, path, query, raw);
+
+  if (route.kind === "list") {
+    await controlDelay(x);
+    const pageSize = Number.parseInt(query?.get("pageSize") ?? "0", 10) || 0;
+    return sendJson(x, 200, stringify(x, listModelsPage(state.modelList, pageSize, query?.get("pageToken") ?? "")));
+  }
+  const model = state.models.get(route.model.startsWith("models/") ? route.model.slice(7) : route.model);
+  if (!model) return sendError(x, modelNotFound(route.model, route.version));
+  x.model = model.id;
+  if (route.kind === "get") {
+    await controlDelay(x);
+    return sendJson(x, 200, stringify(x, model.resource));
+  }
+  return serveMethod(x, route, model, raw, key);
+}
+
+function logRequest(x: Exchange, path: string, query: URLSearchParams | undefined, raw: string): void {
+  let body: unknown = raw;
+  try {
+    body = raw === "" ? null : JSON.parse(raw);
+  } catch {
+    // Malformed bodies are logged as received.
+  }
+  const redacted = redact(x.req.headers, query ?? new URLSearchParams());
+  x.state.log.add({ method: x.req.method ?? "", path, query: redacted.query, headers: redacted.headers, body });
+}
+
+function multiplier(x: Exchange): number {
+  return x.state.config.faults.latencyMultiplier;
+}
+
+/** The short delay of countTokens, models.get/list and pre-stream errors. */
+function controlDelay(x: Exchange): Promise<void> | void {
+  const c = x.state.config.control;
+  if (c.medianMs <= 0) return;
+  const ms = lognormalQuantile(c.medianMs, c.p95Ms, x.state.nextQuantile("control")) * multiplier(x);
+  return waitUntil(x.start + ms);
+}
+
+const METHOD_SUPPORT: Record<ApiMethod, "generate" | "embed" | "both"> = {
+  generateContent: "generate",
+  streamGenerateContent: "generate",
+  countTokens: "both",
+  embedContent: "embed",
+  batchEmbedContents: "embed",
+};
+
+async function serveMethod(x: Exchange, route: Extract<Route, { kind: "method" }>, model: ModelInfo, raw: string, key: string): Promise<void> {
+  const { state } = x;
+  const support = METHOD_SUPPORT[route.method];
+  if (support !== "both" && support !== model.kind) {
+    return sendError(x, methodNotSupported(model.id, route.version, route.method === "streamGenerateContent" ? "generateContent" : route.method));
+  }
+  const parsed = parseJsonBody(raw);
+  if ("error" in parsed) return sendError(x, parsed.error);
+  const body = parsed.value;
+
+  switch (route.method) {
+    case "countTokens":
+      return serveCountTokens(x, body, model);
+    case "embedContent":
+    case "batchEmbedContents":
+      return serveEmbed(x, route.method, body, model, key);
+    default:
+      return serveGenerate(x, body, model, raw, key);
+  }
+}
+
+async function serveCountTokens(x: Exchange, body: unknown, model: ModelInfo): Promise<void> {
+  const shapeError = checkShape(body, "CountTokensRequest");
+  if (shapeError) return sendError(x, shapeError);
+  const request = body as Record<string, unknown>;
+  const nested = (request.generateContentRequest ?? request.generate_content_request) as Record<string, unknown> | undefined;
+  let tokens: number;
+  if (nested && typeof nested === "object") {
+    const error = checkGenerateRequest(nested, model, "CountTokensRequest.generate_content_request");
+    if (error) return sendError(x, error);
+    tokens = countRequestTokens(nested);
+  } else {
+    const contents = request.contents;
+    if (!Array.isArray(contents) || contents.length === 0) return sendError(x, invalidArgument("* CountTokensRequest.contents: contents is not specified\n"));
+    const error = checkGenerateRequest({ contents }, model, "CountTokensRequest");
+    if (error) return sendError(x, error);
+    tokens = countContentsTokens(contents);
+  }
+  x.promptTokens = tokens;
+  await controlDelay(x);
+  sendJson(x, 200, stringify(x, countTokensResponse(tokens)));
+}
+
+/** Quota, injected errors and capacity, in the order the service applies them; returns the held slot. */
+async function admit(x: Exchange, model: ModelInfo, key: string, promptTokens: number): Promise<Capacity | undefined> {
+  const { state } = x;
+  const config = state.config;
+  const settings = state.settings(model.id);
+  const violation = state.quota.admit(key, model.id, promptTokens, limitsFor(config.quotaTier, model.id, settings));
+  if (violation) {
+    await controlDelay(x);
+    sendError(x, quotaError(violation));
+    return undefined;
+  }
+  const rates = config.faults.errorRates;
+  const total = rates["429"] + rates["500"] + rates["503"] + rates["504"];
+  if (total > 0) {
+    const draw = state.faultRng.next();
+    if (draw < total) {
+      await controlDelay(x);
+      if (draw < rates["429"]) {
+        sendError(x, quotaError({ quotaMetric: "generativelanguage.googleapis.com/generate_content_paid_tier_requests", quotaId: "GenerateRequestsPerMinutePerProjectPerModel", model: model.id, quotaValue: limitsFor(config.quotaTier, model.id, settings).rpm || 1000, retryDelaySeconds: 30 }));
+      } else if (draw < rates["429"] + rates["500"]) sendError(x, statusError(500));
+      else if (draw < rates["429"] + rates["500"] + rates["503"]) sendError(x, statusError(503));
+      else sendError(x, statusError(504));
+      return undefined;
+    }
+  }
+  const capacity = state.capacity.get(model.id) as Capacity;
+  let held = capacity.acquire();
+  if (held !== true && held !== false) {
+    state.stats.queued(1);
+    try {
+      held = await held;
+    } finally {
+      state.stats.queued(-1);
+    }
+    // Service time starts when a slot frees up; without a wait it starts at arrival.
+    x.serviceStart = now();
+  }
+  if (!held) {
+    sendError(x, statusError(503));
+    return undefined;
+  }
+  if (x.aborted) {
+    capacity.release();
+    return undefined;
+  }
+  return capacity;
+}
+
+async function serveEmbed(x: Exchange, method: "embedContent" | "batchEmbedContents", body: unknown, model: ModelInfo, key: string): Promise<void> {
+  const { state } = x;
+  const shapeError = checkShape(body, method === "embedContent" ? "EmbedContentRequest" : "BatchEmbedContentsRequest");
+  if (shapeError) return sendError(x, shapeError);
+  const request = body as Record<string, unknown>;
+  const items = method === "embedContent" ? [request] : Array.isArray(request.requests) ? (request.requests as Record<string, unknown>[]) : [];
+  if (method === "batchEmbedContents" && items.length === 0) return sendError(x, invalidArgument("* BatchEmbedContentsRequest.requests: requests is not specified\n"));
+  if (items.length > 100) return sendError(x, invalidArgument("* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"));
+  let tokens = 0;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as Record<string, unknown>;
+    const error = checkEmbedRequest(item, method === "embedContent" ? "EmbedContentRequest" : `BatchEmbedContentsRequest.requests[${i}]`);
+    if (error) return sendError(x, error);
+    tokens += countContentTokens(item.content);
+  }
+  x.promptTokens = tokens;
+  const slot = await admit(x, model, key, tokens);
+  if (!slot) return;
+  try {
+    const settings = state.settings(model.id);
+    const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(`ttft:${model.id}`)) * multiplier(x);
+    if (ttft > 0) await waitUntil(x.serviceStart + ttft);
+    const embeddings = items.map((item) => {
+      const text = JSON.stringify(item.content ?? "");
+      const dims = Number(item.outputDimensionality ?? item.output_dimensionality ?? 3072) || 3072;
+      return { values: embeddingValues(text, dims, state.config.seed) };
+    });
+    sendJson(x, 200, stringify(x, method === "embedContent" ? { embedding: embeddings[0] } : { embeddings }));
+  } finally {
+    slot.release();
+  }
+}
+
+/** Per-request fault draws for a served generate call. */
+interface Faults {
+  stallMs: number;
+  reset: boolean;
+  slowFactor: number;
+  midStreamError: boolean;
+}
+
+function drawFaults(x: Exchange): Faults {
+  const f = x.state.config.faults;
+  const rng = x.state.faultRng;
+  const hit = (rate: number): boolean => rate > 0 && rng.next() < rate;
+  return {
+    stallMs: hit(f.stall.rate) ? f.stall.seconds * 1000 : 0,
+    reset: hit(f.resetRate),
+    slowFactor: hit(f.slowStream.rate) ? f.slowStream.factor : 1,
+    midStreamError: hit(f.midStreamError.rate),
+  };
+}
+
+async function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: string, key: string): Promise<void> {
+  const { state } = x;
+  const shapeError = checkShape(body, "GenerateContentRequest");
+  if (shapeError) return sendError(x, shapeError);
+  const request = body as Record<string, unknown>;
+  const semantic = checkGenerateRequest(request, model);
+  if (semantic) return sendError(x, semantic);
+  const settings = state.settings(model.id);
+  const config = state.config;
+  const plan = planContent({
+    request,
+    rawBody: raw,
+    model,
+    settings,
+    seed: config.seed,
+    promptBlockTerms: config.safety.promptBlockTerms,
+    responseBlockTerms: config.safety.responseBlockTerms,
+  });
+  x.promptTokens = plan.promptTokens;
+  const slot = await admit(x, model, key, plan.promptTokens);
+  if (!slot) return;
+  try {
+    const faults = drawFaults(x);
+    const m = multiplier(x);
+    const base = x.serviceStart;
+    const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(`ttft:${model.id}`)) * m;
+    const thinking = settings.thinkingTokensPerSecond > 0 ? (plan.thoughtsTokens / settings.thinkingTokensPerSecond) * 1000 * m : 0;
+    const msPerToken = settings.tokensPerSecond > 0 ? (1000 / settings.tokensPerSecond) * m * faults.slowFactor : 0;
+    x.thoughtsTokens = plan.thoughtsTokens;
+    const responseId = newResponseId();
+    if (x.stream) await streamAnswer(x, plan, model, responseId, base + ttft + thinking, msPerToken, faults);
+    else {
+      const due = base + ttft + thinking + plan.outputTokens * msPerToken + faults.stallMs;
+      if (due > now()) await waitUntil(due);
+      if (x.aborted) return;
+      if (faults.reset) {
+        x.status = 0;
+        x.req.socket.destroy();
+        return;
+      }
+      x.outputTokens = plan.outputTokens * plan.candidateCount;
+      sendJson(x, 200, stringify(x, fullResponse(plan, model, responseId)));
+    }
+  } finally {
+    slot.release();
+  }
+}
+
+async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, responseId: string, firstDue: number, msPerToken: number, faults: Faults): Promise<void> {
+  const { res } = x;
+  const sse = x.req.url?.includes("alt=sse") ?? false;
+  const chunks = streamChunks(plan, model, responseId);
+  const frame = (chunk: unknown, index: number): string => {
+    if (sse) return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
+    const json = JSON.stringify(chunk, null, 2);
+    return index === 0 ? `[${json}` : `\n,\r\n${json}`;
+  };
+  // A stall with a single chunk happens before the first byte; otherwise after the first chunk.
+  const stallBeforeFirst = chunks.length === 1 ? faults.stallMs : 0;
+  const stallAfterFirst = chunks.length > 1 ? faults.stallMs : 0;
+  let due = firstDue + stallBeforeFirst;
+  for (let k = 0; k < chunks.length; k++) {
+    if (k > 0) due += (plan.chunkTokens[k] ?? 0) * msPerToken + (k === 1 ? stallAfterFirst : 0);
+    if (due > now()) await waitUntil(due);
+    if (x.aborted) return;
+    const data = frame(chunks[k], k);
+    if (k === 0) {
+      x.status = 200;
+      // Headers go out with the first chunk, as the service sends them; dur is the time until then.
+      res.writeHead(200, headers(sse ? "text/event-stream" : JSON_TYPE, now() - x.start, ["Content-Disposition", "attachment"]));
+      if (faults.reset) {
+        // Reset once the first chunk has reached the client, as a dropped connection mid-stream does.
+        x.outputTokens = plan.chunkTokens[0] ?? 0;
+        res.write(data, () => setTimeout(() => x.req.socket.destroy(), 5));
+        x.ttfb = now() - x.start;
+        return;
+      }
+      res.write(data);
+      x.ttfb = now() - x.start;
+      if (faults.midStreamError) {
+        x.outputTokens = plan.chunkTokens[0] ?? 0;
+        const error = statusError(x.state.config.faults.midStreamError.status);
+        res.end(sse ? error.body : `\n,\r\n${error.body}]`);
+        record(x);
+        return;
+      }
+    } else res.write(data);
+    x.outputTokens += (plan.chunkTokens[k] ?? 0) * plan.candidateCount;
+  }
+  res.end(sse ? "" : "\n]");
+  record(x);
+}
+

@@ -1,0 +1,119 @@
+// Real-API safety: the planned request count and estimated cost of a run, and per-request cost from usage.
+// Pure; the scenario prints the plan in setup() and thresholds (lib/thresholds.ts) stop the run when it is spent.
+
+import type { GeminiConfig } from "./config.ts";
+import { offeredRate } from "./workloads.ts";
+
+/** Prices of one model, USD per 1M tokens; output includes thinking tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  /** Long-prompt tier, when the model has one. */
+  inputAbove200k?: number;
+  outputAbove200k?: number;
+}
+
+/** data/prices.json. */
+export interface PriceTable {
+  date: string;
+  source: string;
+  unit: string;
+  models: Record<string, ModelPrice>;
+}
+
+/** Token counts of one request. */
+export interface TokenUsage {
+  promptTokens: number;
+  outputTokens: number;
+  thinkingTokens: number;
+}
+
+/** The price entry for a model, or undefined when the table has none. */
+export function priceFor(table: PriceTable, model: string): ModelPrice | undefined {
+  return table.models[model.replace(/^models\//, "")];
+}
+
+/** Cost of one request in USD; thinking tokens are billed as output. */
+export function requestCostUsd(price: ModelPrice, usage: TokenUsage): number {
+  const long = usage.promptTokens > 200_000;
+  const input = long && price.inputAbove200k !== undefined ? price.inputAbove200k : price.input;
+  const output = long && price.outputAbove200k !== undefined ? price.outputAbove200k : price.output;
+  return (usage.promptTokens * input + (usage.outputTokens + usage.thinkingTokens) * output) / 1_000_000;
+}
+
+/** A run's planned size, printed before the first request. */
+export interface RunPlan {
+  requests: number;
+  /** How the request count was obtained, for the printed plan. */
+  basis: string;
+  costUsd: number | undefined;
+  perRequest: TokenUsage;
+}
+
+/** Assumed time per closed-model request when estimating its count: VUs wait for answers, so the count depends on latency. */
+export const CLOSED_ASSUMED_REQUEST_MS = 1000;
+
+/**
+ * Plans a run. Open model: rate × duration, exact apart from retries. Closed model: VU-seconds of the
+ * ramp (¾ of peak VUs × duration) divided by an assumed 1 s per request, an estimate, not a bound.
+ * Retries can add up to the retry budget's share on top.
+ */
+export function planRun(
+  config: Pick<GeminiConfig, "scenario" | "durationMs" | "vus" | "rate" | "retry">,
+  perRequest: TokenUsage,
+  price: ModelPrice | undefined,
+): RunPlan {
+  const seconds = config.durationMs / 1000;
+  let requests = 0;
+  const basis: string[] = [];
+  if (config.scenario !== "closed") {
+    const open = Math.ceil(offeredRate(config) * seconds);
+    requests += open;
+    basis.push(`open: ${offeredRate(config)}/s × ${seconds}s = ${open}`);
+  }
+  if (config.scenario !== "open") {
+    const closed = Math.ceil((0.75 * config.vus * seconds * 1000) / CLOSED_ASSUMED_REQUEST_MS);
+    requests += closed;
+    basis.push(`closed: about ${closed} at ${CLOSED_ASSUMED_REQUEST_MS / 1000}s per request`);
+  }
+  const withRetries = Math.ceil(requests * (1 + (config.retry.maxAttempts > 1 ? config.retry.budgetRatio : 0)));
+  if (withRetries > requests) basis.push(`+${withRetries - requests} retries at most`);
+  return {
+    requests: withRetries,
+    basis: basis.join(", "),
+    costUsd: price === undefined ? undefined : withRetries * requestCostUsd(price, perRequest),
+    perRequest,
+  };
+}
+
+/**
+ * Tokens one moderation request is expected to use: prompt ≈ characters / 4 (the usual rule of thumb
+ * for English), a short JSON verdict, and thinking for models that think by default.
+ */
+export function estimateUsage(promptChars: number, model: string, thinkingBudget: number | undefined): TokenUsage {
+  const thinksByDefault = /gemini-(2\.5|[3-9])/.test(model);
+  const thinking = thinkingBudget !== undefined ? Math.max(0, Math.min(thinkingBudget, 1024)) : thinksByDefault ? 512 : 0;
+  return { promptTokens: Math.ceil(promptChars / 4), outputTokens: 40, thinkingTokens: thinking };
+}
+
+/** Formats the plan as the lines printed by setup(). */
+export function describePlan(plan: RunPlan, config: Pick<GeminiConfig, "model" | "budget">, table: Pick<PriceTable, "date" | "source">): string {
+  const cost = plan.costUsd === undefined ? `unknown (no price for ${config.model} in data/prices.json)` : `$${plan.costUsd.toFixed(4)}`;
+  const limits = [
+    config.budget.maxRequests !== undefined ? `${config.budget.maxRequests} requests` : undefined,
+    config.budget.maxCostUsd !== undefined ? `$${config.budget.maxCostUsd}` : undefined,
+  ].filter((limit) => limit !== undefined);
+  return [
+    `planned requests: ${plan.requests} (${plan.basis})`,
+    `estimated cost: ${cost} at about ${plan.perRequest.promptTokens} prompt + ${plan.perRequest.outputTokens} output + ${plan.perRequest.thinkingTokens} thinking tokens per request (prices of ${table.date}, ${table.source})`,
+    `budget: ${limits.length > 0 ? limits.join(" and ") + "; the test aborts when it is spent" : "none (loopback target)"}`,
+  ].join("\n");
+}
+
+/** A cost budget is meaningless without a price; returns the problem to report, if any. */
+export function budgetProblem(config: Pick<GeminiConfig, "model" | "budget">, table: PriceTable): string | undefined {
+  if (config.budget.maxCostUsd !== undefined && priceFor(table, config.model) === undefined) {
+    return `invalid GEMINI_MAX_COST_USD: data/prices.json has no price for ${config.model}; add one or use GEMINI_MAX_REQUESTS`;
+  }
+  return undefined;
+}

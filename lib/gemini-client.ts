@@ -1,0 +1,145 @@
+// Sends generate calls through k6 http with retries, parses the answer once, and records the gemini_ metrics.
+// The request shapes come from gemini-requests.ts; retry timing from retry.ts.
+
+import http from "k6/http";
+import { sleep } from "k6";
+import type { GenerateContentRequest } from "./gemini-types.ts";
+import { generateContentRequest, streamGenerateContentRequest, type JsonText, type Target } from "./gemini-requests.ts";
+import {
+  foldChunks,
+  InvalidResponseError,
+  isBlocked,
+  parseErrorBody,
+  parseGenerateContentBody,
+  parseSseBody,
+  type GenerationResult,
+} from "./gemini-parse.ts";
+import { classifyStatus, classifyStreamError, type ErrorClass } from "./errors.ts";
+import { decideRetry, retryInfoDelayMs, RetryBudget, type RetryPolicy } from "./retry.ts";
+import * as metrics from "./metrics.ts";
+
+/** The outcome of one logical request, after all attempts. */
+export interface GenerateOutcome {
+  ok: boolean;
+  /** HTTP status of the last attempt (0 when there was no answer). */
+  status: number;
+  errorClass?: ErrorClass;
+  /** A short description of the last failure, never including the key. */
+  errorMessage?: string;
+  result?: GenerationResult;
+  attempts: number;
+  /** All attempts plus waits, ms. */
+  durationMs: number;
+  /** First-byte time of the successful streaming attempt, ms. */
+  ttftMs?: number;
+}
+
+/** A client bound to one target, model and retry policy; create one per VU. */
+export class GeminiClient {
+  private readonly budget: RetryBudget;
+
+  constructor(
+    private readonly target: Target,
+    private readonly model: string,
+    private readonly policy: RetryPolicy,
+  ) {
+    this.budget = new RetryBudget(policy.budgetRatio, policy.budgetMinRetries);
+  }
+
+  /**
+   * Sends one generate request (streamed with alt=sse when `stream`), retrying as the policy allows.
+   * `body` may be pre-serialized JSON ({ json }) to spare a stringify per request.
+   */
+  generate(body: GenerateContentRequest | JsonText, stream: boolean): GenerateOutcome {
+    const built = stream
+      ? streamGenerateContentRequest(this.target, this.model, body)
+      : generateContentRequest(this.target, this.model, body);
+    const tags = built.params.tags;
+    this.budget.recordRequest();
+    let totalMs = 0;
+    for (let attempt = 1; ; attempt++) {
+      const res = http.post(built.url, built.body, built.params);
+      const attemptMs = res.timings.duration;
+      totalMs += attemptMs;
+      metrics.attemptDuration.add(attemptMs, tags);
+      const outcome = this.readAttempt(res.status, res.error_code, typeof res.body === "string" ? res.body : "", stream);
+      if (outcome.ok) {
+        const done: GenerateOutcome = { ok: true, status: res.status, result: outcome.result, attempts: attempt, durationMs: totalMs };
+        if (stream) done.ttftMs = res.timings.waiting;
+        this.record(done, attemptMs, tags);
+        return done;
+      }
+      if (outcome.errorClass === "rate_limited") metrics.rateLimited.add(1, tags);
+      if (outcome.errorClass === "overloaded") metrics.overloaded.add(1, tags);
+      const decision = decideRetry(this.policy, this.budget, attempt, outcome.errorClass, outcome.retryInfoMs);
+      if (!decision.retry) {
+        const failed: GenerateOutcome = {
+          ok: false, status: res.status, errorClass: outcome.errorClass, errorMessage: outcome.message, attempts: attempt, durationMs: totalMs,
+        };
+        this.record(failed, attemptMs, tags);
+        return failed;
+      }
+      metrics.retries.add(1, tags);
+      const waitStart = Date.now();
+      sleep(decision.delayMs / 1000);
+      totalMs += Date.now() - waitStart;
+    }
+  }
+
+  private readAttempt(
+    status: number,
+    errorCode: number,
+    body: string,
+    stream: boolean,
+  ): { ok: true; result: GenerationResult } | { ok: false; errorClass: ErrorClass; message: string; retryInfoMs?: number } {
+    const errorClass = classifyStatus(status, errorCode);
+    if (errorClass !== undefined) {
+      const error = parseErrorBody(body);
+      const failure: { ok: false; errorClass: ErrorClass; message: string; retryInfoMs?: number } = {
+        ok: false,
+        errorClass,
+        message: status === 0 ? `no answer (k6 error code ${errorCode})` : `HTTP ${status}${error ? ` ${error.status}: ${error.message.split("\n")[0]}` : ""}`,
+      };
+      const retryInfoMs = retryInfoDelayMs(error?.details);
+      if (retryInfoMs !== undefined) failure.retryInfoMs = retryInfoMs;
+      return failure;
+    }
+    try {
+      if (!stream) return { ok: true, result: foldChunks([parseGenerateContentBody(body)]) };
+      const { chunks, streamError } = parseSseBody(body);
+      if (streamError) {
+        return { ok: false, errorClass: classifyStreamError(streamError.code), message: `stream failed after it started: ${streamError.status}` };
+      }
+      return { ok: true, result: foldChunks(chunks) };
+    } catch (error) {
+      if (error instanceof InvalidResponseError) return { ok: false, errorClass: "invalid_response", message: error.message };
+      throw error;
+    }
+  }
+
+  private record(outcome: GenerateOutcome, lastAttemptMs: number, tags: { name: string }): void {
+    metrics.requestDuration.add(outcome.durationMs, tags);
+    if (!outcome.ok) {
+      metrics.errors.add(true, { ...tags, error_class: outcome.errorClass ?? "invalid_response" });
+      return;
+    }
+    metrics.errors.add(false, tags);
+    const result = outcome.result;
+    if (!result) return;
+    const usage = result.usage;
+    metrics.promptTokens.add(usage.promptTokenCount, tags);
+    metrics.outputTokens.add(usage.candidatesTokenCount, tags);
+    metrics.thinkingTokens.add(usage.thoughtsTokenCount, tags);
+    if (isBlocked(result)) metrics.blocked.add(1, tags);
+    const generationMs = outcome.ttftMs !== undefined ? lastAttemptMs - outcome.ttftMs : lastAttemptMs;
+    if (outcome.ttftMs !== undefined) {
+      metrics.ttft.add(outcome.ttftMs, tags);
+      if (usage.candidatesTokenCount > 0) metrics.timePerOutputToken.add(generationMs / usage.candidatesTokenCount, tags);
+    }
+    // A one-chunk stream has no measurable generation time; a rate from it would be noise.
+    const measurable = outcome.ttftMs === undefined || result.chunks > 1;
+    if (usage.candidatesTokenCount > 0 && generationMs > 0 && measurable) {
+      metrics.tokensPerSecond.add(usage.candidatesTokenCount / (generationMs / 1000), tags);
+    }
+  }
+}

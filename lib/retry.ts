@@ -1,0 +1,97 @@
+// Retry decisions, pure so their timing can be tested: RetryInfo on 429, capped exponential backoff with
+// full jitter on 500/503/504, a bounded number of attempts, and a retry budget so retries cannot multiply load.
+
+import type { ErrorClass } from "./errors.ts";
+
+/** Retry settings (from GEMINI_MAX_ATTEMPTS, GEMINI_BACKOFF_BASE_MS, … in lib/config.ts). */
+export interface RetryPolicy {
+  /** Attempts per request including the first; 1 turns retries off. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Retries allowed per request sent, e.g. 0.1: at most one retry for every ten requests. */
+  budgetRatio: number;
+  /** Retries always allowed, so a quiet VU can still retry its first failures. */
+  budgetMinRetries: number;
+}
+
+/** What to do after a failed attempt. */
+export type RetryDecision =
+  | { retry: true; delayMs: number; reason: "retry_info" | "backoff" }
+  | { retry: false; reason: "not_retryable" | "attempts_exhausted" | "budget_exhausted" };
+
+/** Parses a protobuf Duration in JSON form ("26s", "11.968498755s") into milliseconds. */
+export function parseRetryDelay(value: unknown): number | undefined {
+  if (typeof value !== "string") return undefined;
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(value.trim());
+  if (!match || match[1] === undefined) return undefined;
+  return Math.round(parseFloat(match[1]) * 1000);
+}
+
+/** Finds `google.rpc.RetryInfo.retryDelay` among an error's details, in milliseconds. */
+export function retryInfoDelayMs(details: ReadonlyArray<{ "@type"?: string; retryDelay?: unknown }> | undefined): number | undefined {
+  for (const detail of details ?? []) {
+    if (detail["@type"] === "type.googleapis.com/google.rpc.RetryInfo") return parseRetryDelay(detail.retryDelay);
+  }
+  return undefined;
+}
+
+/**
+ * Full jitter (a uniform draw between 0 and the capped exponential step) spreads retries so that
+ * clients that failed together do not retry together.
+ * See https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ */
+export function backoffDelayMs(policy: RetryPolicy, retryNumber: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retryNumber - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * Counts requests and retries so retries stay a bounded share of the traffic. Each k6 VU has its own
+ * (VUs share no memory); the ratio bounds the whole test because it bounds every VU.
+ */
+export class RetryBudget {
+  private requests = 0;
+  private retries = 0;
+
+  constructor(private readonly ratio: number, private readonly minRetries: number) {}
+
+  /** Call once per logical request (not per attempt). */
+  recordRequest(): void {
+    this.requests += 1;
+  }
+
+  /** Takes one retry from the budget when there is one left. */
+  tryTake(): boolean {
+    if (this.retries + 1 > this.minRetries + this.ratio * this.requests) return false;
+    this.retries += 1;
+    return true;
+  }
+
+  /** Retries taken so far. */
+  get used(): number {
+    return this.retries;
+  }
+}
+
+const RETRYABLE: ReadonlySet<ErrorClass> = new Set<ErrorClass>(["rate_limited", "overloaded", "server", "timeout"]);
+
+/**
+ * Decides whether attempt number `attempt` (1-based) should be retried. On 429 the server's
+ * RetryInfo delay is honoured as sent: retrying sooner only earns another 429. Otherwise backoff
+ * with full jitter. Client and network errors are not retried: a wrong key or host stays wrong.
+ */
+export function decideRetry(
+  policy: RetryPolicy,
+  budget: RetryBudget,
+  attempt: number,
+  errorClass: ErrorClass,
+  retryInfoMs: number | undefined,
+  random: () => number = Math.random,
+): RetryDecision {
+  if (!RETRYABLE.has(errorClass)) return { retry: false, reason: "not_retryable" };
+  if (attempt >= policy.maxAttempts) return { retry: false, reason: "attempts_exhausted" };
+  if (!budget.tryTake()) return { retry: false, reason: "budget_exhausted" };
+  if (errorClass === "rate_limited" && retryInfoMs !== undefined) return { retry: true, delayMs: retryInfoMs, reason: "retry_info" };
+  return { retry: true, delayMs: backoffDelayMs(policy, attempt, random), reason: "backoff" };
+}

@@ -1,0 +1,221 @@
+// End-of-test outputs: summary.json, junit.xml (one testcase per threshold) and the text summary for stdout.
+// Pure (no k6 import): the scenario's handleSummary passes k6's summary data and the run context in.
+
+import { CLOSED_SCENARIO, OPEN_SCENARIO } from "./workloads.ts";
+
+/** One metric as k6 hands it to handleSummary. */
+export interface SummaryMetric {
+  type: "counter" | "gauge" | "rate" | "trend";
+  contains: "default" | "time" | "data";
+  values: Record<string, number>;
+  thresholds?: Record<string, { ok: boolean }>;
+}
+
+/** The part of k6's handleSummary data this module reads. */
+export interface SummaryData {
+  metrics: Record<string, SummaryMetric>;
+  state: { testRunDurationMs: number; isStdOutTTY?: boolean };
+}
+
+/** What the run was asked to do, for the offered-versus-achieved lines and the report header. */
+export interface SummaryContext {
+  runId: string;
+  /** Folder or file prefix for outputs, e.g. "results/20261126-010203-a1b2/". */
+  outputPrefix: string;
+  model: string;
+  baseUrl: string;
+  apiVersion: string;
+  scenario: "closed" | "open" | "both";
+  /** Offered rate of the open scenario, requests/s. */
+  offeredRate: number;
+  openDurationMs: number;
+  closedDurationMs: number;
+  peakVus: number;
+  dashboard: boolean;
+  /** The redacted config, stored in summary.json. */
+  config: unknown;
+}
+
+/** One threshold's result, with the measured value it was compared against. */
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  ok: boolean;
+  actual: number | undefined;
+}
+
+/** Sub-metrics kept only so the summary can count them (always-true expressions); not reported as criteria. */
+export function isBookkeeping(expression: string): boolean {
+  return /^\s*(rate|count)\s*>=\s*0\s*$/.test(expression);
+}
+
+/** Number of moderation requests that completed (with or without success). */
+export function requestsSent(data: SummaryData): number {
+  return data.metrics.gemini_request_duration?.values.count ?? 0;
+}
+
+/**
+ * Reads every threshold out of the summary data, with its actual value. A run that sent no requests
+ * (stopped in setup, or aborted at once) gets a failing criterion of its own: thresholds on metrics
+ * without samples would otherwise read as passed.
+ */
+export function thresholdResults(data: SummaryData): ThresholdResult[] {
+  const results: ThresholdResult[] = [];
+  if (requestsSent(data) === 0) results.push({ metric: "gemini_request_duration", expression: "count>0", ok: false, actual: 0 });
+  for (const metric of Object.keys(data.metrics).sort()) {
+    const entry = data.metrics[metric];
+    for (const [expression, { ok }] of Object.entries(entry?.thresholds ?? {})) {
+      if (isBookkeeping(expression)) continue;
+      const aggregation = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)/.exec(expression)?.[1];
+      results.push({ metric, expression, ok, actual: aggregation === undefined ? undefined : entry?.values[aggregation] });
+    }
+  }
+  return results;
+}
+
+/** Offered versus achieved load, so a generator that fell behind is not mistaken for a slow service. */
+export interface LoadReport {
+  open?: { offeredRate: number; achievedRate: number; iterations: number; dropped: number; httpRequests: number };
+  closed?: { peakVus: number; achievedRate: number; iterations: number };
+  httpRequests: number;
+  retries: number;
+}
+
+/** Computes the load figures from scenario-tagged sub-metrics. */
+export function loadReport(data: SummaryData, context: SummaryContext): LoadReport {
+  const count = (name: string) => data.metrics[name]?.values.count ?? 0;
+  const report: LoadReport = { httpRequests: count("http_reqs"), retries: count("gemini_retries") };
+  if (context.scenario !== "closed") {
+    const iterations = count(`iterations{scenario:${OPEN_SCENARIO}}`);
+    report.open = {
+      offeredRate: context.offeredRate,
+      achievedRate: iterations / (context.openDurationMs / 1000),
+      iterations,
+      dropped: count("dropped_iterations"),
+      httpRequests: count(`http_reqs{scenario:${OPEN_SCENARIO}}`),
+    };
+  }
+  if (context.scenario !== "open") {
+    const iterations = count(`iterations{scenario:${CLOSED_SCENARIO}}`);
+    report.closed = { peakVus: context.peakVus, achievedRate: iterations / (context.closedDurationMs / 1000), iterations };
+  }
+  return report;
+}
+
+/** Escapes text for XML attributes and content. */
+export function xmlEscape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c] ?? c);
+}
+
+/** JUnit XML with one testcase per threshold; a crossed threshold is a failure. */
+export function junitXml(results: ThresholdResult[], context: Pick<SummaryContext, "runId">, durationMs: number): string {
+  const failures = results.filter((r) => !r.ok).length;
+  const seconds = (durationMs / 1000).toFixed(3);
+  const cases = results.map((r) => {
+    const name = xmlEscape(`${r.metric} ${r.expression}`);
+    const head = `    <testcase classname="gemini-k6.thresholds" name="${name}" time="0">`;
+    if (r.ok) return `${head}</testcase>`;
+    const message = xmlEscape(`threshold crossed: ${r.metric} ${r.expression}, actual ${formatNumber(r.actual)}`);
+    return `${head}\n      <failure message="${message}" type="threshold">${message}</failure>\n    </testcase>`;
+  });
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="gemini-k6" tests="${results.length}" failures="${failures}" time="${seconds}">`,
+    `  <testsuite name="${xmlEscape(`moderation ${context.runId}`)}" tests="${results.length}" failures="${failures}" errors="0" time="${seconds}">`,
+    ...cases,
+    `  </testsuite>`,
+    `</testsuites>`,
+    ``,
+  ].join("\n");
+}
+
+function formatNumber(value: number | undefined, digits = 2): string {
+  if (value === undefined || !Number.isFinite(value)) return "n/a";
+  if (Number.isInteger(value)) return String(value);
+  // Rates near 1 need three decimals, or 0.996 prints as a pass-looking 1.00.
+  return Math.abs(value) < 1 ? value.toFixed(Math.max(digits, 3)) : value.toFixed(digits);
+}
+
+const percent = (value: number | undefined) => (value === undefined ? "n/a" : `${(value * 100).toFixed(1)}%`);
+
+/** The compact text summary printed on stdout. */
+export function textSummary(data: SummaryData, context: SummaryContext, files: string[]): string {
+  const m = data.metrics;
+  const lines: string[] = [];
+  lines.push("");
+  lines.push(`gemini-k6 moderation · run ${context.runId} · ${context.model} at ${context.baseUrl} (${context.apiVersion}) · scenario ${context.scenario}`);
+  const load = loadReport(data, context);
+  if (load.open) {
+    const o = load.open;
+    const behind = o.dropped > 0 ? ` — the generator fell behind: raise GEMINI_PREALLOCATED_VUS or GEMINI_MAX_VUS` : "";
+    lines.push(
+      `open model:   offered ${o.offeredRate.toFixed(2)} req/s, achieved ${o.achievedRate.toFixed(2)} req/s ` +
+        `(${o.iterations} iterations, ${o.dropped} dropped)${behind}`,
+    );
+  }
+  if (load.closed) {
+    lines.push(`closed model: ${load.closed.peakVus} VUs at peak, achieved ${load.closed.achievedRate.toFixed(2)} req/s (${load.closed.iterations} iterations)`);
+  }
+  const errorRate = m.gemini_errors?.values.rate;
+  const byClass = Object.keys(m)
+    .map((name) => /^gemini_errors\{error_class:(\w+)\}$/.exec(name))
+    .filter((match): match is RegExpExecArray => match !== null && (m[match[0]]?.values.passes ?? 0) > 0)
+    .map((match) => `${match[1]} ${m[match[0]]?.values.passes}`);
+  lines.push(
+    `requests:     ${formatNumber(m.gemini_request_duration?.values.count)} sent, ${load.httpRequests} HTTP attempts incl. ${load.retries} retries; ` +
+      `errors ${percent(errorRate)}${byClass.length > 0 ? ` (${byClass.join(", ")})` : ""}; ` +
+      `429s ${formatNumber(m.gemini_rate_limited?.values.count ?? 0)}, 503s ${formatNumber(m.gemini_overloaded?.values.count ?? 0)}, blocked ${formatNumber(m.gemini_blocked?.values.count ?? 0)}`,
+  );
+  lines.push(`latency (ms)             p50      p90      p95      p99      max`);
+  const trendRow = (label: string, name: string) => {
+    const v = m[name]?.values;
+    if (!v) return;
+    const cells = ["med", "p(90)", "p(95)", "p(99)", "max"].map((k) => formatNumber(v[k], 1).padStart(8)).join(" ");
+    lines.push(`  ${label.padEnd(20)} ${cells}`);
+  };
+  trendRow("request (all tries)", "gemini_request_duration");
+  trendRow("one attempt", "gemini_attempt_duration");
+  trendRow("time to first token", "gemini_ttft");
+  trendRow("ms per output token", "gemini_time_per_output_token");
+  lines.push(
+    `tokens:       prompt ${formatNumber(m.gemini_prompt_tokens?.values.count ?? 0)}, output ${formatNumber(m.gemini_output_tokens?.values.count ?? 0)}, ` +
+      `thinking ${formatNumber(m.gemini_thinking_tokens?.values.count ?? 0)}; output tokens/s p50 ${formatNumber(m.gemini_tokens_per_second?.values.med, 1)}; ` +
+      `estimated cost $${(m.gemini_cost_usd?.values.count ?? 0).toFixed(4)}`,
+  );
+  lines.push(`moderation:   accuracy ${percent(m.gemini_moderation_correct?.values.rate)}, goodput ${percent(m.gemini_goodput?.values.rate)}, checks ${percent(m.checks?.values.rate)}`);
+  const results = thresholdResults(data);
+  const failed = results.filter((r) => !r.ok).length;
+  if (requestsSent(data) === 0) lines.push("no moderation requests were sent: the run stopped before its load (see the message above)");
+  lines.push(`thresholds:   ${failed === 0 ? "all passed" : `${failed} of ${results.length} crossed — the run fails`}`);
+  for (const r of results) lines.push(`  ${r.ok ? "✓" : "✗"} ${r.metric} ${r.expression} (actual ${formatNumber(r.actual)})`);
+  lines.push(`results:      ${files.join(", ")}`);
+  lines.push("");
+  return lines.join("\n");
+}
+
+/** Everything handleSummary returns: stdout plus the files under the run's results folder. */
+export function summaryOutputs(data: SummaryData, context: SummaryContext): Record<string, string> {
+  const summaryPath = `${context.outputPrefix}summary.json`;
+  const junitPath = `${context.outputPrefix}junit.xml`;
+  const files = [summaryPath, junitPath];
+  if (context.dashboard) files.push(`${context.outputPrefix}report.html`);
+  const results = thresholdResults(data);
+  const summary = {
+    runId: context.runId,
+    model: context.model,
+    baseUrl: context.baseUrl,
+    apiVersion: context.apiVersion,
+    scenario: context.scenario,
+    passed: results.every((r) => r.ok),
+    load: loadReport(data, context),
+    thresholds: results,
+    config: context.config,
+    testRunDurationMs: data.state.testRunDurationMs,
+    metrics: data.metrics,
+  };
+  return {
+    stdout: textSummary(data, context, files),
+    [summaryPath]: JSON.stringify(summary, null, 2) + "\n",
+    [junitPath]: junitXml(results, context, data.state.testRunDurationMs),
+  };
+}

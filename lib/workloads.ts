@@ -1,0 +1,88 @@
+// Load shapes, defined once: a closed ramping-VU shape, an open constant-arrival-rate shape, or both in sequence.
+// Pure: returns k6 `options.scenarios` entries from the config.
+
+import type { GeminiConfig } from "./config.ts";
+
+/** The k6 `scenario` tag values (docs/architecture.md). */
+export const CLOSED_SCENARIO = "closed_ramping_vus";
+export const OPEN_SCENARIO = "open_constant_arrival";
+
+/** Time k6 lets in-flight iterations finish after a scenario ends. */
+export const GRACEFUL_STOP_MS = 5000;
+
+/** The subset of k6 scenario options these shapes use. */
+export interface ScenarioOptions {
+  executor: "ramping-vus" | "constant-arrival-rate";
+  exec: string;
+  startTime?: string;
+  gracefulStop?: string;
+  [option: string]: unknown;
+}
+
+const ms = (value: number) => `${Math.round(value)}ms`;
+
+/**
+ * Closed model: a quarter of the time ramping up to the peak VUs, half holding, a quarter ramping down.
+ * Each VU waits for its answer before sending again, so the offered load falls when the service slows.
+ */
+export function closedShape(config: Pick<GeminiConfig, "durationMs" | "vus">, exec: string): ScenarioOptions {
+  const ramp = config.durationMs / 4;
+  return {
+    executor: "ramping-vus",
+    exec,
+    startVUs: 0,
+    stages: [
+      { duration: ms(ramp), target: config.vus },
+      { duration: ms(config.durationMs - 2 * ramp), target: config.vus },
+      { duration: ms(ramp), target: 0 },
+    ],
+    gracefulRampDown: ms(GRACEFUL_STOP_MS),
+    gracefulStop: ms(GRACEFUL_STOP_MS),
+  };
+}
+
+/** k6 wants a whole rate per time unit; a fractional rate per second becomes a whole rate per minute. */
+export function arrivalRate(perSecond: number): { rate: number; timeUnit: string } {
+  if (Number.isInteger(perSecond)) return { rate: perSecond, timeUnit: "1s" };
+  return { rate: Math.max(1, Math.round(perSecond * 60)), timeUnit: "1m" };
+}
+
+/**
+ * Open model: iterations start at a fixed rate whatever the response time, so a slow service shows up
+ * as latency and, when VUs run out, as dropped_iterations instead of silently lowering the load.
+ */
+export function openShape(
+  config: Pick<GeminiConfig, "durationMs" | "rate" | "preAllocatedVus" | "maxVus">,
+  exec: string,
+): ScenarioOptions {
+  return {
+    executor: "constant-arrival-rate",
+    exec,
+    ...arrivalRate(config.rate),
+    duration: ms(config.durationMs),
+    preAllocatedVUs: config.preAllocatedVus,
+    maxVUs: config.maxVus,
+    gracefulStop: ms(GRACEFUL_STOP_MS),
+  };
+}
+
+/** The `options.scenarios` block for the chosen shape; `both` runs closed first, then open. */
+export function scenariosFor(
+  config: Pick<GeminiConfig, "scenario" | "durationMs" | "vus" | "rate" | "preAllocatedVus" | "maxVus">,
+  exec: { closed: string; open: string },
+): Record<string, ScenarioOptions> {
+  const scenarios: Record<string, ScenarioOptions> = {};
+  if (config.scenario !== "open") scenarios[CLOSED_SCENARIO] = closedShape(config, exec.closed);
+  if (config.scenario !== "closed") {
+    const open = openShape(config, exec.open);
+    if (config.scenario === "both") open.startTime = ms(config.durationMs + GRACEFUL_STOP_MS);
+    scenarios[OPEN_SCENARIO] = open;
+  }
+  return scenarios;
+}
+
+/** Offered rate of the open scenario in requests per second (what k6 was asked to start). */
+export function offeredRate(config: Pick<GeminiConfig, "rate">): number {
+  const { rate, timeUnit } = arrivalRate(config.rate);
+  return timeUnit === "1m" ? rate / 60 : rate;
+}

@@ -1,0 +1,139 @@
+// Real-time content moderation under load: labeled posts sent for a JSON verdict, in a closed (ramping VUs)
+// and/or open (constant arrival rate) model, with thresholds that fail CI. Run: k6 run dist/moderation.js
+
+import exec from "k6/execution";
+import http from "k6/http";
+import { check } from "k6";
+import { SharedArray } from "k6/data";
+import { ConfigError, parseConfig, redactedConfig, type GeminiConfig } from "../lib/config.ts";
+import { GeminiClient } from "../lib/gemini-client.ts";
+import { countTokensRequest } from "../lib/gemini-requests.ts";
+import { parseErrorBody } from "../lib/gemini-parse.ts";
+import { moderationBodyBuilder, parseVerdict, validatePosts, SYSTEM_INSTRUCTION, type LabeledPost } from "../lib/moderation.ts";
+import { scenariosFor, offeredRate } from "../lib/workloads.ts";
+import { thresholdsFor } from "../lib/thresholds.ts";
+import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCostUsd, type PriceTable } from "../lib/budget.ts";
+import { summaryOutputs, type SummaryData } from "../lib/summary.ts";
+import { newRunId } from "../lib/run-id.ts";
+import * as metrics from "../lib/metrics.ts";
+import { CLOSED_SCENARIO, OPEN_SCENARIO } from "../lib/workloads.ts";
+
+// k6 resolves open() against this bundle's folder (dist/), so data/ is one level up.
+const PRICES: PriceTable = JSON.parse(open("../data/prices.json"));
+
+function loadConfig(): GeminiConfig {
+  try {
+    const config = parseConfig(__ENV);
+    const problem = budgetProblem(config, PRICES);
+    if (problem) throw new ConfigError([problem]);
+    return config;
+  } catch (error) {
+    // abort() ends k6 with one line and no stack trace, before any request.
+    if (error instanceof ConfigError) exec.test.abort(`gemini-k6: ${error.message}`);
+    throw error;
+  }
+}
+
+const config = loadConfig();
+
+const posts = new SharedArray<LabeledPost>("moderation posts", () => validatePosts(JSON.parse(open("../data/moderation-posts.json"))));
+
+const price = priceFor(PRICES, config.model);
+const target = { baseUrl: config.baseUrl, apiKey: config.apiKey, apiVersion: config.apiVersion, timeout: config.timeoutMs };
+const client = new GeminiClient(target, config.model, config.retry);
+const moderationBody = moderationBodyBuilder({ maxOutputTokens: config.maxOutputTokens, thinkingBudget: config.thinkingBudget });
+
+export const options = {
+  scenarios: scenariosFor(config, { closed: "closedRampingVus", open: "openConstantArrival" }),
+  thresholds: {
+    ...thresholdsFor(config),
+    // Sub-metrics kept so the summary can show offered versus achieved load per scenario.
+    [`iterations{scenario:${OPEN_SCENARIO}}`]: ["count>=0"],
+    [`iterations{scenario:${CLOSED_SCENARIO}}`]: ["count>=0"],
+    [`http_reqs{scenario:${OPEN_SCENARIO}}`]: ["count>=0"],
+  },
+  // Read back everywhere through exec.test.options, so a generated id is the same in every VU.
+  tags: { testid: config.runId ?? newRunId(new Date()), model: config.model },
+  summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
+};
+
+/** One preflight request, so a wrong URL, key or model stops the run with a clear message; prints the plan. */
+export function setup(): void {
+  const averageChars = posts.length > 0 ? sumLengths() / posts.length : 0;
+  const plan = planRun(config, estimateUsage(SYSTEM_INSTRUCTION.length + averageChars + 400, config.model, config.thinkingBudget), price);
+  for (const line of describePlan(plan, config, PRICES).split("\n")) console.log(`gemini-k6 plan: ${line}`);
+
+  const request = countTokensRequest(target, config.model, [{ role: "user", parts: [{ text: "preflight" }] }]);
+  const res = http.post(request.url, request.body, request.params);
+  if (res.status === 200) return;
+  const error = parseErrorBody(typeof res.body === "string" ? res.body : "");
+  const detail = error ? `${res.status} ${error.status}: ${error.message.split("\n")[0]}` : res.status === 0 ? `no answer (${res.error})` : `HTTP ${res.status}`;
+  let hint = "check GEMINI_BASE_URL, GEMINI_API_KEY and GEMINI_MODEL";
+  if (res.status === 0) hint = `nothing answered at GEMINI_BASE_URL=${config.baseUrl}; start the emulator (npm run emulator) or fix the URL`;
+  else if (res.status === 401 || res.status === 403 || (res.status === 400 && /API key/i.test(error?.message ?? ""))) hint = "the service rejected GEMINI_API_KEY";
+  else if (res.status === 404) hint = `GEMINI_MODEL=${config.model} or GEMINI_API_VERSION=${config.apiVersion} is not served at GEMINI_BASE_URL=${config.baseUrl}`;
+  exec.test.abort(`gemini-k6: preflight failed (${detail}): ${hint}`);
+}
+
+function sumLengths(): number {
+  let total = 0;
+  for (let i = 0; i < posts.length; i++) total += (posts[i] as LabeledPost).text.length;
+  return total;
+}
+
+/** Closed model iteration (scenario closed_ramping_vus). */
+export function closedRampingVus(): void {
+  moderateOnePost();
+}
+
+/** Open model iteration (scenario open_constant_arrival). */
+export function openConstantArrival(): void {
+  moderateOnePost();
+}
+
+function moderateOnePost(): void {
+  // Cycling by the test-wide iteration number spreads the categories evenly over time and VUs.
+  const post = posts[exec.scenario.iterationInTest % posts.length] as LabeledPost;
+  const outcome = client.generate({ json: moderationBody(post.text) }, config.stream);
+  const verdict = outcome.ok && outcome.result ? parseVerdict(outcome.result.text) : undefined;
+  const valid = verdict?.valid === true;
+
+  check(outcome, {
+    "status is 200": (o) => o.ok && o.status === 200,
+    "verdict is one of the categories": () => valid,
+  }, { check_kind: "contract" });
+  if (verdict?.valid) {
+    const correct = verdict.verdict.verdict === post.label;
+    check(correct, { "verdict matches the label": (c) => c }, { check_kind: "accuracy" });
+    metrics.moderationCorrect.add(correct, { label: post.label });
+  }
+  metrics.goodput.add(valid && outcome.durationMs <= config.sloMs);
+  if (price && outcome.result) {
+    const usage = outcome.result.usage;
+    metrics.costUsd.add(
+      requestCostUsd(price, { promptTokens: usage.promptTokenCount, outputTokens: usage.candidatesTokenCount, thinkingTokens: usage.thoughtsTokenCount }),
+    );
+  }
+}
+
+/** Writes summary.json and junit.xml under the run's results folder and prints the text summary. */
+export function handleSummary(data: SummaryData): Record<string, string> {
+  const runId = String(exec.test.options.tags?.testid ?? "unknown");
+  // k6 cannot create folders: the run tool (npm run load / npm start) creates results/<run-id>/ and
+  // passes GEMINI_RUN_ID; a bare `k6 run` writes results/<run-id>-summary.json etc. instead.
+  const outputPrefix = config.runId !== undefined ? `${config.resultsDir}/${runId}/` : `${config.resultsDir}/${runId}-`;
+  return summaryOutputs(data, {
+    runId,
+    outputPrefix,
+    model: config.model,
+    baseUrl: config.baseUrl,
+    apiVersion: config.apiVersion,
+    scenario: config.scenario,
+    offeredRate: offeredRate(config),
+    openDurationMs: config.durationMs,
+    closedDurationMs: config.durationMs,
+    peakVus: config.vus,
+    dashboard: config.dashboard,
+    config: redactedConfig(config),
+  });
+}

@@ -1,0 +1,169 @@
+// Test helpers around the emulator: start it in-process or as a CLI child process, and talk to
+// its admin API (config, stats, reset) under /__emulator/.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { start } from "../../emulator/index.ts";
+
+/** Root of the repository (where package.json is). */
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A key every test sends unless it tests auth. Not a real key. */
+export const TEST_KEY = "test-key-0000";
+
+export type StartOptions = NonNullable<Parameters<typeof start>[0]>;
+
+export interface TestEmulator {
+  url: string;
+  close(): Promise<void>;
+  admin: Admin;
+}
+
+/** Starts the emulator in this process on a free port (`fast` profile unless told otherwise). */
+export async function startEmulator(options: StartOptions = {}): Promise<TestEmulator> {
+  const server = await start({ port: 0, profile: "fast", seed: 7, ...options });
+  return { url: server.url, close: () => server.close(), admin: adminClient(server.url) };
+}
+
+export interface EmulatorProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** True while the process has not exited. */
+  alive(): boolean;
+  /** Sends SIGTERM and waits for the exit. */
+  stop(): Promise<number | null>;
+  admin: Admin;
+}
+
+/**
+ * Runs the emulator CLI as a child process (`node --import tsx emulator/cli.ts --port 0 …`) and
+ * resolves once it has printed its URL, so a crash of the server cannot take the test with it.
+ */
+export function spawnEmulator(args: string[] = [], options: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<EmulatorProcess> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const nodeArgs = options.nodeArgs ?? [];
+  const child = spawn(process.execPath, ["--import", "tsx", ...nodeArgs, "emulator/cli.ts", "--port", "0", ...args], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  let exited = false;
+  const exit = new Promise<number | null>((resolve) => {
+    child.on("exit", (code) => {
+      exited = true;
+      resolve(code);
+    });
+  });
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`emulator did not print its URL within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+      const url = /https?:\/\/\S+/.exec(stdout)?.[0];
+      if (url && child.pid !== undefined) {
+        clearTimeout(timer);
+        resolve({
+          url,
+          pid: child.pid,
+          child,
+          stderr: () => stderr,
+          alive: () => !exited,
+          stop: async () => {
+            if (!exited) child.kill("SIGTERM");
+            return exit;
+          },
+          admin: adminClient(url),
+        });
+      }
+    });
+    void exit.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`emulator exited (code ${code}) before printing its URL; stderr: ${stderr}`));
+    });
+  });
+}
+
+/** Percentiles the admin stats report (exact, nearest rank). */
+export interface Percentiles {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface EmulatorStats {
+  requests: {
+    total: number;
+    byStatus: Record<string, number>;
+    byModel: Record<string, number>;
+    byMethod: Record<string, number>;
+  };
+  ttfbMs: Percentiles;
+  totalMs: Percentiles;
+  concurrency: { current: number; peak: number };
+  queue: { current: number; peak: number };
+  tokens: { prompt: number; output: number; thoughts: number };
+}
+
+export interface Admin {
+  patchConfig(partial: unknown): Promise<unknown>;
+  config(): Promise<unknown>;
+  stats(query?: string): Promise<EmulatorStats>;
+  reset(): Promise<void>;
+}
+
+/** Client for the admin API of an emulator at `url`; every call fails loudly on a non-2xx. */
+export function adminClient(url: string): Admin {
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { "content-type": "application/json" };
+    }
+    const response = await fetch(`${url}/__emulator/${path}`, init);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`admin ${method} ${path}: ${response.status} ${text}`);
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  };
+  return {
+    patchConfig: (partial) => call("PATCH", "config", partial),
+    config: () => call("GET", "config"),
+    stats: async (query = "") => (await call("GET", `stats${query}`)) as EmulatorStats,
+    reset: async () => {
+      await call("POST", "reset");
+    },
+  };
+}
+
+/** POSTs JSON to a public API path with the test key; returns status, headers and parsed body. */
+export async function postJson(
+  url: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = { "x-goog-api-key": TEST_KEY },
+): Promise<{ status: number; headers: Headers; text: string; json: unknown }> {
+  const response = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}

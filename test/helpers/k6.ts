@@ -1,0 +1,168 @@
+// Helpers for the end-to-end tests: run the bundled scenario with real k6 against an emulator
+// started in the test process, and read what k6 and the emulator measured.
+
+import { execFile } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
+import { ensureK6, REPO_ROOT } from "../../tools/k6.ts";
+import { runLoadTest, type RunLoadResult } from "../../tools/run-load.ts";
+
+const execFileAsync = promisify(execFile);
+
+/** Variables that would leak from the developer's shell into a test run and change it. */
+const SCRUBBED = /^(GEMINI_|K6_)/;
+
+/** process.env without GEMINI_* and K6_* (K6_BIN kept), so tests set exactly what they mean. */
+export function cleanEnv(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!SCRUBBED.test(name) || name === "K6_BIN") env[name] = value;
+  }
+  return env;
+}
+
+/** A fresh results root in the OS temp folder, so tests never touch the user's results/. */
+export function tempResultsRoot(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), "gemini-k6-results-"));
+}
+
+/**
+ * Runs `dist/moderation.js` (built once by the test's `before`) through the run tool against
+ * `baseUrl`, output captured. `env` holds only GEMINI_* settings; the shell's are scrubbed.
+ */
+export async function runScenario(options: {
+  baseUrl: string;
+  env: Record<string, string>;
+  resultsRoot: string;
+  dashboard?: boolean;
+}): Promise<RunLoadResult> {
+  return runLoadTest({
+    baseUrl: options.baseUrl,
+    baseEnv: cleanEnv(),
+    env: options.env,
+    resultsRoot: options.resultsRoot,
+    dashboard: options.dashboard ?? false,
+    build: false,
+    stdio: "pipe",
+    log: () => {},
+  });
+}
+
+/** Runs k6 directly on the bundled script with exactly `env` (plus PATH/HOME); for config errors. */
+export async function runK6Direct(env: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const k6 = await ensureK6({ log: () => {} });
+  try {
+    const { stdout, stderr } = await execFileAsync(k6, ["run", "--no-color", "dist/moderation.js"], {
+      cwd: REPO_ROOT,
+      env: { ...cleanEnv(), ...env },
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { exitCode: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code?: number | string; stdout?: string; stderr?: string };
+    if (typeof failure.code !== "number") throw error;
+    return { exitCode: failure.code, stdout: failure.stdout ?? "", stderr: failure.stderr ?? "" };
+  }
+}
+
+/** Builds dist/ once (esbuild, about a second). */
+export async function buildScenarios(): Promise<void> {
+  await execFileAsync(process.execPath, ["build.mjs"], { cwd: REPO_ROOT, timeout: 120_000 });
+}
+
+/** One Trend's stats as k6's summary writes them ("p(95)", "avg", …), or a counter/rate's values. */
+export type MetricValues = Record<string, number>;
+
+/** The summary.json handleSummary wrote for a run. */
+export interface SummaryFile {
+  metrics: Record<string, { type?: string; values: MetricValues }>;
+  [key: string]: unknown;
+}
+
+export async function readSummary(resultsDir: string): Promise<SummaryFile> {
+  return JSON.parse(await readFile(path.join(resultsDir, "summary.json"), "utf8")) as SummaryFile;
+}
+
+/** A metric's value from the summary; fails loudly when it is absent so a test cannot pass vacuously. */
+export function metricValue(summary: SummaryFile, metric: string, stat: string): number {
+  const value = summary.metrics[metric]?.values[stat];
+  if (typeof value !== "number") {
+    throw new Error(`summary.json has no ${metric} ${stat} (metrics: ${Object.keys(summary.metrics).join(", ")})`);
+  }
+  return value;
+}
+
+/** Exact percentiles the emulator measured. */
+export interface EmulatorPercentiles {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface EmulatorStats {
+  requests: { total: number; byStatus: Record<string, number>; byModel: Record<string, number>; byMethod: Record<string, number> };
+  ttfbMs: EmulatorPercentiles;
+  totalMs: EmulatorPercentiles;
+  concurrency: { current: number; peak: number };
+}
+
+export async function emulatorStats(baseUrl: string, query = ""): Promise<EmulatorStats> {
+  const response = await fetch(`${baseUrl}/__emulator/stats${query}`);
+  if (!response.ok) throw new Error(`GET /__emulator/stats answered ${response.status}`);
+  return (await response.json()) as EmulatorStats;
+}
+
+export interface EmulatorSample {
+  model: string;
+  method: string;
+  status: number;
+  stream: boolean;
+  ttfbMs: number;
+  totalMs: number;
+  startedAt: number | string;
+}
+
+export async function emulatorSamples(baseUrl: string): Promise<EmulatorSample[]> {
+  const response = await fetch(`${baseUrl}/__emulator/samples`);
+  if (!response.ok) throw new Error(`GET /__emulator/samples answered ${response.status}`);
+  return ((await response.json()) as { samples: EmulatorSample[] }).samples;
+}
+
+export async function resetEmulator(baseUrl: string): Promise<void> {
+  const response = await fetch(`${baseUrl}/__emulator/reset`, { method: "POST" });
+  if (!response.ok) throw new Error(`POST /__emulator/reset answered ${response.status}`);
+}
+
+/** Deep-merges a partial config into the running emulator (faults, latency…). */
+export async function patchEmulatorConfig(baseUrl: string, patch: unknown): Promise<unknown> {
+  const response = await fetch(`${baseUrl}/__emulator/config`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(patch),
+  });
+  const body = await response.text();
+  if (!response.ok) throw new Error(`PATCH /__emulator/config answered ${response.status}: ${body}`);
+  return JSON.parse(body) as unknown;
+}
+
+/** Every file under `dir` as text, `.gz` files decompressed, keyed by relative path. */
+export async function readAllFiles(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath ?? entry.path, entry.name);
+    const bytes = await readFile(full);
+    files.set(path.relative(dir, full), (full.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8"));
+  }
+  return files;
+}

@@ -1,0 +1,77 @@
+// tools/influxdb.ts: a real InfluxDB 1.8 on free ports with its own data directory, speaking the
+// v1 API (InfluxQL, /write) and the /api/v2/write endpoint @influxdata/influxdb-client uses.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { InfluxDB, Point } from "@influxdata/influxdb-client";
+import { ensureInfluxd, startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
+import { createDatabase, querySeries } from "../../tools/influx-query.ts";
+
+const started: InfluxServer[] = [];
+const dirs: string[] = [];
+
+after(async () => {
+  for (const server of started) await server.close();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+test("two servers run side by side on their own ports (HTTP and RPC) and answer the v1 and v2 write APIs", async () => {
+  const [one, two] = await Promise.all([startInfluxDB(), startInfluxDB()]);
+  started.push(one, two);
+  assert.notEqual(one.port, two.port);
+  const config = await readFile(join(one.dataDir, "influxdb.conf"), "utf8");
+  assert.match(config, /^bind-address = "127\.0\.0\.1:\d+"$/m, "the RPC port is moved off 8088");
+  assert.doesNotMatch(config, /:8088"/);
+  assert.match(config, /reporting-disabled = true/);
+
+  const ping = await fetch(`${one.url}/ping`);
+  assert.equal(ping.status, 204);
+  assert.match(ping.headers.get("x-influxdb-version") ?? "", /^(1\.8\.\d+|unknown)$/);
+
+  const target = { baseUrl: one.url, database: "k6" };
+  await createDatabase(target);
+  const v1 = await fetch(`${one.url}/write?db=k6&precision=ms`, { method: "POST", body: "probe,api=v1 value=1 1700000000000" });
+  assert.equal(v1.status, 204);
+  const writeApi = new InfluxDB({ url: one.url, token: "" }).getWriteApi("", "k6", "ms", { maxRetries: 0 });
+  writeApi.writePoint(new Point("probe").tag("api", "v2").floatField("value", 2).timestamp(new Date(1700000000001)));
+  await writeApi.close();
+  const [series] = await querySeries(target, `SELECT "value", "api" FROM "probe"`);
+  assert.deepEqual(series?.values.map((row) => [row[1], row[2]]), [[1, "v1"], [2, "v2"]]);
+  const [others] = await querySeries({ baseUrl: two.url, database: "k6" }, "SHOW DATABASES");
+  assert.ok(!(others?.values ?? []).flat().includes("k6"), "the second server has its own, empty data directory");
+});
+
+test("close() stops the server and removes its temporary data; a given data directory is kept and reused", async () => {
+  const server = await startInfluxDB();
+  await server.close();
+  assert.equal(existsSync(server.dataDir), false);
+  await assert.rejects(fetch(`${server.url}/ping`));
+
+  const dataDir = await mkdtemp(join(tmpdir(), "gemini-influx-keep-"));
+  dirs.push(dataDir);
+  const first = await startInfluxDB({ dataDir });
+  await createDatabase({ baseUrl: first.url, database: "kept" });
+  await first.close();
+  assert.ok(existsSync(join(dataDir, "meta")));
+  const second = await startInfluxDB({ dataDir });
+  started.push(second);
+  const [databases] = await querySeries({ baseUrl: second.url, database: "kept" }, "SHOW DATABASES");
+  assert.ok((databases?.values ?? []).flat().includes("kept"), "the database survived the restart");
+});
+
+test("INFLUXD_BIN overrides the binary and a wrong path is named", async () => {
+  const saved = process.env.INFLUXD_BIN;
+  try {
+    process.env.INFLUXD_BIN = "/nonexistent/influxd";
+    await assert.rejects(ensureInfluxd(), /INFLUXD_BIN points to \/nonexistent\/influxd, which does not exist/);
+    delete process.env.INFLUXD_BIN;
+    const binary = await ensureInfluxd();
+    assert.ok(existsSync(binary) || binary === "influxd");
+  } finally {
+    if (saved === undefined) delete process.env.INFLUXD_BIN;
+    else process.env.INFLUXD_BIN = saved;
+  }
+});

@@ -1,0 +1,58 @@
+// k6's percentiles must agree with the emulator's exact ground truth: if they did not, every
+// number the suite reports would be suspect. Tolerance: 5% plus a few ms of loopback overhead.
+
+import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import { after, before, test } from "node:test";
+import { start } from "../../emulator/index.ts";
+import { buildScenarios, emulatorStats, metricValue, readSummary, runScenario, tempResultsRoot } from "../helpers/k6.ts";
+
+/** Time the loopback hop, k6's HTTP client and the emulator's own bookkeeping may add. */
+const LOOPBACK_ALLOWANCE_MS = 4;
+
+function assertAgrees(label: string, k6Ms: number, truthMs: number): void {
+  const tolerance = truthMs * 0.05 + LOOPBACK_ALLOWANCE_MS;
+  assert.ok(
+    Math.abs(k6Ms - truthMs) <= tolerance,
+    `${label}: k6 says ${k6Ms.toFixed(2)} ms, the emulator measured ${truthMs.toFixed(2)} ms (allowed ±${tolerance.toFixed(2)} ms)`,
+  );
+}
+
+let emulator: Awaited<ReturnType<typeof start>>;
+let resultsRoot: string;
+
+before(async () => {
+  await buildScenarios();
+  resultsRoot = await tempResultsRoot();
+  emulator = await start({ port: 0, profile: "fast", seed: 7 });
+});
+
+after(async () => {
+  await emulator?.close();
+  await rm(resultsRoot, { recursive: true, force: true });
+});
+
+test("k6's p95 of request duration and of time to first token match the emulator's ground truth", async (t) => {
+  const run = await runScenario({
+    baseUrl: emulator.url,
+    resultsRoot,
+    env: { GEMINI_SCENARIO: "open", GEMINI_DURATION: "12s", GEMINI_RATE: "25", GEMINI_STREAM: "true" },
+  });
+  // Thresholds are the gate test's business; here the run only has to complete (0 or 99).
+  assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
+  const summary = await readSummary(run.resultsDir);
+  const all = await emulatorStats(emulator.url);
+  const streaming = await emulatorStats(emulator.url, "?method=streamGenerateContent");
+
+  // Every HTTP request k6 sent is one the emulator timed, so the two populations are the same.
+  assert.equal(metricValue(summary, "http_reqs", "count"), all.requests.total);
+  assert.ok(streaming.ttfbMs.count >= 250, `only ${streaming.ttfbMs.count} streaming calls`);
+  assert.equal(metricValue(summary, "gemini_ttft", "count"), streaming.ttfbMs.count);
+
+  t.diagnostic(
+    `p95 duration k6 ${metricValue(summary, "http_req_duration", "p(95)").toFixed(2)} / emulator ${all.totalMs.p95.toFixed(2)} ms; ` +
+      `p95 ttft k6 ${metricValue(summary, "gemini_ttft", "p(95)").toFixed(2)} / emulator ${streaming.ttfbMs.p95.toFixed(2)} ms`,
+  );
+  assertAgrees("p95 http_req_duration", metricValue(summary, "http_req_duration", "p(95)"), all.totalMs.p95);
+  assertAgrees("p95 gemini_ttft", metricValue(summary, "gemini_ttft", "p(95)"), streaming.ttfbMs.p95);
+});

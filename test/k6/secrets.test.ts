@@ -1,0 +1,60 @@
+// The API key must never leave the x-goog-api-key header: not in k6's output, not in any file of
+// the run (metrics, summaries, run.json) and not in the HTML dashboard report.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { after, before, test } from "node:test";
+import { start } from "../../emulator/index.ts";
+import { buildScenarios, patchEmulatorConfig, readAllFiles, runScenario, tempResultsRoot } from "../helpers/k6.ts";
+
+let emulator: Awaited<ReturnType<typeof start>>;
+let resultsRoot: string;
+
+before(async () => {
+  await buildScenarios();
+  resultsRoot = await tempResultsRoot();
+  emulator = await start({ port: 0, profile: "fast" });
+});
+
+after(async () => {
+  await emulator?.close();
+  await rm(resultsRoot, { recursive: true, force: true });
+});
+
+test("a canary API key appears nowhere in stdout, stderr, results/<run-id>/ or the HTML report", async () => {
+  const canary = `canary-key-${randomBytes(8).toString("hex")}`;
+  await patchEmulatorConfig(emulator.url, { requestLog: true });
+  const run = await runScenario({
+    baseUrl: emulator.url,
+    resultsRoot,
+    dashboard: true,
+    env: { GEMINI_API_KEY: canary, GEMINI_SCENARIO: "closed", GEMINI_DURATION: "5s", GEMINI_VUS: "2" },
+  });
+  // Thresholds are the gate test's business; here the run only has to complete (0 or 99).
+  assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
+
+  // The key was really in use, in the header and nowhere else in the request line.
+  const logged = (await (await fetch(`${emulator.url}/__emulator/requests`)).json()) as {
+    requests: { path: string; query: Record<string, unknown>; headers: Record<string, string> }[];
+  };
+  const calls = logged.requests.filter((request) => request.path.includes(":"));
+  assert.ok(calls.length > 0, "the emulator logged no API calls");
+  for (const call of calls) {
+    assert.equal(call.headers["x-goog-api-key"], "[redacted]", `no key header on ${call.path}`);
+    assert.equal(call.query.key, undefined, `key in the query of ${call.path}`);
+  }
+
+  assert.ok(run.reportPath && existsSync(run.reportPath), "the dashboard report was not written");
+  const files = await readAllFiles(run.resultsDir);
+  for (const expected of ["summary.json", "junit.xml", "run.json", "metrics.json.gz", "report.html"]) {
+    assert.ok(files.has(expected), `results/<run-id>/ lacks ${expected}`);
+  }
+  assert.ok(!run.stdout.includes(canary), "the key is in k6's stdout");
+  assert.ok(!run.stderr.includes(canary), "the key is in k6's stderr");
+  for (const [name, text] of files) {
+    assert.ok(text.length > 0, `${name} is empty`);
+    assert.ok(!text.includes(canary), `the key is in results/<run-id>/${name}`);
+  }
+});

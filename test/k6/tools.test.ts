@@ -1,0 +1,75 @@
+// The run tooling's own logic: which k6 is chosen, run ids, and what run.json may record.
+
+import assert from "node:assert/strict";
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { BUNDLED_K6, ensureK6, isSuitableK6Version, parseK6Version, SetupError } from "../../tools/k6.ts";
+import { extraOutputs, parseLoadArgs, publicSettings, redactUrl } from "../../tools/run-load.ts";
+
+describe("k6 selection", () => {
+  test("parses the version line k6 prints", () => {
+    assert.deepEqual(parseK6Version("k6 v2.2.0 (go1.26.8, linux/amd64)\n"), { major: 2, minor: 2, patch: 0 });
+    assert.deepEqual(parseK6Version("k6 v2.10.3 (commit/abc, go1.25)"), { major: 2, minor: 10, patch: 3 });
+    assert.equal(parseK6Version("command not found"), undefined);
+  });
+
+  test("accepts v2.2 and newer within v2 only", () => {
+    assert.equal(isSuitableK6Version({ major: 2, minor: 2 }), true);
+    assert.equal(isSuitableK6Version({ major: 2, minor: 7 }), true);
+    assert.equal(isSuitableK6Version({ major: 2, minor: 1 }), false);
+    assert.equal(isSuitableK6Version({ major: 1, minor: 9 }), false);
+    assert.equal(isSuitableK6Version({ major: 3, minor: 0 }), false);
+  });
+
+  test("K6_BIN wins when it runs, and a broken K6_BIN is a one-line setup error", async () => {
+    const bundled = await ensureK6({ env: { PATH: "" }, log: () => {} });
+    assert.equal(bundled, BUNDLED_K6);
+    assert.equal(await ensureK6({ env: { K6_BIN: BUNDLED_K6, PATH: "" } }), BUNDLED_K6);
+    await assert.rejects(ensureK6({ env: { K6_BIN: "/nonexistent/k6", PATH: "" } }), (error: unknown) => {
+      assert.ok(error instanceof SetupError);
+      assert.match(error.message, /K6_BIN=\/nonexistent\/k6/);
+      return true;
+    });
+  });
+
+  test("a suitable k6 on PATH is used as is", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "gemini-k6-path-"));
+    try {
+      await symlink(BUNDLED_K6, path.join(dir, "k6"));
+      const chosen = await ensureK6({ env: { PATH: dir }, log: () => {} });
+      assert.equal(chosen, path.join(dir, "k6"));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("run bookkeeping", () => {
+  test("recorded settings keep GEMINI_* values but drop keys and URL credentials", () => {
+    const settings = publicSettings({
+      GEMINI_RATE: "5",
+      GEMINI_API_KEY: "secret-1",
+      GEMINI_OTHER_TOKEN: "secret-2",
+      GEMINI_BASE_URL: "https://user:secret-3@example.com/base?key=secret-4",
+      HOME: "/root",
+    });
+    assert.deepEqual(settings, { GEMINI_BASE_URL: "https://example.com/base", GEMINI_RATE: "5" });
+    assert.equal(redactUrl("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
+  });
+
+  test("InfluxDB is added as an output only when GEMINI_INFLUXDB_URL is set", () => {
+    assert.deepEqual(extraOutputs({}), []);
+    assert.deepEqual(extraOutputs({ GEMINI_INFLUXDB_URL: "http://127.0.0.1:8086/k6" }), ["--out", "influxdb=http://127.0.0.1:8086/k6"]);
+  });
+
+  test("command-line flags become the GEMINI_* variables the scenario reads", () => {
+    const options = parseLoadArgs(["--scenario", "open", "--rate", "12", "--duration", "2m", "--vus", "7", "--profile", "fast", "--dashboard"]);
+    assert.equal(options.scenario, "open");
+    assert.equal(options.profile, "fast");
+    assert.equal(options.dashboard, true);
+    assert.deepEqual(options.env, { GEMINI_DURATION: "2m", GEMINI_RATE: "12", GEMINI_VUS: "7" });
+    assert.throws(() => parseLoadArgs(["--bogus"]));
+  });
+});

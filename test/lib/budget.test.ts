@@ -1,0 +1,84 @@
+// Unit tests for lib/budget.ts and the budget part of lib/thresholds.ts: cost, run plans, and the abort thresholds.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCostUsd, type PriceTable } from "../../lib/budget.ts";
+import { parseConfig } from "../../lib/config.ts";
+import { thresholdsFor } from "../../lib/thresholds.ts";
+
+const prices = JSON.parse(readFileSync(new URL("../../data/prices.json", import.meta.url), "utf8")) as PriceTable;
+
+test("the price table is dated, sourced, and has the served models", () => {
+  assert.match(prices.date, /^\d{4}-\d{2}/);
+  assert.ok(prices.source.length > 10);
+  for (const model of ["gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro", "gemini-2.0-flash"]) {
+    const price = priceFor(prices, model);
+    assert.ok(price && price.input > 0 && price.output > price.input, model);
+  }
+  assert.deepEqual(priceFor(prices, "models/gemini-2.5-flash"), { input: 0.3, output: 2.5 });
+});
+
+test("cost bills thinking as output and uses the long-prompt tier above 200k", () => {
+  const flash = { input: 0.3, output: 2.5 };
+  assert.equal(requestCostUsd(flash, { promptTokens: 1_000_000, outputTokens: 0, thinkingTokens: 0 }), 0.3);
+  assert.equal(requestCostUsd(flash, { promptTokens: 0, outputTokens: 400_000, thinkingTokens: 600_000 }), 2.5);
+  const pro = { input: 1.25, output: 10, inputAbove200k: 2.5, outputAbove200k: 15 };
+  assert.equal(requestCostUsd(pro, { promptTokens: 100_000, outputTokens: 0, thinkingTokens: 0 }), 0.125);
+  assert.equal(requestCostUsd(pro, { promptTokens: 400_000, outputTokens: 100_000, thinkingTokens: 0 }), 1 + 1.5);
+});
+
+test("an open run plans rate × duration plus the retry budget", () => {
+  const config = parseConfig({ GEMINI_SCENARIO: "open", GEMINI_RATE: "10", GEMINI_DURATION: "1m" });
+  const usage = { promptTokens: 300, outputTokens: 40, thinkingTokens: 0 };
+  const plan = planRun(config, usage, { input: 0.3, output: 2.5 });
+  assert.equal(plan.requests, 660);
+  assert.ok(Math.abs((plan.costUsd ?? 0) - 660 * (300 * 0.3 + 40 * 2.5) / 1e6) < 1e-12);
+  const noRetries = planRun(parseConfig({ GEMINI_SCENARIO: "open", GEMINI_RATE: "10", GEMINI_DURATION: "1m", GEMINI_MAX_ATTEMPTS: "1" }), usage, undefined);
+  assert.equal(noRetries.requests, 600);
+  assert.equal(noRetries.costUsd, undefined);
+});
+
+test("a closed run is estimated from VU-seconds; both adds the two", () => {
+  const usage = { promptTokens: 1, outputTokens: 1, thinkingTokens: 0 };
+  const closed = planRun(parseConfig({ GEMINI_SCENARIO: "closed", GEMINI_VUS: "4", GEMINI_DURATION: "20s", GEMINI_MAX_ATTEMPTS: "1" }), usage, undefined);
+  assert.equal(closed.requests, 60);
+  const both = planRun(parseConfig({ GEMINI_SCENARIO: "both", GEMINI_VUS: "4", GEMINI_RATE: "2", GEMINI_DURATION: "20s", GEMINI_MAX_ATTEMPTS: "1" }), usage, undefined);
+  assert.equal(both.requests, 100);
+});
+
+test("usage estimates count thinking for thinking models unless a budget says otherwise", () => {
+  assert.ok(estimateUsage(400, "gemini-2.5-flash", undefined).thinkingTokens > 0);
+  assert.equal(estimateUsage(400, "gemini-2.5-flash", 0).thinkingTokens, 0);
+  assert.equal(estimateUsage(400, "gemini-2.0-flash", undefined).thinkingTokens, 0);
+  assert.equal(estimateUsage(400, "gemini-2.0-flash", undefined).promptTokens, 100);
+});
+
+test("the printed plan names the count, the cost with the price date and source, and the budget", () => {
+  const config = parseConfig({
+    GEMINI_BASE_URL: "https://generativelanguage.googleapis.com", GEMINI_API_KEY: "k", GEMINI_MAX_REQUESTS: "500", GEMINI_MAX_COST_USD: "1.5",
+    GEMINI_SCENARIO: "open", GEMINI_RATE: "1", GEMINI_DURATION: "30s",
+  });
+  const plan = planRun(config, estimateUsage(400, config.model, undefined), priceFor(prices, config.model));
+  const text = describePlan(plan, config, prices);
+  assert.match(text, /^planned requests: 33 \(open: 1\/s × 30s = 30, \+3 retries at most\)$/m);
+  assert.match(text, /^estimated cost: \$\d+\.\d{4} at about /m);
+  assert.ok(text.includes(prices.date) && text.includes(prices.source));
+  assert.match(text, /^budget: 500 requests and \$1\.5; the test aborts when it is spent$/m);
+  assert.ok(!text.includes("k\n"));
+});
+
+test("the budget becomes abort-on-fail thresholds on http_reqs and gemini_cost_usd", () => {
+  const config = parseConfig({ GEMINI_BASE_URL: "https://example.com", GEMINI_API_KEY: "k", GEMINI_MAX_REQUESTS: "500", GEMINI_MAX_COST_USD: "1.5" });
+  const thresholds = thresholdsFor(config);
+  assert.deepEqual(thresholds.http_reqs, [{ threshold: "count<=500", abortOnFail: true }]);
+  assert.deepEqual(thresholds.gemini_cost_usd, [{ threshold: "count<=1.5", abortOnFail: true }]);
+  const local = thresholdsFor(parseConfig({}));
+  assert.equal(local.http_reqs, undefined);
+  assert.equal(local.gemini_cost_usd, undefined);
+});
+
+test("a cost budget for a model without a price is refused, naming the variable", () => {
+  const config = parseConfig({ GEMINI_BASE_URL: "https://example.com", GEMINI_API_KEY: "k", GEMINI_MAX_COST_USD: "1", GEMINI_MODEL: "gemini-9-ultra" });
+  assert.match(budgetProblem(config, prices) ?? "", /^invalid GEMINI_MAX_COST_USD: data\/prices.json has no price for gemini-9-ultra/);
+  assert.equal(budgetProblem(parseConfig({ GEMINI_MAX_COST_USD: "1" }), prices), undefined);
+});

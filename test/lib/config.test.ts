@@ -1,0 +1,129 @@
+// Unit tests for lib/config.ts: defaults, every bad variable reported at once, loopback rules, redaction.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ConfigError, isLoopbackHost, LOCAL_PLACEHOLDER_KEY, parseConfig, parseDurationMs, redactedConfig } from "../../lib/config.ts";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error.problems;
+  }
+  assert.fail("parseConfig accepted a bad environment");
+}
+
+test("defaults target the local emulator with the contract's values", () => {
+  const config = parseConfig({});
+  assert.equal(config.baseUrl, "http://127.0.0.1:8080");
+  assert.equal(config.isLoopback, true);
+  assert.equal(config.model, "gemini-2.5-flash");
+  assert.equal(config.apiVersion, "v1beta");
+  assert.equal(config.scenario, "both");
+  assert.equal(config.stream, true);
+  assert.equal(config.durationMs, 30_000);
+  assert.equal(config.apiKey, LOCAL_PLACEHOLDER_KEY);
+  assert.equal(config.runId, undefined);
+  assert.equal(config.resultsDir, "results");
+});
+
+test("set variables win over defaults and are typed", () => {
+  const config = parseConfig({
+    GEMINI_BASE_URL: "http://localhost:9000/",
+    GEMINI_MODEL: "models/gemini-2.5-pro",
+    GEMINI_API_VERSION: "v1",
+    GEMINI_SCENARIO: "open",
+    GEMINI_STREAM: "false",
+    GEMINI_RATE: "2.5",
+    GEMINI_DURATION: "1m30s",
+    GEMINI_VUS: "7",
+    GEMINI_MIN_ACCURACY: "0.6",
+    GEMINI_RUN_ID: "20261126-010203-a1b2",
+    GEMINI_DASHBOARD: "1",
+  });
+  assert.equal(config.baseUrl, "http://localhost:9000");
+  assert.equal(config.model, "gemini-2.5-pro");
+  assert.equal(config.apiVersion, "v1");
+  assert.equal(config.scenario, "open");
+  assert.equal(config.stream, false);
+  assert.equal(config.rate, 2.5);
+  assert.equal(config.durationMs, 90_000);
+  assert.equal(config.vus, 7);
+  assert.equal(config.thresholds.minAccuracy, 0.6);
+  assert.equal(config.runId, "20261126-010203-a1b2");
+  assert.equal(config.dashboard, true);
+});
+
+test("every bad variable is reported at once, by name, with what is accepted", () => {
+  const problems = problemsOf({
+    GEMINI_RATE: "abc",
+    GEMINI_SCENARIO: "spike",
+    GEMINI_DURATION: "ten minutes",
+    GEMINI_API_VERSION: "v2",
+    GEMINI_STREAM: "maybe",
+    GEMINI_MIN_ACCURACY: "1.5",
+    GEMINI_VUS: "2.5",
+  });
+  assert.equal(problems.length, 7);
+  assert.ok(problems.includes("invalid GEMINI_RATE: expected a positive number of requests per second, got 'abc'"));
+  assert.ok(problems.includes("invalid GEMINI_SCENARIO: expected one of closed, open, both, got 'spike'"));
+  for (const name of ["GEMINI_DURATION", "GEMINI_API_VERSION", "GEMINI_STREAM", "GEMINI_MIN_ACCURACY", "GEMINI_VUS"]) {
+    assert.ok(problems.some((p) => p.startsWith(`invalid ${name}: expected `)), `no problem reported for ${name}`);
+  }
+});
+
+test("a remote URL needs a key and a budget, and both are named when missing", () => {
+  const problems = problemsOf({ GEMINI_BASE_URL: "https://generativelanguage.googleapis.com" });
+  assert.equal(problems.length, 2);
+  assert.match(problems[0] ?? "", /GEMINI_API_KEY/);
+  assert.match(problems[1] ?? "", /GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD/);
+  const withKeyOnly = problemsOf({ GEMINI_BASE_URL: "https://generativelanguage.googleapis.com", GEMINI_API_KEY: "k" });
+  assert.deepEqual(withKeyOnly.length, 1);
+  const ok = parseConfig({ GEMINI_BASE_URL: "https://generativelanguage.googleapis.com", GEMINI_API_KEY: "k", GEMINI_MAX_COST_USD: "2" });
+  assert.equal(ok.isLoopback, false);
+  assert.equal(ok.budget.maxCostUsd, 2);
+});
+
+test("a key in the problems list never leaks: messages name variables, not values of the key", () => {
+  const problems = problemsOf({ GEMINI_API_KEY: "secret-canary-123", GEMINI_RATE: "-1" });
+  assert.ok(problems.every((p) => !p.includes("secret-canary-123")));
+});
+
+test("a URL with a query string or no scheme is refused, so a ?key= cannot ride in it", () => {
+  assert.match(problemsOf({ GEMINI_BASE_URL: "http://127.0.0.1:8080/?key=abc" })[0] ?? "", /^invalid GEMINI_BASE_URL/);
+  assert.match(problemsOf({ GEMINI_BASE_URL: "127.0.0.1:8080" })[0] ?? "", /^invalid GEMINI_BASE_URL/);
+});
+
+test("loopback detection covers localhost, 127/8 and ::1 only", () => {
+  for (const host of ["localhost", "127.0.0.1", "127.5.6.7", "[::1]", "::1"]) assert.equal(isLoopbackHost(host), true, host);
+  for (const host of ["10.0.0.1", "example.com", "128.0.0.1", "localhost.example.com", "0.0.0.0"]) assert.equal(isLoopbackHost(host), false, host);
+  assert.equal(parseConfig({ GEMINI_BASE_URL: "http://[::1]:8080" }).isLoopback, true);
+});
+
+test("durations follow k6's forms", () => {
+  assert.equal(parseDurationMs("500ms"), 500);
+  assert.equal(parseDurationMs("30s"), 30_000);
+  assert.equal(parseDurationMs("2m"), 120_000);
+  assert.equal(parseDurationMs("1h30m"), 5_400_000);
+  assert.equal(parseDurationMs("45"), 45_000);
+  assert.equal(parseDurationMs("2 minutes"), undefined);
+  assert.equal(parseDurationMs("s"), undefined);
+});
+
+test("the config is frozen and its redacted view hides the key", () => {
+  const config = parseConfig({ GEMINI_API_KEY: "secret-canary-123" });
+  assert.throws(() => {
+    (config as { rate: number }).rate = 99;
+  }, TypeError);
+  assert.throws(() => {
+    (config.thresholds as { p95Ms: number }).p95Ms = 1;
+  }, TypeError);
+  const redacted = redactedConfig(config);
+  assert.equal(redacted.apiKey, "[redacted]");
+  assert.ok(!JSON.stringify(redacted).includes("secret-canary-123"));
+});
+
+test("GEMINI_MAX_VUS below the pre-allocated VUs is refused", () => {
+  const problems = problemsOf({ GEMINI_PREALLOCATED_VUS: "20", GEMINI_MAX_VUS: "5" });
+  assert.match(problems[0] ?? "", /^invalid GEMINI_MAX_VUS: expected a number ≥ GEMINI_PREALLOCATED_VUS \(20\)/);
+});

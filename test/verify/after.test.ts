@@ -1,0 +1,200 @@
+// The post-run cross-check on a real k6 run against the emulator: its figures equal ones computed
+// here from the run's summary.json, the emulator's ground truth matches, and the figures land in
+// a real InfluxDB as measurement gemini_verify.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { start } from "../../emulator/index.ts";
+import { ERROR_CLASSES } from "../../lib/errors.ts";
+import { startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
+import { FAILURES } from "../../verify/failures.ts";
+import { REPO_ROOT } from "../helpers/emulator.ts";
+import { buildScenarios, emulatorStats, metricValue, runScenario, tempResultsRoot, type SummaryFile } from "../helpers/k6.ts";
+
+type Emulator = Awaited<ReturnType<typeof start>>;
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "verify/cli.ts", ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let loaded: Emulator; // the run's target, with injected 429s and 503s
+let unloaded: Emulator; // the baseline's target, idle
+let influx: InfluxServer;
+let resultsRoot: string;
+let runId: string;
+let summary: SummaryFile;
+
+before(async () => {
+  await buildScenarios();
+  resultsRoot = await tempResultsRoot();
+  [loaded, unloaded, influx] = await Promise.all([
+    start({ port: 0, profile: "fast", seed: 11, config: { faults: { errorRates: { "429": 0.1, "503": 0.15 } } } }),
+    start({ port: 0, profile: "fast", seed: 12 }),
+    startInfluxDB({ port: 0 }),
+  ]);
+  const run = await runScenario({
+    baseUrl: loaded.url,
+    resultsRoot,
+    // Retries off, so each 429/503 the emulator sends is exactly one failed attempt in k6.
+    env: { GEMINI_SCENARIO: "open", GEMINI_DURATION: "6s", GEMINI_RATE: "15", GEMINI_STREAM: "true", GEMINI_MAX_ATTEMPTS: "1" },
+  });
+  runId = run.runId;
+  summary = JSON.parse(await readFile(path.join(run.resultsDir, "summary.json"), "utf8")) as SummaryFile;
+});
+
+after(async () => {
+  await Promise.all([loaded?.close(), unloaded?.close(), influx?.close()]);
+  await rm(resultsRoot, { recursive: true, force: true });
+});
+
+async function verifyJson(id: string): Promise<Record<string, any>> {
+  return JSON.parse(await readFile(path.join(resultsRoot, id, "verify.json"), "utf8")) as Record<string, any>;
+}
+
+async function influxQuery(db: string, query: string): Promise<Record<string, unknown>[]> {
+  const response = await fetch(`${influx.url}/query?${new URLSearchParams({ db, q: query })}`);
+  const body = (await response.json()) as { results: Array<{ series?: Array<{ columns: string[]; values: unknown[][] }> }> };
+  const series = body.results[0]?.series ?? [];
+  return series.flatMap((s) => s.values.map((row) => Object.fromEntries(s.columns.map((c, i) => [c, row[i]]))));
+}
+
+describe("--after on a real k6 run", () => {
+  test("figures equal the ones computed from summary.json and the preflight baseline; ground truth and InfluxDB agree", async () => {
+    const preflight = await runCli([], { GEMINI_BASE_URL: unloaded.url, GEMINI_RUN_ID: runId, GEMINI_RESULTS_DIR: resultsRoot });
+    assert.equal(preflight.code, 0, preflight.stdout + preflight.stderr);
+
+    const outcome = await runCli(["--after", runId], {
+      GEMINI_BASE_URL: loaded.url,
+      GEMINI_RESULTS_DIR: resultsRoot,
+      GEMINI_INFLUXDB_URL: `${influx.url}/verifytest`,
+    });
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    assert.match(outcome.stdout, /p95 latency\s+\d+ ms under load vs \d+ ms unloaded \(stream\): ×\d+\.\d\d/);
+
+    const verify = await verifyJson(runId);
+    assert.equal(verify.preflight.ok, true, "the preflight part survives the after step");
+    const a = verify.after;
+    assert.equal(a.baselineSource, "preflight");
+    const baseline = verify.preflight.baseline as { latencyMs: number; streamTotalMs: number; ttftMs: number; tokensPerSecond: number };
+    assert.deepEqual(a.baseline, baseline);
+
+    // Independently from summary.json: growth of p95 and TTFT, error share per class.
+    const p95 = metricValue(summary, "gemini_request_duration", "p(95)");
+    const ttftP95 = metricValue(summary, "gemini_ttft", "p(95)");
+    // The run streamed, so its latency is compared with the unloaded stream's.
+    assert.equal(a.impact.latencyBaseline, "stream");
+    assert.equal(a.impact.p95.underLoad, p95);
+    assert.equal(a.impact.p95.ratio, p95 / baseline.streamTotalMs);
+    assert.equal(a.impact.p95.deltaMs, p95 - baseline.streamTotalMs);
+    assert.equal(a.impact.ttftP95.underLoad, ttftP95);
+    assert.equal(a.impact.ttftP95.ratio, ttftP95 / baseline.ttftMs);
+    assert.equal(a.impact.ttftP95.deltaMs, ttftP95 - baseline.ttftMs);
+    assert.equal(a.impact.requests, metricValue(summary, "http_reqs", "count"));
+    const attempts = metricValue(summary, "gemini_errors", "passes") + metricValue(summary, "gemini_errors", "fails");
+    assert.equal(a.impact.errorShareTotal, metricValue(summary, "gemini_errors", "passes") / attempts);
+    for (const errorClass of ERROR_CLASSES) {
+      const count = metricValue(summary, `gemini_errors{error_class:${errorClass}}`, "passes");
+      assert.deepEqual(a.impact.errorShare[errorClass], { count, share: count / attempts }, errorClass);
+    }
+    assert.ok(a.impact.errorShare.rate_limited.count > 0 && a.impact.errorShare.overloaded.count > 0, "the faults show up");
+    const requests = metricValue(summary, "http_reqs", "count");
+    const limited = metricValue(summary, "gemini_rate_limited", "count");
+    assert.deepEqual(a.impact.attempts.rateLimited, { count: limited, share: limited / requests });
+
+    // The emulator's own counts: every request k6 sent, every 429 and 503 it answered.
+    const stats = await emulatorStats(loaded.url);
+    const g = a.groundTruth;
+    assert.equal(g.emulatorRequests, stats.requests.total);
+    assert.equal(g.emulatorRequests, g.k6Requests);
+    assert.equal(g.rateLimited.emulator, stats.requests.byStatus["429"]);
+    assert.equal(a.impact.attempts.rateLimited.count, g.rateLimited.emulator);
+    assert.equal(g.rateLimited.k6, g.rateLimited.emulator);
+    assert.equal(g.overloaded.emulator, stats.requests.byStatus["503"]);
+    assert.equal(g.overloaded.k6, g.overloaded.emulator);
+    assert.equal(g.serverTotalP95Ms, stats.totalMs.p95);
+    assert.equal(g.k6MinusServerP95Ms, metricValue(summary, "http_req_duration", "p(95)") - stats.totalMs.p95);
+
+    // The same figures in InfluxDB, tagged with the run id.
+    const rows = await influxQuery("verifytest", `SELECT * FROM "gemini_verify" WHERE "testid" = '${runId}'`);
+    assert.equal(rows.length, 1);
+    const row = rows[0] ?? {};
+    assert.equal(row.kind, "after");
+    assert.equal(row.p95_ratio, a.impact.p95.ratio);
+    assert.equal(row.p95_load_ms, p95);
+    assert.equal(row.ttft_p95_ratio, a.impact.ttftP95.ratio);
+    assert.equal(row.error_share_rate_limited, a.impact.errorShare.rate_limited.share);
+    assert.equal(row.errors_overloaded, a.impact.errorShare.overloaded.count);
+    assert.equal(row.emulator_requests, stats.requests.total);
+    assert.equal(a.influx.written, Object.keys(row).filter((c) => !["time", "testid", "kind"].includes(c) && row[c] !== null).length);
+  });
+
+  test("a run without a preflight gets a fresh baseline, recorded as such", async () => {
+    const copyId = `${runId}-copy`;
+    await mkdir(path.join(resultsRoot, copyId), { recursive: true });
+    await copyFile(path.join(resultsRoot, runId, "summary.json"), path.join(resultsRoot, copyId, "summary.json"));
+    const before = (await emulatorStats(unloaded.url)).requests.total;
+    const outcome = await runCli(["--after", copyId], { GEMINI_BASE_URL: unloaded.url, GEMINI_RESULTS_DIR: resultsRoot });
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    const verify = await verifyJson(copyId);
+    assert.equal(verify.after.baselineSource, "fresh");
+    assert.equal(verify.preflight.ok, true);
+    assert.deepEqual(verify.after.baseline, verify.preflight.baseline);
+    assert.equal(verify.after.impact.p95.ratio, metricValue(summary, "gemini_request_duration", "p(95)") / verify.preflight.baseline.streamTotalMs);
+    // The fresh baseline's own four calls are not counted as the run's: stats are read first.
+    assert.equal(verify.after.groundTruth.emulatorRequests, before);
+    assert.equal((await emulatorStats(unloaded.url)).requests.total, before + 4);
+    assert.equal(verify.after.influx, null);
+  });
+
+  test("as after npm start: the preflight ran under its own id just before the run, against the same target", async () => {
+    await fetch(`${loaded.url}/__emulator/config`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ faults: { errorRates: { "429": 0, "503": 0 } } }),
+    });
+    const preflight = await runCli([], { GEMINI_BASE_URL: loaded.url, GEMINI_RESULTS_DIR: resultsRoot });
+    assert.equal(preflight.code, 0, preflight.stdout + preflight.stderr);
+    const preflightId = /preflight · run (\S+)/.exec(preflight.stdout)?.[1];
+    assert.ok(preflightId);
+
+    // The load run starts after that preflight, in a folder of its own.
+    const loadId = `${runId}-start`;
+    await mkdir(path.join(resultsRoot, loadId), { recursive: true });
+    await copyFile(path.join(resultsRoot, runId, "summary.json"), path.join(resultsRoot, loadId, "summary.json"));
+    await writeFile(path.join(resultsRoot, loadId, "run.json"), JSON.stringify({ runId: loadId, startedAt: new Date().toISOString() }));
+
+    const outcome = await runCli(["--after", loadId], { GEMINI_RESULTS_DIR: resultsRoot });
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    assert.ok(outcome.stdout.includes(`baseline from the preflight of ${preflightId} just before it`), outcome.stdout);
+    const verify = await verifyJson(loadId);
+    assert.equal(verify.after.baselineSource, "earlier-preflight");
+    assert.equal(verify.after.baselineRunId, preflightId);
+    assert.deepEqual(verify.after.baseline, (await verifyJson(preflightId)).preflight.baseline);
+    assert.equal(verify.preflight, undefined, "no fresh preflight was needed");
+  });
+
+  test("an unknown run is a usage error naming the missing file", async () => {
+    const outcome = await runCli(["--after", "20990101-000000-dead"], { GEMINI_BASE_URL: unloaded.url, GEMINI_RESULTS_DIR: resultsRoot });
+    assert.equal(outcome.code, FAILURES.bad_usage.exitCode);
+    assert.match(outcome.stderr, /no summary for run 20990101-000000-dead: .*summary\.json is missing/);
+    assert.match(outcome.stderr, /^hint: /m);
+  });
+});

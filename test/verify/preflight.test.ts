@@ -1,0 +1,276 @@
+// The SDK preflight against the emulator: a passing run (report, verify.json, exit 0) and every
+// failure class produced by emulator configuration, mapped to its exit code and hint.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import http from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { countTokensRequest } from "../../lib/gemini-requests.ts";
+import { parseVerdict } from "../../lib/moderation.ts";
+import { FAILURES, type FailureClass } from "../../verify/failures.ts";
+import { sampleModerationBody } from "../../verify/sdk-request.ts";
+import { REPO_ROOT, startEmulator, type StartOptions, type TestEmulator } from "../helpers/emulator.ts";
+
+const KEY = "verify-test-key-7f3a9c";
+const RUN_ID = "20261126-010203-beef";
+
+interface CliOutcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a child process; asynchronous so the in-process emulator keeps serving. */
+function runCli(args: string[], env: Record<string, string>): Promise<CliOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "verify/cli.ts", ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function freePortWithNothingListening(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  assert.ok(address && typeof address === "object");
+  await new Promise<void>((done) => server.close(() => done()));
+  return address.port;
+}
+
+const emulators: TestEmulator[] = [];
+const servers: http.Server[] = [];
+let resultsDir = "";
+
+async function emulatorWith(options: StartOptions): Promise<TestEmulator> {
+  const emulator = await startEmulator(options);
+  emulators.push(emulator);
+  return emulator;
+}
+
+async function plainServer(handler: http.RequestListener): Promise<string> {
+  const server = http.createServer(handler);
+  servers.push(server);
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const address = server.address();
+  assert.ok(address && typeof address === "object");
+  return `http://127.0.0.1:${address.port}`;
+}
+
+before(async () => {
+  resultsDir = await mkdtemp(path.join(tmpdir(), "gemini-verify-preflight-"));
+});
+
+after(async () => {
+  await Promise.all(emulators.map((e) => e.close()));
+  await Promise.all(
+    servers.map((s) => {
+      s.closeAllConnections();
+      return new Promise<void>((done) => s.close(() => done()));
+    }),
+  );
+  await rm(resultsDir, { recursive: true, force: true });
+});
+
+function env(baseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { GEMINI_BASE_URL: baseUrl, GEMINI_API_KEY: KEY, GEMINI_RESULTS_DIR: resultsDir, ...extra };
+}
+
+async function readVerify(runId: string): Promise<Record<string, any>> {
+  return JSON.parse(await readFile(path.join(resultsDir, runId, "verify.json"), "utf8")) as Record<string, any>;
+}
+
+describe("a passing preflight", () => {
+  test("reports every step, writes verify.json with the baseline, exits 0, never shows the key", async () => {
+    const emulator = await emulatorWith({ profile: "fast", config: { apiKeys: [KEY] } });
+    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: RUN_ID }));
+    assert.equal(outcome.code, 0, `stdout: ${outcome.stdout}\nstderr: ${outcome.stderr}`);
+    for (const step of ["model", "countTokens", "generateContent", "stream"]) {
+      assert.match(outcome.stdout, new RegExp(`✓ ${step}\\b`), `step ${step} in ${outcome.stdout}`);
+    }
+    assert.match(outcome.stdout, /baseline \(unloaded\): \d+ ms per call, TTFT \d+ ms, \d+ tokens\/s/);
+    assert.ok(!outcome.stdout.includes(KEY) && !outcome.stderr.includes(KEY), "the key must never be printed");
+
+    const text = await readFile(path.join(resultsDir, RUN_ID, "verify.json"), "utf8");
+    assert.ok(!text.includes(KEY), "the key must never be written");
+    const verify = JSON.parse(text) as Record<string, any>;
+    const p = verify.preflight;
+    assert.equal(verify.runId, RUN_ID);
+    assert.equal(p.ok, true);
+    assert.equal(p.failure, undefined);
+
+    // The model's limits are what the emulator itself serves for models.get.
+    const model = (await (await fetch(`${emulator.url}/v1beta/models/gemini-2.5-flash`, { headers: { "x-goog-api-key": KEY } })).json()) as {
+      inputTokenLimit: number;
+      outputTokenLimit: number;
+    };
+    assert.equal(p.modelInfo.inputTokenLimit, model.inputTokenLimit);
+    assert.equal(p.modelInfo.outputTokenLimit, model.outputTokenLimit);
+
+    // countTokens equals what the emulator answers for k6's own countTokens body.
+    const built = countTokensRequest({ baseUrl: emulator.url, apiKey: KEY, apiVersion: "v1beta" }, "gemini-2.5-flash", sampleModerationBody().contents);
+    const counted = (await (await fetch(built.url, { method: "POST", headers: built.params.headers, body: built.body })).json()) as { totalTokens: number };
+    assert.equal(p.countTokens.totalTokens, counted.totalTokens);
+
+    assert.equal(parseVerdict(JSON.stringify(p.generate.verdict)).valid, true);
+    assert.ok(p.generate.latencyMs > 0);
+    assert.ok(p.stream.ttftMs > 0 && p.stream.ttftMs <= p.stream.totalMs, `ttft ${p.stream.ttftMs} within total ${p.stream.totalMs}`);
+    assert.ok(p.stream.outputTokens > 0);
+    assert.deepEqual(p.baseline, {
+      latencyMs: p.generate.latencyMs,
+      streamTotalMs: p.stream.totalMs,
+      ttftMs: p.stream.ttftMs,
+      tokensPerSecond: p.stream.tokensPerSecond,
+    });
+
+    // The emulator saw exactly the four preflight calls.
+    const stats = await emulator.admin.stats();
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(stats.requests.byMethod).filter(([, n]) => n > 0)),
+      { "models.get": 2, countTokens: 2, generateContent: 1, streamGenerateContent: 1 },
+    );
+  });
+
+  test("a second step (contract) merges into the same verify.json without clobbering the preflight", async () => {
+    const emulator = await emulatorWith({ profile: "zero-latency" });
+    const outcome = await runCli(["--contract"], env(emulator.url, { GEMINI_RUN_ID: RUN_ID }));
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    const verify = await readVerify(RUN_ID);
+    assert.equal(verify.preflight.ok, true);
+    assert.equal(verify.contract.ok, true);
+  });
+});
+
+describe("failure classes", () => {
+  async function expectFailure(outcome: CliOutcome, failure: FailureClass, runId?: string): Promise<void> {
+    const info = FAILURES[failure];
+    assert.equal(outcome.code, info.exitCode, `expected ${failure}; stdout: ${outcome.stdout}\nstderr: ${outcome.stderr}`);
+    const printed = outcome.stdout + outcome.stderr;
+    assert.ok(printed.includes(`hint: ${info.hint}`), `hint for ${failure} in: ${printed}`);
+    assert.ok(!printed.includes(KEY), "the key must never be printed");
+    assert.ok(!/\n\s+at .+:\d+:\d+/.test(printed), `no stack trace: ${printed}`);
+    if (runId) {
+      const verify = await readVerify(runId);
+      assert.equal(verify.preflight.ok, false);
+      assert.equal(verify.preflight.failure.class, failure);
+      assert.equal(verify.preflight.failure.exitCode, info.exitCode);
+    }
+  }
+
+  test("bad key → bad_key", async () => {
+    const emulator = await emulatorWith({ profile: "zero-latency", config: { apiKeys: ["the-only-valid-key"] } });
+    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0001" }));
+    await expectFailure(outcome, "bad_key", "20261126-010203-0001");
+    assert.match(outcome.stdout, /API key not valid/);
+  });
+
+  test("unknown model → unknown_model", async () => {
+    const emulator = await emulatorWith({ profile: "zero-latency" });
+    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0002", GEMINI_MODEL: "gemini-9.9-imaginary" }));
+    await expectFailure(outcome, "unknown_model", "20261126-010203-0002");
+    assert.match(outcome.stdout, /models\/gemini-9\.9-imaginary is not found/);
+  });
+
+  test("a tiny quota → quota_exhausted", async () => {
+    const emulator = await emulatorWith({ profile: "zero-latency", config: { models: { "gemini-2.5-flash": { rpm: 1 } } } });
+    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0003" }));
+    await expectFailure(outcome, "quota_exhausted", "20261126-010203-0003");
+    assert.equal((await emulator.admin.stats()).requests.byStatus["429"], 1);
+  });
+
+  test("503 at rate 1.0 → overloaded", async () => {
+    const emulator = await emulatorWith({ profile: "zero-latency", config: { faults: { errorRates: { "503": 1 } } } });
+    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0004" }));
+    await expectFailure(outcome, "overloaded", "20261126-010203-0004");
+  });
+
+  test("a port with nothing listening → network_unreachable", async () => {
+    const port = await freePortWithNothingListening();
+    const outcome = await runCli([], env(`http://127.0.0.1:${port}`, { GEMINI_RUN_ID: "20261126-010203-0005" }));
+    await expectFailure(outcome, "network_unreachable", "20261126-010203-0005");
+    assert.match(outcome.stdout, /ECONNREFUSED/);
+  });
+
+  test("a server that never answers, with a short GEMINI_TIMEOUT → network_unreachable", async () => {
+    const url = await plainServer(() => {
+      // Holds every request open; the timeout must end it.
+    });
+    const outcome = await runCli([], env(url, { GEMINI_RUN_ID: "20261126-010203-000a", GEMINI_TIMEOUT: "500ms" }));
+    await expectFailure(outcome, "network_unreachable", "20261126-010203-000a");
+    assert.match(outcome.stdout, /no answer before the timeout/);
+  });
+
+  test("a server answering an HTML 404 → wrong_base_url", async () => {
+    const url = await plainServer((_req, res) => {
+      res.writeHead(404, { "content-type": "text/html" });
+      res.end("<html><body><h1>404 Not Found</h1></body></html>");
+    });
+    const outcome = await runCli([], env(url, { GEMINI_RUN_ID: "20261126-010203-0006" }));
+    await expectFailure(outcome, "wrong_base_url", "20261126-010203-0006");
+  });
+
+  test("a server answering 200 with HTML → wrong_base_url", async () => {
+    const url = await plainServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html><body>Welcome</body></html>");
+    });
+    const outcome = await runCli([], env(url, { GEMINI_RUN_ID: "20261126-010203-0007" }));
+    await expectFailure(outcome, "wrong_base_url", "20261126-010203-0007");
+  });
+
+  test("a base URL with the version in it → wrong_base_url, not unknown_model", async () => {
+    const emulator = await emulatorWith({ profile: "zero-latency" });
+    const outcome = await runCli([], env(`${emulator.url}/v1beta`, { GEMINI_RUN_ID: "20261126-010203-0008" }));
+    await expectFailure(outcome, "wrong_base_url", "20261126-010203-0008");
+  });
+
+  test("an answer cut off by maxOutputTokens → invalid_response", async () => {
+    const emulator = await emulatorWith({ profile: "zero-latency" });
+    const outcome = await runCli(
+      [],
+      env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0009", GEMINI_MAX_OUTPUT_TOKENS: "3", GEMINI_THINKING_BUDGET: "0" }),
+    );
+    await expectFailure(outcome, "invalid_response", "20261126-010203-0009");
+  });
+
+  test("bad usage → every problem on its own line, exit 2", async () => {
+    const outcome = await runCli(["--bogus"], env("http://127.0.0.1:9", { GEMINI_API_VERSION: "v3" }));
+    await expectFailure(outcome, "bad_usage");
+    assert.match(outcome.stderr, /unknown option '--bogus'/);
+    assert.match(outcome.stderr, /invalid GEMINI_API_VERSION: expected one of v1beta, v1, got 'v3'/);
+  });
+
+  test("--contract against a server without the emulator's admin API → bad_usage naming the fix", async () => {
+    const url = await plainServer((_req, res) => {
+      res.writeHead(404, { "content-type": "text/html" });
+      res.end("<html>not here</html>");
+    });
+    const outcome = await runCli(["--contract"], env(url));
+    await expectFailure(outcome, "bad_usage");
+    assert.match(outcome.stderr, /needs the emulator's admin API/);
+  });
+
+  test("--help lists every exit code with its hint", async () => {
+    const outcome = await runCli(["--help"], {});
+    assert.equal(outcome.code, 0);
+    for (const [name, info] of Object.entries(FAILURES)) {
+      assert.ok(outcome.stdout.includes(`${String(info.exitCode).padStart(2)}  ${name}`), `${name} in --help`);
+      assert.ok(outcome.stdout.includes(info.hint), `hint of ${name} in --help`);
+    }
+  });
+});

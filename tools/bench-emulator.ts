@@ -1,0 +1,361 @@
+// `npm run bench:emulator`: throughput of the emulator against a bare node:http server (same run,
+// same load, servers in their own processes), then chunk-timing accuracy of 500 concurrent SSE
+// streams. Prints a table and writes the figures into docs/benchmarks.md.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, request as httpRequest, Agent, type IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
+import { cpus, totalmem } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+
+const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
+const DOC = `${REPO_ROOT}docs/benchmarks.md`;
+const SECTION_START = "<!-- emulator-bench:start -->";
+const SECTION_END = "<!-- emulator-bench:end -->";
+
+const MODEL = "gemini-2.5-flash";
+const TARGET_RATIO = 0.6;
+const TARGET_RPS = 5000;
+const TARGET_CHUNK_P99_MS = 5;
+const STREAMS = 500;
+const STREAM_TOKENS_PER_SECOND = 50;
+const STREAM_MAX_TOKENS = 150;
+const STAGGER_MS = 1000;
+
+interface Options {
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  streams: number;
+  writeDoc: boolean;
+}
+
+/** Result fields of autocannon 9 that we read. */
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  "2xx": number;
+  latency: { p50: number; p99: number; average: number };
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships no types; the cast is the one place its shape is assumed.
+const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { connections: 64, durationSeconds: 10, warmupSeconds: 3, streams: STREAMS, writeDoc: true };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = Number(argv[i + 1]);
+    const needNumber = (): number => {
+      if (!Number.isFinite(value) || value <= 0) fail(`invalid ${flag}: expected a positive number, got "${argv[i + 1] ?? ""}"`);
+      i++;
+      return value;
+    };
+    if (flag === "--connections") options.connections = needNumber();
+    else if (flag === "--duration") options.durationSeconds = needNumber();
+    else if (flag === "--warmup") options.warmupSeconds = needNumber();
+    else if (flag === "--streams") options.streams = needNumber();
+    else if (flag === "--no-write") options.writeDoc = false;
+    else fail(`unknown flag ${flag}: use --connections N, --duration S, --warmup S, --streams N, --no-write`);
+  }
+  return options;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench:emulator: ${message}\n`);
+  process.exit(2);
+}
+
+/** A prompt of about 1 KB, as the issue asks. */
+function promptBody(): string {
+  const sentence = "Classify the following customer message as safe or unsafe and explain briefly why. ";
+  const text = sentence.repeat(Math.ceil(1024 / sentence.length)).slice(0, 1024);
+  return JSON.stringify({
+    contents: [{ role: "user", parts: [{ text }] }],
+    generationConfig: { maxOutputTokens: 64, thinkingConfig: { thinkingBudget: 0 } },
+  });
+}
+
+interface Child {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns a Node process and waits for the URL it prints on stdout. */
+function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Child> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return new Promise((resolve, reject) => {
+    child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited (${code}) before printing a URL: ${stderr}`)));
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+      const url = /https?:\/\/\S+/.exec(stdout)?.[0];
+      if (url) {
+        resolve({
+          url,
+          process: child,
+          stop: async () => {
+            child.kill("SIGTERM");
+            await exited;
+          },
+        });
+      }
+    });
+  });
+}
+
+/** The bare baseline: node:http answering every request with one fixed JSON body. */
+function serveBare(): void {
+  const body = Buffer.from(process.env.BENCH_BARE_BODY ?? '{"ok":true}');
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json; charset=UTF-8", "content-length": body.length });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    process.stdout.write(`bare server listening on http://127.0.0.1:${port}\n`);
+  });
+  process.on("SIGTERM", () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
+}
+
+async function post(url: string, body: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-goog-api-key": "bench-key" }, body });
+  return { status: response.status, text: await response.text() };
+}
+
+interface Throughput {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, body: string, options: Options, seconds: number): Promise<Throughput> {
+  const result = await autocannon({
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json", "x-goog-api-key": "bench-key" },
+    body,
+    connections: options.connections,
+    pipelining: 1,
+    duration: seconds,
+  });
+  return {
+    rps: result["2xx"] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+interface StreamTiming {
+  /** Start times spread evenly over this many ms (0: all at once). */
+  staggerMs: number;
+  streams: number;
+  completed: number;
+  chunks: number;
+  p50: number;
+  p99: number;
+  max: number;
+  failures: string[];
+}
+
+/**
+ * Opens `count` SSE streams at once and compares each chunk's arrival with when it should arrive:
+ * first chunk + (tokens sent since the first chunk) / speed, from the cumulative candidatesTokenCount.
+ */
+async function streamTiming(url: string, count: number, staggerMs: number): Promise<StreamTiming> {
+  const agent = new Agent({ keepAlive: true, maxSockets: count });
+  const body = JSON.stringify({
+    contents: [{ role: "user", parts: [{ text: "Write a short story about a lighthouse keeper." }] }],
+    generationConfig: { maxOutputTokens: STREAM_MAX_TOKENS, thinkingConfig: { thinkingBudget: 0 } },
+  });
+  const errors: number[] = [];
+  const failures: string[] = [];
+  let completed = 0;
+  let chunks = 0;
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      const arrivals: { at: number; tokens: number }[] = [];
+      const req = httpRequest(
+        `${url}/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`,
+        { method: "POST", agent, headers: { "content-type": "application/json", "x-goog-api-key": "bench-key" } },
+        (res: IncomingMessage) => {
+          if (res.statusCode !== 200) {
+            failures.push(`status ${res.statusCode}`);
+            res.resume();
+            res.on("end", resolve);
+            return;
+          }
+          let buffer = "";
+          res.setEncoding("utf8");
+          res.on("data", (data: string) => {
+            const at = performance.now();
+            buffer += data;
+            let end: number;
+            while ((end = buffer.indexOf("\r\n\r\n")) >= 0) {
+              const event = buffer.slice(0, end);
+              buffer = buffer.slice(end + 4);
+              const parsed = JSON.parse(event.replace(/^data: /, "")) as { usageMetadata?: { candidatesTokenCount?: number } };
+              arrivals.push({ at, tokens: parsed.usageMetadata?.candidatesTokenCount ?? 0 });
+            }
+          });
+          res.on("end", () => {
+            const first = arrivals[0];
+            if (first && arrivals.length > 1) {
+              completed++;
+              for (const chunk of arrivals.slice(1)) {
+                const expected = first.at + ((chunk.tokens - first.tokens) * 1000) / STREAM_TOKENS_PER_SECOND;
+                errors.push(Math.abs(chunk.at - expected));
+                chunks++;
+              }
+            } else failures.push(`stream with ${arrivals.length} chunk(s)`);
+            resolve();
+          });
+        },
+      );
+      req.on("error", (error) => {
+        failures.push(error.message);
+        resolve();
+      });
+      req.end(body);
+    });
+  const startAt = (i: number): Promise<void> =>
+    new Promise((resolve) => setTimeout(resolve, (i * staggerMs) / count)).then(one);
+  await Promise.all(Array.from({ length: count }, (_, i) => (staggerMs > 0 ? startAt(i) : one())));
+  agent.destroy();
+  errors.sort((a, b) => a - b);
+  const rank = (p: number): number => errors[Math.max(0, Math.ceil((p / 100) * errors.length) - 1)] ?? Number.NaN;
+  return { staggerMs, streams: count, completed, chunks, p50: rank(50), p99: rank(99), max: errors.at(-1) ?? Number.NaN, failures };
+}
+
+function fmt(n: number, digits = 0): string {
+  return Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "n/a";
+}
+
+function report(options: Options, bare: Throughput, emulator: Throughput, streamRuns: StreamTiming[]): string {
+  const ratio = emulator.rps / bare.rps;
+  const met = (ok: boolean): string => (ok ? "met" : "**missed**");
+  const cpu = cpus();
+  const lines = [
+    `### Emulator (\`npm run bench:emulator\`), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    "",
+    `Machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+    `Load: autocannon in its own process, ${options.connections} keep-alive connections, ${options.durationSeconds} s per server after ${options.warmupSeconds} s warm-up,`,
+    `non-streaming \`generateContent\` on \`${MODEL}\` with a ~1 KB prompt, profile \`zero-latency\`. Baseline: bare \`node:http\``,
+    "returning a fixed JSON body of the same size as the emulator's answer. Each server runs in its own process.",
+    "",
+    "| server | req/s | p50 ms | p99 ms | errors | non-2xx |",
+    "|---|---:|---:|---:|---:|---:|",
+    `| bare node:http | ${fmt(bare.rps)} | ${fmt(bare.p50, 1)} | ${fmt(bare.p99, 1)} | ${bare.errors} | ${bare.non2xx} |`,
+    `| emulator | ${fmt(emulator.rps)} | ${fmt(emulator.p50, 1)} | ${fmt(emulator.p99, 1)} | ${emulator.errors} | ${emulator.non2xx} |`,
+    "",
+    `Ratio emulator / bare: **${fmt(ratio, 2)}** (target ≥ ${TARGET_RATIO}: ${met(ratio >= TARGET_RATIO)}); ` +
+      `emulator ${fmt(emulator.rps)} req/s (target ≥ ${fmt(TARGET_RPS)}: ${met(emulator.rps >= TARGET_RPS)}).`,
+    "",
+    `Streaming: ${options.streams} concurrent SSE streams at ${STREAM_TOKENS_PER_SECOND} tokens/s (TTFT 0, up to ${STREAM_MAX_TOKENS} tokens each),`,
+    "read by one client process; error = |arrival − (first chunk + tokens since first chunk / speed)|, measured on the client.",
+    `"staggered" spreads the stream starts evenly over ${STAGGER_MS} ms, as independent users would; "lockstep" starts all`,
+    "at once, so every stream's chunks fall due at the same instant and both processes must handle 500 chunks in a burst.",
+    "",
+    "| starts | streams completed | chunks timed | p50 ms | p99 ms | max ms | p99 < 5 ms |",
+    "|---|---:|---:|---:|---:|---:|---|",
+    ...streamRuns.map(
+      (r) =>
+        `| ${r.staggerMs > 0 ? `staggered over ${r.staggerMs} ms` : "lockstep"} | ${r.completed} / ${r.streams} | ${r.chunks} | ` +
+        `${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.max, 2)} | ${met(r.p99 < TARGET_CHUNK_P99_MS && r.completed === r.streams)} |`,
+    ),
+  ];
+  const failures = [...new Set(streamRuns.flatMap((r) => r.failures))];
+  if (failures.length) lines.push("", `Stream failures: ${failures.slice(0, 5).join("; ")}.`);
+  return lines.join("\n");
+}
+
+function writeSection(section: string): void {
+  const block = `${SECTION_START}\n${section}\n${SECTION_END}`;
+  const current = existsSync(DOC) ? readFileSync(DOC, "utf8") : "# Benchmarks\n\nMeasured figures, with the date and machine they were taken on.\n";
+  const start = current.indexOf(SECTION_START);
+  const end = current.indexOf(SECTION_END);
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + block + current.slice(end + SECTION_END.length)
+      : `${current.trimEnd()}\n\n## Emulator\n\n${block}\n`;
+  writeFileSync(DOC, next);
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const body = promptBody();
+  const emulator = await spawnServer(["emulator/cli.ts", "--port", "0", "--profile", "zero-latency", "--seed", "1"]);
+  let bare: Child | undefined;
+  try {
+    const path = `/v1beta/models/${MODEL}:generateContent`;
+    const sample = await post(`${emulator.url}${path}`, body);
+    if (sample.status !== 200) throw new Error(`the emulator answered ${sample.status}: ${sample.text.slice(0, 300)}`);
+    bare = await spawnServer([fileURLToPath(import.meta.url), "--bare-server"], { BENCH_BARE_BODY: sample.text });
+
+    process.stdout.write(`warming up (${options.warmupSeconds} s each)…\n`);
+    await load(`${bare.url}${path}`, body, options, options.warmupSeconds);
+    await load(`${emulator.url}${path}`, body, options, options.warmupSeconds);
+    process.stdout.write(`measuring (${options.durationSeconds} s each)…\n`);
+    const bareResult = await load(`${bare.url}${path}`, body, options, options.durationSeconds);
+    const emulatorResult = await load(`${emulator.url}${path}`, body, options, options.durationSeconds);
+    await bare.stop();
+    bare = undefined;
+
+    const patched = await fetch(`${emulator.url}/__emulator/config`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        models: {
+          [MODEL]: { ttftMedianMs: 0, ttftP95Ms: 0, tokensPerSecond: STREAM_TOKENS_PER_SECOND, thoughtsTokens: 0, slots: 0, queue: 0 },
+        },
+      }),
+    });
+    if (!patched.ok) throw new Error(`PATCH /__emulator/config: ${patched.status} ${await patched.text()}`);
+    process.stdout.write(`streaming: ${options.streams} concurrent SSE streams, staggered then lockstep…\n`);
+    const streamRuns = [
+      await streamTiming(emulator.url, options.streams, STAGGER_MS),
+      await streamTiming(emulator.url, options.streams, 0),
+    ];
+
+    const section = report(options, bareResult, emulatorResult, streamRuns);
+    process.stdout.write(`\n${section}\n`);
+    if (options.writeDoc) {
+      writeSection(section);
+      process.stdout.write(`\nwritten to docs/benchmarks.md\n`);
+    }
+  } finally {
+    await bare?.stop();
+    await emulator.stop();
+  }
+}
+
+if (process.argv.includes("--bare-server")) serveBare();
+else {
+  main().catch((error: unknown) => {
+    fail(error instanceof Error ? error.message : String(error));
+  });
+}

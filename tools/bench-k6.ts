@@ -1,0 +1,240 @@
+// `npm run bench:k6`: what the moderation script itself costs. Against the zero-latency emulator
+// it compares requests/s of dist/moderation.js with a bare k6 script posting the same body under
+// the same load shape, and measures k6's memory per VU. Prints the figures and records them in
+// docs/benchmarks.md (k6 section).
+
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { moderationRequest } from "../lib/moderation.ts";
+import { streamGenerateContentRequest } from "../lib/gemini-requests.ts";
+import { closedShape } from "../lib/workloads.ts";
+import { parseDurationMs } from "../lib/config.ts";
+import { ensureK6, REPO_ROOT, SetupError } from "./k6.ts";
+import { K6_VERSION } from "./versions.ts";
+
+const execFileAsync = promisify(execFile);
+
+const VUS = Number(process.env.BENCH_VUS ?? 20);
+const DURATION = process.env.BENCH_DURATION ?? "20s";
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const MEMORY_VUS: [number, number] = [10, 200];
+const TARGETED_RATIO = 0.85;
+const BENCH_MARK_START = "<!-- bench:k6:start -->";
+const BENCH_MARK_END = "<!-- bench:k6:end -->";
+const MODEL = "gemini-2.5-flash";
+
+interface Emulator {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The emulator in its own process, so its CPU use is not billed to this one's event loop. */
+async function startEmulatorProcess(): Promise<Emulator> {
+  const child = spawn(process.execPath, ["--import", "tsx", "emulator/cli.ts", "--port", "0", "--profile", "zero-latency"], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      seen += chunk;
+      const match = /https?:\/\/\S+/.exec(seen);
+      if (match) resolve(match[0].replace(/\/$/, ""));
+    });
+    child.on("exit", (code) => reject(new Error(`the emulator exited (${code}) before listening`)));
+  });
+  return { url, stop: () => stopChild(child) };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+async function emulatorCount(url: string): Promise<number> {
+  const stats = (await (await fetch(`${url}/__emulator/stats`)).json()) as { requests: { total: number } };
+  return stats.requests.total;
+}
+
+async function resetEmulator(url: string): Promise<void> {
+  await fetch(`${url}/__emulator/reset`, { method: "POST" });
+}
+
+/** A bare k6 script: the same request, the same load shape, no parsing, metrics or checks. */
+function bareScript(url: string, vus: number): string {
+  const request = streamGenerateContentRequest({ baseUrl: url, apiKey: "bench-key", apiVersion: "v1beta" }, MODEL, moderationRequest(SAMPLE_POST));
+  const scenario = closedShape({ durationMs: parseDurationMs(DURATION) ?? 20_000, vus }, "default");
+  return [
+    `import http from "k6/http";`,
+    `const url = ${JSON.stringify(request.url)};`,
+    `const body = ${JSON.stringify(request.body)};`,
+    `const params = ${JSON.stringify({ headers: request.params.headers, tags: request.params.tags })};`,
+    `export const options = { scenarios: { bare: ${JSON.stringify({ ...scenario, exec: "default" })} } };`,
+    `export default function () { http.post(url, body, params); }`,
+    ``,
+  ].join("\n");
+}
+
+const SAMPLE_POST = "Loved the concert last night, the opening act was fantastic and the crowd was kind.";
+
+interface K6Run {
+  requests: number;
+  peakRssBytes: number;
+  exitCode: number;
+}
+
+/** Runs k6 quietly while polling its resident memory from /proc, and counts requests the emulator saw. */
+async function runK6(k6: string, script: string, env: Record<string, string>, emulatorUrl: string): Promise<K6Run> {
+  await resetEmulator(emulatorUrl);
+  const child = spawn(k6, ["run", "--quiet", "--summary-mode=disabled", script], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  let peakRssBytes = 0;
+  const poll = setInterval(() => {
+    void readFile(`/proc/${child.pid}/status`, "utf8")
+      .then((status) => {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        peakRssBytes = Math.max(peakRssBytes, kb * 1024);
+      })
+      .catch(() => {});
+  }, 100);
+  const exitCode = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+  clearInterval(poll);
+  if (exitCode !== 0 && exitCode !== 99) throw new Error(`k6 failed on ${script} (exit ${exitCode}):\n${stderr.slice(-2000)}`);
+  return { requests: await emulatorCount(emulatorUrl), peakRssBytes, exitCode };
+}
+
+function moderationEnv(url: string, vus: number, resultsDir: string): Record<string, string> {
+  return {
+    GEMINI_BASE_URL: url,
+    GEMINI_MODEL: MODEL,
+    GEMINI_SCENARIO: "closed",
+    GEMINI_VUS: String(vus),
+    GEMINI_DURATION: DURATION,
+    GEMINI_RUN_ID: "bench",
+    GEMINI_RESULTS_DIR: resultsDir,
+  };
+}
+
+async function main(): Promise<void> {
+  await execFileAsync(process.execPath, ["build.mjs"], { cwd: REPO_ROOT });
+  const k6 = await ensureK6();
+  const work = await mkdtemp(path.join(tmpdir(), "gemini-k6-bench-"));
+  // handleSummary writes into <GEMINI_RESULTS_DIR>/<GEMINI_RUN_ID>/, and k6 cannot create folders.
+  await mkdir(path.join(work, "bench"));
+  const emulator = await startEmulatorProcess();
+  try {
+    const barePath = path.join(work, "bare.js");
+    await writeFile(barePath, bareScript(emulator.url, VUS));
+    const durationS = (parseDurationMs(DURATION) ?? 20_000) / 1000;
+
+    // Alternating rounds spread any drift of the machine over both scripts equally.
+    const bare: number[] = [];
+    const moderation: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      process.stderr.write(`round ${round}/${ROUNDS}: bare script…\n`);
+      bare.push((await runK6(k6, barePath, {}, emulator.url)).requests / durationS);
+      process.stderr.write(`round ${round}/${ROUNDS}: dist/moderation.js…\n`);
+      moderation.push((await runK6(k6, "dist/moderation.js", moderationEnv(emulator.url, VUS, work), emulator.url)).requests / durationS);
+    }
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const ratio = mean(moderation) / mean(bare);
+
+    process.stderr.write(`memory: dist/moderation.js at ${MEMORY_VUS[0]} and ${MEMORY_VUS[1]} VUs…\n`);
+    const low = await runK6(k6, "dist/moderation.js", moderationEnv(emulator.url, MEMORY_VUS[0], work), emulator.url);
+    const high = await runK6(k6, "dist/moderation.js", moderationEnv(emulator.url, MEMORY_VUS[1], work), emulator.url);
+    const perVuMiB = (high.peakRssBytes - low.peakRssBytes) / (MEMORY_VUS[1] - MEMORY_VUS[0]) / 2 ** 20;
+
+    const figures = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+      k6: K6_VERSION,
+      vus: VUS,
+      duration: DURATION,
+      rounds: ROUNDS,
+      bare: bare.map((v) => v.toFixed(0)),
+      moderation: moderation.map((v) => v.toFixed(0)),
+      ratio,
+      lowRssMiB: low.peakRssBytes / 2 ** 20,
+      highRssMiB: high.peakRssBytes / 2 ** 20,
+      perVuMiB,
+    };
+    const table = renderTable(figures);
+    process.stdout.write(`\n${table}\n`);
+    await recordInDocs(table);
+    process.stdout.write(`\nRecorded in docs/benchmarks.md. Ratio ${ratio.toFixed(3)} (target ≥ ${TARGETED_RATIO}).\n`);
+  } finally {
+    await emulator.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function renderTable(f: {
+  date: string;
+  machine: string;
+  k6: string;
+  vus: number;
+  duration: string;
+  rounds: number;
+  bare: string[];
+  moderation: string[];
+  ratio: number;
+  lowRssMiB: number;
+  highRssMiB: number;
+  perVuMiB: number;
+}): string {
+  return [
+    `Measured ${f.date} with \`npm run bench:k6\` on ${f.machine}; k6 v${f.k6}, emulator \`zero-latency\` in its own process.`,
+    `Load: the closed shape (ramping VUs to ${f.vus}, ${f.duration}), same for both scripts, ${f.rounds} alternating rounds.`,
+    ``,
+    `| script | requests/s per round |`,
+    `|---|---|`,
+    `| bare k6 script (same body, no parsing, metrics or checks) | ${f.bare.join(", ")} |`,
+    `| \`dist/moderation.js\` | ${f.moderation.join(", ")} |`,
+    ``,
+    `Ratio moderation / bare: **${f.ratio.toFixed(3)}** (target ≥ ${TARGETED_RATIO}: ${f.ratio >= TARGETED_RATIO ? "met" : "missed"}).`,
+    ``,
+    `k6 memory: peak RSS ${f.lowRssMiB.toFixed(0)} MiB at ${MEMORY_VUS[0]} VUs, ${f.highRssMiB.toFixed(0)} MiB at ${MEMORY_VUS[1]} VUs: ` +
+      `**${f.perVuMiB.toFixed(2)} MiB per VU**.`,
+  ].join("\n");
+}
+
+/** Replaces the k6 section of docs/benchmarks.md between its markers; the emulator section is left alone. */
+async function recordInDocs(table: string): Promise<void> {
+  const file = path.join(REPO_ROOT, "docs", "benchmarks.md");
+  let text = "";
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    text = "# Benchmarks\n";
+  }
+  const block = `${BENCH_MARK_START}\n${table}\n${BENCH_MARK_END}`;
+  const start = text.indexOf(BENCH_MARK_START);
+  const end = text.indexOf(BENCH_MARK_END);
+  if (start >= 0 && end > start) {
+    text = text.slice(0, start) + block + text.slice(end + BENCH_MARK_END.length);
+  } else {
+    text = `${text.trimEnd()}\n\n## k6: the cost of the moderation script\n\n${block}\n`;
+  }
+  await writeFile(file, text.endsWith("\n") ? text : `${text}\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  if (error instanceof SetupError) {
+    process.stderr.write(`bench:k6: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,187 @@
+// `npm run results:import -- <run-id>`: loads a run's local raw samples (`metrics.json.gz`, k6's
+// JSON output) into InfluxDB in exactly the layout k6's InfluxDB output writes, so re-importing,
+// or importing a run that partly arrived live, overwrites points instead of adding them.
+import { createReadStream, existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { createGunzip } from "node:zlib";
+import { pathToFileURL } from "node:url";
+import { runRecordFromJson, writeRunAnnotations } from "./annotations.ts";
+import { writeRunRollups } from "./influx-rollups.ts";
+import { EXIT, UsageError, parseArgs, runCli } from "./influx-cli.ts";
+import { parseTagsAsFields, TAGS_AS_FIELDS } from "./influx-output.ts";
+import { InfluxError, createDatabase, describeTarget, quoteString, querySeries, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
+
+/** One `{"type":"Point"}` line of k6's JSON output. */
+interface K6JsonPoint {
+  type: "Point";
+  metric: string;
+  data: { time: string; value: number; tags?: Record<string, string> | null };
+}
+
+/** What an import did: `points` counts distinct InfluxDB points (measurement + tags + time). */
+export interface ImportStats {
+  samples: number;
+  points: number;
+  duplicates: number;
+  skipped: number;
+  byMeasurement: Record<string, number>;
+}
+
+/** The directory holding the runs: `GEMINI_RESULTS_DIR` or `results/`. */
+export function resultsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.GEMINI_RESULTS_DIR || "results");
+}
+
+/**
+ * Converts k6's RFC 3339 timestamp (nanoseconds, any offset) to Unix nanoseconds without
+ * losing digits: k6's live output writes nanosecond times, and only equal times overwrite.
+ */
+export function toUnixNanos(time: string): bigint {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(time);
+  const seconds = match ? Date.parse(`${match[1]}${match[3]}`) : Number.NaN;
+  if (!match || Number.isNaN(seconds)) throw new Error(`unreadable sample time ${JSON.stringify(time)}`);
+  return BigInt(seconds) * 1_000_000n + BigInt((match[2] ?? "").padEnd(9, "0"));
+}
+
+const escapeMeasurement = (text: string) => text.replace(/[\\, ]/g, (c) => `\\${c}`);
+const escapeKey = (text: string) => text.replace(/[\\,= ]/g, (c) => `\\${c}`);
+const escapeFieldString = (text: string) => `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+function fieldValue(raw: string, kind: "string" | "int" | "float" | "bool"): string {
+  // k6 keeps the string when a conversion fails; so do we.
+  if (kind === "int" && /^[+-]?\d+$/.test(raw)) return `${BigInt(raw)}i`;
+  if (kind === "float" && raw.trim() !== "" && Number.isFinite(Number(raw))) return String(Number(raw));
+  if (kind === "bool" && /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(raw)) return /^(1|t|T|TRUE|true|True)$/.test(raw) ? "true" : "false";
+  return escapeFieldString(raw);
+}
+
+/**
+ * One sample as a line-protocol line plus its identity (series key and time); undefined for
+ * values InfluxDB cannot store (NaN, ±Infinity), which k6's own output rejects as well.
+ */
+export function sampleToLine(point: K6JsonPoint, fieldKinds = parseTagsAsFields(TAGS_AS_FIELDS)): { key: string; line: string } | undefined {
+  const { value, tags } = point.data;
+  if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+  const tagParts: string[] = [];
+  const fieldParts = [`value=${value}`];
+  for (const [name, tagValue] of Object.entries(tags ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const kind = fieldKinds.get(name);
+    if (kind) fieldParts.push(`${escapeKey(name)}=${fieldValue(tagValue, kind)}`);
+    // InfluxDB drops tags with empty values; dropping them here keeps series keys identical.
+    else if (tagValue !== "") tagParts.push(`${escapeKey(name)}=${escapeKey(tagValue)}`);
+  }
+  const series = [escapeMeasurement(point.metric), ...tagParts].join(",");
+  const time = toUnixNanos(point.data.time).toString();
+  return { key: `${series} ${time}`, line: `${series} ${fieldParts.join(",")} ${time}` };
+}
+
+/** Reads the `Point` lines of a k6 JSON output file (gzip-compressed when it ends in `.gz`). */
+export async function* readK6Points(file: string): AsyncGenerator<K6JsonPoint> {
+  const stream = createReadStream(file);
+  const lines = createInterface({ input: file.endsWith(".gz") ? stream.pipe(createGunzip()) : stream, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const parsed = JSON.parse(line) as { type?: string };
+    if (parsed.type === "Point") yield parsed as K6JsonPoint;
+  }
+}
+
+async function writeLines(target: InfluxTarget, lines: string[]): Promise<void> {
+  const params = new URLSearchParams({ db: target.database, precision: "ns" });
+  const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
+  if (target.username !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password ?? ""}`).toString("base64")}`;
+  }
+  let response: Response;
+  try {
+    response = await fetch(`${target.baseUrl}/write?${params}`, { method: "POST", headers, body: lines.join("\n"), signal: AbortSignal.timeout(60_000) });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new InfluxError(`cannot reach InfluxDB at ${target.baseUrl} (${cause}): start it, then run the import again (it adds nothing twice)`);
+  }
+  if (response.status !== 204) {
+    throw new InfluxError(`InfluxDB at ${target.baseUrl} refused a batch (${response.status}): ${(await response.text()).trim().slice(0, 300)}`);
+  }
+}
+
+/**
+ * Imports one metrics file into the target database in batches and returns what it wrote;
+ * without a target it only counts, which is how tests learn what the file holds.
+ */
+export async function importMetricsFile(file: string, target: InfluxTarget | undefined, batchSize = 5000): Promise<ImportStats> {
+  if (target) await createDatabase(target);
+  const fieldKinds = parseTagsAsFields(TAGS_AS_FIELDS);
+  const stats: ImportStats = { samples: 0, points: 0, duplicates: 0, skipped: 0, byMeasurement: {} };
+  // Two samples with the same series and nanosecond time are one InfluxDB point, for k6's live
+  // output as for us: counted here so the report says how many the file had.
+  const seen = new Set<string>();
+  let batch: string[] = [];
+  for await (const point of readK6Points(file)) {
+    stats.samples++;
+    const converted = sampleToLine(point, fieldKinds);
+    if (!converted) {
+      stats.skipped++;
+      continue;
+    }
+    if (seen.has(converted.key)) {
+      stats.duplicates++;
+    } else {
+      seen.add(converted.key);
+      stats.points++;
+      stats.byMeasurement[point.metric] = (stats.byMeasurement[point.metric] ?? 0) + 1;
+    }
+    if (!target) continue;
+    batch.push(converted.line);
+    if (batch.length >= batchSize) {
+      await writeLines(target, batch);
+      batch = [];
+    }
+  }
+  if (target && batch.length > 0) await writeLines(target, batch);
+  return stats;
+}
+
+/** Imports `results/<runId>/metrics.json.gz`, the run's annotations from `run.json`, and its rollups. */
+export async function importRun(runId: string, target: InfluxTarget, dir = resultsDir()): Promise<ImportStats> {
+  if (!/^[\w.-]+$/.test(runId)) throw new UsageError(`invalid run id ${JSON.stringify(runId)}: expected a folder name from ${dir}, e.g. 20261126-010203-a1b2`);
+  const runDir = join(dir, runId);
+  const file = join(runDir, "metrics.json.gz");
+  if (!existsSync(file)) {
+    throw new UsageError(existsSync(runDir)
+      ? `run ${runId} has no metrics.json.gz in ${runDir}: it was not run by \`npm run load\``
+      : `unknown run id ${runId}: no folder ${runDir} (set GEMINI_RESULTS_DIR if the results live elsewhere)`);
+  }
+  const stats = await importMetricsFile(file, target);
+  const runJson = join(runDir, "run.json");
+  if (existsSync(runJson)) {
+    await writeRunAnnotations(runRecordFromJson(JSON.parse(await readFile(runJson, "utf8")) as Record<string, unknown>), target);
+  }
+  if (stats.points > 0) await writeRunRollups(target, runId);
+  return stats;
+}
+
+/** Points stored for a run, per measurement (annotations excluded). */
+export async function countStoredPoints(target: InfluxTarget, testid: string): Promise<Record<string, number>> {
+  const series = await querySeries(target, `SELECT count("value") FROM /.*/ WHERE "testid" = ${quoteString(testid)}`);
+  const counts: Record<string, number> = {};
+  for (const entry of series) counts[entry.name] = Number(entry.values[0]?.[1] ?? 0);
+  return counts;
+}
+
+async function main(): Promise<number> {
+  const { positional, options } = parseArgs(process.argv.slice(2), ["influx", "results-dir"]);
+  if (positional.length !== 1) throw new UsageError("usage: npm run results:import -- <run-id> [--influx http://127.0.0.1:8086/k6] [--results-dir results]");
+  const runId = positional[0] ?? "";
+  const target = resolveInfluxTarget(options.get("influx"));
+  const stats = await importRun(runId, target, options.has("results-dir") ? resolve(options.get("results-dir") ?? "") : resultsDir());
+  const measurements = Object.keys(stats.byMeasurement).length;
+  process.stdout.write(`imported run ${runId} into ${describeTarget(target)}: ${stats.samples} samples, ${stats.points} points in ${measurements} measurements`
+    + (stats.duplicates ? `, ${stats.duplicates} samples sharing series and time with another (one point each, as in k6's live output)` : "")
+    + (stats.skipped ? `, ${stats.skipped} non-finite values skipped` : "")
+    + "\n");
+  return EXIT.ok;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runCli("results:import", main);

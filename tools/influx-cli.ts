@@ -1,0 +1,42 @@
+// Shared command-line plumbing for the InfluxDB tools: argument reading and one-line failures
+// with distinct exit codes (1 regression, 2 bad input, 3 InfluxDB unreachable or failing).
+import { InfluxError, UsageError } from "./influx-query.ts";
+
+export { UsageError };
+
+/** Exit codes shared by `compare`, `runs` and `results:import`. */
+export const EXIT = { ok: 0, regression: 1, usage: 2, influx: 3 } as const;
+
+/** Splits `argv` into positional arguments and `--name value` / `--name=value` options. */
+export function parseArgs(argv: string[], valueOptions: string[]): { positional: string[]; options: Map<string, string> } {
+  const positional: string[] = [];
+  const options = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (!arg.startsWith("--")) {
+      positional.push(arg);
+      continue;
+    }
+    const [name = "", inline] = arg.slice(2).split(/=(.*)/s);
+    if (!valueOptions.includes(name)) {
+      throw new UsageError(`unknown option --${name}: accepted options are ${valueOptions.map((option) => `--${option}`).join(", ")}`);
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`option --${name} needs a value`);
+    options.set(name, value);
+  }
+  return { positional, options };
+}
+
+/** Runs a tool's main function; failures print one line (no stack trace) and set the exit code. */
+export function runCli(tool: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => { process.exitCode = code; },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`${tool}: ${message}\n`);
+      process.exitCode = error instanceof UsageError ? EXIT.usage : error instanceof InfluxError ? EXIT.influx : 1;
+      if (!(error instanceof UsageError || error instanceof InfluxError) && process.env.DEBUG) console.error(error);
+    },
+  );
+}

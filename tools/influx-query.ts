@@ -1,0 +1,126 @@
+// A small InfluxQL client over the v1 `/query` API, which InfluxDB 1.x, 2.x (with DBRP mappings)
+// and 3.x all serve, plus parsing of our `GEMINI_INFLUXDB_URL` form `http://host:8086/<db>`.
+
+/** Where the results live: server base URL (no trailing slash), database, optional credentials. */
+export interface InfluxTarget {
+  baseUrl: string;
+  database: string;
+  username?: string;
+  password?: string;
+}
+
+/** A user-facing failure: printed as one line, never with a stack trace. */
+export class InfluxError extends Error {
+  override name = "InfluxError";
+}
+
+/** Bad user input (arguments, run ids, URLs): exit code 2 in the tools. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The database URL used when neither `--influx` nor `GEMINI_INFLUXDB_URL` is given. */
+export const DEFAULT_INFLUXDB_URL = "http://127.0.0.1:8086/k6";
+
+/** Parses `http://[user:pass@]host:port/<db>`; the database defaults to `k6`. */
+export function parseInfluxUrl(text: string): InfluxTarget {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`invalid InfluxDB URL ${JSON.stringify(text)}: expected e.g. ${DEFAULT_INFLUXDB_URL}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`invalid InfluxDB URL ${JSON.stringify(text)}: expected an http(s) URL such as ${DEFAULT_INFLUXDB_URL}`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, "")) || "k6";
+  const target: InfluxTarget = { baseUrl: `${url.protocol}//${url.host}`, database };
+  if (url.username) target.username = decodeURIComponent(url.username);
+  if (url.password) target.password = decodeURIComponent(url.password);
+  return target;
+}
+
+/** The target from an explicit URL, else `GEMINI_INFLUXDB_URL`, else the local default. */
+export function resolveInfluxTarget(explicit?: string, env: NodeJS.ProcessEnv = process.env): InfluxTarget {
+  return parseInfluxUrl(explicit || env.GEMINI_INFLUXDB_URL || DEFAULT_INFLUXDB_URL);
+}
+
+/** The target without credentials, for messages. */
+export function describeTarget(target: InfluxTarget): string {
+  return `${target.baseUrl}/${target.database}`;
+}
+
+/** One series of a query answer. */
+export interface Series {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+/** One statement's answer: its series, or the error InfluxDB reported for it. */
+export interface StatementResult {
+  statement_id?: number;
+  series?: Series[];
+  error?: string;
+}
+
+/** Runs InfluxQL (one or more `;`-separated statements) and returns every statement's result. */
+export async function queryInflux(target: InfluxTarget, query: string, options: { method?: "GET" | "POST"; epoch?: "ms" | "ns" } = {}): Promise<StatementResult[]> {
+  const params = new URLSearchParams({ db: target.database, q: query });
+  if (options.epoch) params.set("epoch", options.epoch);
+  const headers: Record<string, string> = {};
+  if (target.username !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password ?? ""}`).toString("base64")}`;
+  }
+  const method = options.method ?? "GET";
+  let response: Response;
+  try {
+    response = method === "GET"
+      ? await fetch(`${target.baseUrl}/query?${params}`, { headers, signal: AbortSignal.timeout(30_000) })
+      : await fetch(`${target.baseUrl}/query`, {
+          method,
+          headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
+          body: params.toString(),
+          signal: AbortSignal.timeout(30_000),
+        });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new InfluxError(`cannot reach InfluxDB at ${target.baseUrl} (${cause}): start it with \`npm run influxdb\` or \`docker compose up -d\`, or pass --influx URL`);
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new InfluxError(`InfluxDB at ${target.baseUrl} answered ${response.status}: ${text.trim().slice(0, 300)}`);
+  }
+  const body = JSON.parse(text) as { results?: StatementResult[]; error?: string };
+  if (body.error) throw new InfluxError(`InfluxDB error: ${body.error}`);
+  return body.results ?? [];
+}
+
+/** Runs one statement and returns its series; a statement error becomes an `InfluxError`. */
+export async function querySeries(target: InfluxTarget, query: string): Promise<Series[]> {
+  const [result] = await queryInflux(target, query);
+  if (result?.error) {
+    if (/database not found/.test(result.error)) {
+      throw new InfluxError(`database "${target.database}" does not exist at ${target.baseUrl}: no run has been stored there yet`);
+    }
+    throw new InfluxError(`InfluxDB error for ${query}: ${result.error}`);
+  }
+  return result?.series ?? [];
+}
+
+/** Creates the database if it is missing (a no-op when it exists). */
+export async function createDatabase(target: InfluxTarget): Promise<void> {
+  const [result] = await queryInflux(target, `CREATE DATABASE ${quoteIdentifier(target.database)}`, { method: "POST" });
+  if (result?.error) throw new InfluxError(`cannot create database "${target.database}": ${result.error}`);
+}
+
+/** Quotes an InfluxQL identifier (measurement, tag or database name). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Quotes an InfluxQL string literal (a tag value). */
+export function quoteString(value: string): string {
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}

@@ -1,0 +1,128 @@
+// Per-run rollups for the "Compare runs" dashboard, computed from the stored samples: a summary
+// point per run and a timeline on *time since the run's start*. InfluxQL cannot shift each series
+// to its own start, so the timeline is stored with timestamps counted from a fixed base
+// (2000-01-01T00:00:00Z = the run's first sample) and the dashboard shows that range in UTC.
+import { InfluxError, quoteString, queryInflux, type InfluxTarget, type Series } from "./influx-query.ts";
+import { readRunStats, type RunStats } from "./run-stats.ts";
+
+/**
+ * One point per run, all runs in one series (for `difference()`): the run id is the field `run`,
+ * never `testid` — a field named like a tag turns `WHERE "testid" = …` into a field filter in
+ * queries over several measurements, which then match nothing.
+ */
+export const SUMMARY_MEASUREMENT = "gemini_run_summary";
+/** Per-run series tagged `testid`, timestamps = time since the run's start. */
+export const TIMELINE_MEASUREMENT = "gemini_run_timeline";
+/** The instant that stands for every run's start in the timeline (not the epoch: Grafana treats 0 as "unset" in places). */
+export const ELAPSED_BASE_ISO = "2000-01-01T00:00:00.000Z";
+const ELAPSED_BASE_MS = Date.parse(ELAPSED_BASE_ISO);
+/** The timeline's step. */
+export const TIMELINE_STEP_SECONDS = 5;
+
+const escapeKey = (text: string) => text.replace(/[\\,= ]/g, (c) => `\\${c}`);
+const stringField = (text: string) => `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+function fieldsText(fields: Record<string, number | string | undefined>): string {
+  return Object.entries(fields)
+    .filter((entry): entry is [string, number | string] => entry[1] !== undefined && (typeof entry[1] === "string" || Number.isFinite(entry[1])))
+    .map(([name, value]) => `${escapeKey(name)}=${typeof value === "string" ? stringField(value) : value}`)
+    .join(",");
+}
+
+async function writeLines(target: InfluxTarget, lines: string[]): Promise<void> {
+  const headers: Record<string, string> = {};
+  if (target.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password ?? ""}`).toString("base64")}`;
+  const response = await fetch(`${target.baseUrl}/write?${new URLSearchParams({ db: target.database, precision: "ms" })}`, {
+    method: "POST", headers, body: lines.join("\n"), signal: AbortSignal.timeout(30_000),
+  }).catch((error: unknown) => {
+    throw new InfluxError(`cannot reach InfluxDB at ${target.baseUrl}: ${(error as Error).message}`);
+  });
+  if (response.status !== 204) throw new InfluxError(`InfluxDB refused the run rollups (${response.status}): ${(await response.text()).trim()}`);
+}
+
+async function tagValues(target: InfluxTarget, key: string, testid: string): Promise<string[]> {
+  const [result] = await queryInflux(target, `SHOW TAG VALUES FROM "iterations" WITH KEY = "${key}" WHERE "testid" = ${quoteString(testid)}`);
+  return (result?.series?.[0]?.values ?? []).map((row) => String(row[1])).sort();
+}
+
+function byTime(series: Series | undefined): Map<number, Record<string, unknown>> {
+  const rows = new Map<number, Record<string, unknown>>();
+  for (const values of series?.values ?? []) {
+    const row: Record<string, unknown> = {};
+    series!.columns.forEach((column, index) => { row[column] = values[index]; });
+    rows.set(Number(row.time), row);
+  }
+  return rows;
+}
+
+async function timeline(target: InfluxTarget, stats: RunStats): Promise<string[]> {
+  const startMs = stats.start.getTime();
+  const step = TIMELINE_STEP_SECONDS * 1000;
+  // The offset makes the buckets start exactly at the run's first sample.
+  const group = `GROUP BY time(${TIMELINE_STEP_SECONDS}s, ${startMs % step}ms) fill(none)`;
+  const where = `WHERE "testid" = ${quoteString(stats.testid)} AND time >= ${startMs}ms AND time <= ${stats.end.getTime() + step}ms`;
+  const results = await queryInflux(target, [
+    `SELECT count("value") AS n, percentile("value", 50) AS p50, percentile("value", 95) AS p95, percentile("value", 99) AS p99 FROM "gemini_request_duration" ${where} ${group}`,
+    `SELECT percentile("value", 95) AS ttft_p95 FROM "gemini_ttft" ${where} ${group}`,
+    `SELECT mean("value") AS error_rate FROM "gemini_errors" ${where} ${group}`,
+    `SELECT sum("value") AS tokens FROM "gemini_output_tokens" ${where} ${group}`,
+    `SELECT max("value") AS vus FROM "vus" ${where} ${group}`,
+  ].join("; "), { epoch: "ms" });
+  const failed = results.find((result) => result.error);
+  if (failed?.error) throw new InfluxError(`cannot compute the timeline of run ${stats.testid}: ${failed.error}`);
+  const [latency, ttft, errors, tokens, vus] = results.map((result) => byTime(result.series?.[0]));
+  const times = new Set<number>();
+  for (const rows of [latency, ttft, errors, tokens, vus]) for (const time of rows?.keys() ?? []) times.add(time);
+  const lines: string[] = [];
+  for (const time of [...times].sort((a, b) => a - b)) {
+    const l = latency?.get(time);
+    const n = typeof l?.n === "number" ? l.n : undefined;
+    const tokenSum = tokens?.get(time)?.tokens;
+    const fields = fieldsText({
+      p50: l?.p50 as number | undefined,
+      p95: l?.p95 as number | undefined,
+      p99: l?.p99 as number | undefined,
+      requests_per_second: n === undefined ? undefined : n / TIMELINE_STEP_SECONDS,
+      ttft_p95: ttft?.get(time)?.ttft_p95 as number | undefined,
+      error_rate: errors?.get(time)?.error_rate as number | undefined,
+      tokens_per_second: typeof tokenSum === "number" ? tokenSum / TIMELINE_STEP_SECONDS : undefined,
+      vus: vus?.get(time)?.vus as number | undefined,
+    });
+    if (fields) lines.push(`${TIMELINE_MEASUREMENT},testid=${escapeKey(stats.testid)} ${fields} ${ELAPSED_BASE_MS + Math.max(time - startMs, 0)}`);
+  }
+  return lines;
+}
+
+/**
+ * (Re)writes a run's summary point and timeline from its stored samples. Earlier rollups of the
+ * same run are deleted first, so running it again (after an import) leaves one copy.
+ */
+export async function writeRunRollups(target: InfluxTarget, testid: string): Promise<{ stats: RunStats; timelinePoints: number }> {
+  const stats = await readRunStats(target, testid);
+  const [scenarios, models] = await Promise.all([tagValues(target, "scenario", testid), tagValues(target, "model", testid)]);
+  const [old] = await queryInflux(target, `SELECT "requests" FROM "${SUMMARY_MEASUREMENT}" WHERE "run" = ${quoteString(testid)}`, { epoch: "ns" });
+  const cleanup = [`DROP SERIES FROM "${TIMELINE_MEASUREMENT}" WHERE "testid" = ${quoteString(testid)}`];
+  for (const row of old?.series?.[0]?.values ?? []) cleanup.push(`DELETE FROM "${SUMMARY_MEASUREMENT}" WHERE time = ${String(row[0])}`);
+  const [dropped] = await queryInflux(target, cleanup.join("; "), { method: "POST" });
+  if (dropped?.error && !/not found/.test(dropped.error)) throw new InfluxError(`cannot replace the rollups of run ${testid}: ${dropped.error}`);
+
+  const seconds = (stats.end.getTime() - stats.start.getTime()) / 1000;
+  const summary = `${SUMMARY_MEASUREMENT} ${fieldsText({
+    run: testid,
+    run_scenario: scenarios.join("+"),
+    run_model: models.join("+"),
+    requests: stats.requests,
+    duration_s: seconds,
+    p50: stats.p50,
+    p95: stats.p95,
+    p99: stats.p99,
+    ttft_p95: stats.ttftP95,
+    error_rate: stats.errorRate,
+    throughput: stats.throughput,
+    tokens_per_second: stats.tokensPerSecond,
+    accuracy: stats.accuracy,
+  })} ${stats.start.getTime()}`;
+  const lines = await timeline(target, stats);
+  await writeLines(target, [summary, ...lines]);
+  return { stats, timelinePoints: lines.length };
+}

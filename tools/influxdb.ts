@@ -1,0 +1,219 @@
+// A local InfluxDB 1.8 for the tests and for users without Docker: finds or builds `influxd`,
+// starts it on 127.0.0.1 with its own config and data directory, and stops it again.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
+
+/** The pinned InfluxDB release: the first 1.x with the `/api/v2/write` compatibility endpoint is 1.8. */
+export const INFLUXDB_VERSION = "v1.8.10";
+const INFLUXDB_MODULE = "github.com/influxdata/influxdb/cmd/influxd";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const toolsBin = join(repoRoot, ".tools", "bin");
+
+/** A running InfluxDB: `url` has no trailing slash; `close()` stops it and removes a temporary data dir. */
+export interface InfluxServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface StartInfluxOptions {
+  /** HTTP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Keep data here (created if missing, never deleted); default: a temporary directory removed by `close()`. */
+  dataDir?: string;
+  /** Print InfluxDB's own log lines (errors only) to stderr. */
+  verbose?: boolean;
+}
+
+/**
+ * The `influxd` binary to use: `INFLUXD_BIN`, else our pinned build in `.tools/bin`, else an
+ * `influxd` on PATH reporting 1.8 or newer within 1.x, else it is built through the Go module proxy.
+ */
+export async function ensureInfluxd(): Promise<string> {
+  const fromEnv = process.env.INFLUXD_BIN;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`INFLUXD_BIN points to ${fromEnv}, which does not exist: fix the path or unset it`);
+    return fromEnv;
+  }
+  // A `go install` build reports "vunknown", so our own pinned build is trusted by its path.
+  const pinned = join(toolsBin, "influxd");
+  if (existsSync(pinned)) return pinned;
+  const onPath = await influxdOnPath();
+  if (onPath) return onPath;
+  await buildInfluxd();
+  return pinned;
+}
+
+async function influxdOnPath(): Promise<string | undefined> {
+  try {
+    const { stdout } = await execFileAsync("influxd", ["version"], { timeout: 10_000 });
+    const match = /v?(\d+)\.(\d+)\.\d+/.exec(stdout);
+    if (match && Number(match[1]) === 1 && Number(match[2]) >= 8) return "influxd";
+  } catch {
+    // not installed: fall through to building it
+  }
+  return undefined;
+}
+
+async function buildInfluxd(): Promise<void> {
+  await mkdir(toolsBin, { recursive: true });
+  process.stderr.write(`building influxd ${INFLUXDB_VERSION} with Go into ${toolsBin} (about a minute)…\n`);
+  try {
+    await execFileAsync("go", ["install", `${INFLUXDB_MODULE}@${INFLUXDB_VERSION}`], {
+      env: { ...process.env, GOBIN: toolsBin },
+      timeout: 15 * 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim().split("\n").slice(-3).join(" ") ?? String(error);
+    throw new Error(`could not build influxd ${INFLUXDB_VERSION} (needs Go 1.20+ and the Go module proxy): ${detail}`);
+  }
+}
+
+/** A port that was free a moment ago (InfluxDB cannot report the port it picked for `:0`). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function configText(dataDir: string, httpPort: number, rpcPort: number): string {
+  const dir = (name: string) => JSON.stringify(join(dataDir, name));
+  // influxd also opens the backup RPC port 8088 by default: moved so that parallel servers never collide.
+  return `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+
+[meta]
+  dir = ${dir("meta")}
+
+[data]
+  dir = ${dir("data")}
+  wal-dir = ${dir("wal")}
+  query-log-enabled = false
+
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${httpPort}"
+  log-enabled = false
+  flux-enabled = false
+
+[monitor]
+  store-enabled = false
+
+[logging]
+  level = "error"
+  suppress-logo = true
+`;
+}
+
+/** Starts InfluxDB on 127.0.0.1 and resolves once `/ping` answers. */
+export async function startInfluxDB(options: StartInfluxOptions = {}): Promise<InfluxServer> {
+  const binary = await ensureInfluxd();
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "gemini-influxdb-")));
+  await mkdir(dataDir, { recursive: true });
+  let lastError: unknown;
+  // A picked port can be taken by someone else before influxd binds it: try a few times.
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const port = options.port || (await freePort());
+    const rpcPort = await freePort();
+    const configFile = join(dataDir, "influxdb.conf");
+    await writeFile(configFile, configText(dataDir, port, rpcPort));
+    const child = spawn(binary, ["run", "-config", configFile], {
+      stdio: ["ignore", options.verbose ? "inherit" : "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+      if (options.verbose) process.stderr.write(chunk);
+    });
+    const url = `http://127.0.0.1:${port}`;
+    // A test process that ends without close() must not leave its database running.
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    child.once("exit", () => process.off("exit", killOnExit));
+    try {
+      await waitForPing(url, child, () => stderr);
+      return {
+        url,
+        port,
+        dataDir,
+        close: async () => {
+          await stopProcess(child);
+          if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+    } catch (error) {
+      lastError = error;
+      await stopProcess(child);
+      if (options.port) break;
+    }
+  }
+  if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+async function waitForPing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let exited = false;
+  child.once("exit", () => { exited = true; });
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`influxd exited before it was ready: ${stderr().trim() || "no output"}`);
+    try {
+      const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
+      if (response.status === 204) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`influxd did not answer ${url}/ping within 30 s: ${stderr().trim()}`);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function main(): Promise<void> {
+  const portArg = process.argv.indexOf("--port");
+  const port = portArg >= 0 ? Number(process.argv[portArg + 1]) : 8086;
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`invalid --port: expected a number from 1 to 65535, got ${process.argv[portArg + 1] ?? "nothing"}`);
+  }
+  const dataDir = join(repoRoot, ".tools", "influxdb-data");
+  const server = await startInfluxDB({ port, dataDir, verbose: true });
+  process.stdout.write(`InfluxDB ${INFLUXDB_VERSION} listening on ${server.url} (data in ${dataDir}); Ctrl-C stops it\n`);
+  process.stdout.write(`run with: GEMINI_INFLUXDB_URL=${server.url}/k6 npm run load\n`);
+  const stop = () => { void server.close().then(() => process.exit(0)); };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`influxdb: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

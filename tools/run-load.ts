@@ -1,0 +1,323 @@
+// `npm run load`: builds the scenarios, finds k6, starts an emulator when no GEMINI_BASE_URL is
+// given, runs one load test into results/<run-id>/ and records run.json. Also used by npm start.
+
+import { execFile, spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { parseArgs } from "node:util";
+import { ConfigError, parseConfig, type GeminiConfig } from "../lib/config.ts";
+import { newRunId } from "../lib/run-id.ts";
+import { ensureK6, REPO_ROOT, SetupError } from "./k6.ts";
+import { annotateRun } from "./annotations.ts";
+import { influxOutputArgs } from "./influx-output.ts";
+
+const execFileAsync = promisify(execFile);
+
+/** What one load test should do; anything unset falls back to the environment, then defaults. */
+export interface RunLoadOptions {
+  /** `closed`, `open` or `both` (GEMINI_SCENARIO). */
+  scenario?: string;
+  /** Emulator profile when the tool starts the emulator itself (GEMINI_EMULATOR_PROFILE, default `realistic`). */
+  profile?: string;
+  /** Target; when absent (and GEMINI_BASE_URL unset) an emulator is started for the run. */
+  baseUrl?: string;
+  /** Extra variables for k6 (GEMINI_DURATION, GEMINI_RATE, …), applied over `baseEnv`. */
+  env?: Record<string, string | undefined>;
+  /** The environment everything starts from (default process.env); tests pass a scrubbed one. */
+  baseEnv?: Record<string, string | undefined>;
+  /** Save k6's web dashboard as results/<run-id>/report.html (GEMINI_DASHBOARD=1). */
+  dashboard?: boolean;
+  /** The bundled script to run, relative to the repository; default `dist/moderation.js`. */
+  script?: string;
+  /** Run `node build.mjs` first (default true). */
+  build?: boolean;
+  /** Folder that holds the run folders (default `<repo>/results`). */
+  resultsRoot?: string;
+  /** `inherit` shows k6's progress (default); `pipe` captures stdout and stderr instead. */
+  stdio?: "inherit" | "pipe";
+  /** Extra arguments for `k6 run`, placed before the script. */
+  k6Args?: string[];
+  /** Use this run id (e.g. one `npm start` already gave the SDK preflight); default a new one. */
+  runId?: string;
+  /** Progress lines of the tool itself (default stderr). */
+  log?: (line: string) => void;
+}
+
+/** The outcome of one run. `stdout`/`stderr` are filled only with `stdio: "pipe"`. */
+export interface RunLoadResult {
+  runId: string;
+  exitCode: number;
+  resultsDir: string;
+  /** Present when the dashboard export was requested. */
+  reportPath?: string;
+  baseUrl: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** Builds, ensures k6, runs one load test and writes run.json. Never throws for a failing k6. */
+export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoadResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const env: Record<string, string | undefined> = { ...(options.baseEnv ?? process.env), ...options.env };
+
+  const explicitUrl = options.baseUrl ?? (env.GEMINI_BASE_URL?.trim() || undefined);
+  // The scenario checks its configuration too, but here a mistake costs no build, no emulator and
+  // no k6 start-up, and reads as one line instead of a k6 error record.
+  const config = validateConfig({ ...env, ...(options.scenario ? { GEMINI_SCENARIO: options.scenario } : {}), GEMINI_BASE_URL: explicitUrl ?? "http://127.0.0.1:8080" });
+
+  if (options.build ?? true) await buildScenarios();
+  const k6 = await ensureK6({ log });
+
+  const runId = options.runId ?? newRunId(new Date());
+  const resultsRoot = options.resultsRoot ?? path.join(REPO_ROOT, "results");
+  const resultsDir = path.join(resultsRoot, runId);
+  await mkdir(resultsDir, { recursive: true });
+
+  const profile = options.profile ?? (env.GEMINI_EMULATOR_PROFILE?.trim() || "realistic");
+  const emulator = explicitUrl ? undefined : await startEmulatorOrExplain(profile);
+  const baseUrl = explicitUrl ?? emulator!.url;
+  if (emulator) log(`Started the Gemini emulator (${profile} profile) at ${emulator.url}`);
+
+  const dashboard = options.dashboard ?? env.GEMINI_DASHBOARD === "1";
+  const reportPath = dashboard ? path.join(resultsDir, "report.html") : undefined;
+  const k6Env: Record<string, string | undefined> = {
+    ...env,
+    ...(options.scenario ? { GEMINI_SCENARIO: options.scenario } : {}),
+    GEMINI_BASE_URL: baseUrl,
+    GEMINI_RUN_ID: runId,
+    // The scenario writes to <GEMINI_RESULTS_DIR>/<GEMINI_RUN_ID>/, the folder made above.
+    GEMINI_RESULTS_DIR: resultsRoot,
+    ...influxOutputArgs(env).env,
+    ...(reportPath ? { GEMINI_DASHBOARD: "1", ...dashboardEnv(reportPath, env) } : {}),
+  };
+  const script = options.script ?? "dist/moderation.js";
+  // The API key reaches k6 through its environment only: arguments are visible to anyone via `ps`.
+  const args = [
+    "run",
+    "--out", `json=${path.join(resultsDir, "metrics.json.gz")}`,
+    ...extraOutputs(env),
+    ...(options.k6Args ?? []),
+    script,
+  ];
+
+  const startedAt = new Date();
+  let outcome: { exitCode: number; stdout: string; stderr: string };
+  try {
+    outcome = await runK6(k6, args, k6Env, options.stdio ?? "inherit");
+  } finally {
+    await emulator?.close();
+  }
+  const endedAt = new Date();
+
+  await writeFile(
+    path.join(resultsDir, "run.json"),
+    `${JSON.stringify(
+      {
+        runId,
+        scenario: config.scenario,
+        model: config.model,
+        baseUrl: redactUrl(baseUrl),
+        emulatorProfile: emulator ? profile : null,
+        script,
+        settings: publicSettings(k6Env),
+        k6: { binary: k6, version: await k6Version(k6) },
+        gitCommit: await gitCommit(),
+        startedAt: startedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+        k6ExitCode: outcome.exitCode,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  await annotateRun(path.join(resultsDir, "run.json"), env, log);
+  return { runId, exitCode: outcome.exitCode, resultsDir, reportPath, baseUrl, stdout: outcome.stdout, stderr: outcome.stderr };
+}
+
+/** Throws a one-line SetupError listing every bad GEMINI_* variable, as the scenario would. */
+function validateConfig(env: Record<string, string | undefined>): GeminiConfig {
+  try {
+    return parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new SetupError(error.message);
+    throw error;
+  }
+}
+
+/** Outputs beyond the always-on JSON file: the one place to add more (InfluxDB today). */
+export function extraOutputs(env: Record<string, string | undefined>): string[] {
+  return influxOutputArgs(env).args;
+}
+
+/** k6's built-in web dashboard, headless (no port, so k6 exits at the end), exported to `reportPath`. */
+function dashboardEnv(reportPath: string, env: Record<string, string | undefined>): Record<string, string> {
+  return {
+    K6_WEB_DASHBOARD: "true",
+    K6_WEB_DASHBOARD_PORT: env.K6_WEB_DASHBOARD_PORT ?? "-1",
+    // The export stays empty unless at least one aggregation period has passed; the 10 s default
+    // is longer than short runs.
+    K6_WEB_DASHBOARD_PERIOD: env.K6_WEB_DASHBOARD_PERIOD ?? "2s",
+    K6_WEB_DASHBOARD_EXPORT: reportPath,
+  };
+}
+
+/** GEMINI_* settings worth recording, without anything secret. */
+export function publicSettings(env: Record<string, string | undefined>): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith("GEMINI_") || value === undefined) continue;
+    if (/KEY|TOKEN|SECRET|PASSWORD/i.test(name)) continue;
+    settings[name] = /URL$/.test(name) ? redactUrl(value) : value;
+  }
+  return Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Drops credentials and the query string, where a key could hide, from a URL. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    return url.toString().replace(/\/$/, "");
+  } catch {
+    return "[unparseable URL]";
+  }
+}
+
+type Emulator = Awaited<ReturnType<typeof import("../emulator/index.ts").start>>;
+
+async function startEmulatorOrExplain(profile: string): Promise<Emulator> {
+  // Loaded on demand: a run against a real URL never needs the emulator's code.
+  const { start } = await import("../emulator/index.ts");
+  try {
+    return await start({ port: 0, profile });
+  } catch (error) {
+    // A bad profile name is the user's to fix; the emulator's message names the accepted ones.
+    throw new SetupError(`could not start the emulator with profile "${profile}": ${(error as Error).message}`);
+  }
+}
+
+async function buildScenarios(): Promise<void> {
+  try {
+    await execFileAsync(process.execPath, ["build.mjs"], { cwd: REPO_ROOT, timeout: 120_000 });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new SetupError(`the scenario build failed (node build.mjs)${stderr ? `: ${stderr}` : ""}`);
+  }
+}
+
+function runK6(
+  k6: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  stdio: "inherit" | "pipe",
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(k6, args, { cwd: REPO_ROOT, env, stdio: stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    // Ctrl-C reaches k6 too (same process group); k6 then stops gracefully and writes its
+    // summary, so this process must stay alive to close the emulator and write run.json.
+    const ignore = (): void => {};
+    process.on("SIGINT", ignore);
+    child.on("error", (error) => {
+      process.off("SIGINT", ignore);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      process.off("SIGINT", ignore);
+      resolve({ exitCode: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1), stdout, stderr });
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  return ({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Partial<Record<NodeJS.Signals, number>>)[signal];
+}
+
+async function k6Version(k6: string): Promise<string | null> {
+  try {
+    const { stdout } = await execFileAsync(k6, ["version"], { timeout: 30_000 });
+    return stdout.trim();
+  } catch {
+    return null;
+  }
+}
+
+async function gitCommit(): Promise<string | null> {
+  try {
+    const { stdout } = await execFileAsync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, timeout: 10_000 });
+    return stdout.trim();
+  } catch {
+    return null;
+  }
+}
+
+const USAGE = `usage: npm run load -- [--scenario closed|open|both] [--profile NAME] [--duration 1m] [--rate N] [--vus N] [--model NAME] [--dashboard]
+Without GEMINI_BASE_URL an emulator is started (profile from --profile or GEMINI_EMULATOR_PROFILE, default realistic).`;
+
+/** Maps command-line flags to the GEMINI_* variables the scenario reads. */
+export function parseLoadArgs(argv: string[]): RunLoadOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: "string" },
+      profile: { type: "string" },
+      duration: { type: "string" },
+      rate: { type: "string" },
+      vus: { type: "string" },
+      model: { type: "string" },
+      dashboard: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) throw new UsageHelp();
+  const env: Record<string, string> = {};
+  if (values.duration !== undefined) env.GEMINI_DURATION = values.duration;
+  if (values.rate !== undefined) env.GEMINI_RATE = values.rate;
+  if (values.vus !== undefined) env.GEMINI_VUS = values.vus;
+  if (values.model !== undefined) env.GEMINI_MODEL = values.model;
+  return {
+    scenario: values.scenario,
+    profile: values.profile,
+    dashboard: values.dashboard,
+    env,
+  };
+}
+
+class UsageHelp extends Error {}
+
+async function main(): Promise<void> {
+  let options: RunLoadOptions;
+  try {
+    options = parseLoadArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageHelp) {
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    }
+    process.stderr.write(`load: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  try {
+    const result = await runLoadTest(options);
+    process.stderr.write(`\nResults: ${path.relative(process.cwd(), result.resultsDir) || result.resultsDir}\n`);
+    if (result.reportPath) process.stderr.write(`HTML report: ${result.reportPath}\n`);
+    process.exit(result.exitCode);
+  } catch (error) {
+    if (error instanceof SetupError) {
+      process.stderr.write(`load: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) await main();

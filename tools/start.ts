@@ -1,0 +1,88 @@
+// `npm start`: the whole suite on a fresh machine with no key and no network — setup, an emulator,
+// the SDK preflight when present, about a minute of the moderation load test, and the HTML report.
+
+import { existsSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { REPO_ROOT, SetupError } from "./k6.ts";
+import { runLoadTest } from "./run-load.ts";
+import { setup } from "./setup.ts";
+import { newRunId } from "../lib/run-id.ts";
+import { start as startEmulator } from "../emulator/index.ts";
+
+const PROFILE = "realistic";
+
+/** The SDK preflight runs when this checkout has it (`npm run verify`, from verify/). */
+function hasVerify(): boolean {
+  const scripts = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts;
+  return scripts?.verify !== undefined && existsSync(path.join(REPO_ROOT, "verify"));
+}
+
+async function main(): Promise<number> {
+  process.stderr.write("Setting up (k6)…\n");
+  await setup();
+
+  const emulator = await startEmulator({ port: 0, profile: PROFILE });
+  // One run id for the preflight and the load test, so results/<run-id>/ holds both.
+  const runId = newRunId(new Date());
+  process.stderr.write(`Gemini emulator (${PROFILE} profile) at ${emulator.url}\n`);
+  try {
+    if (hasVerify()) {
+      process.stderr.write("Preflight: checking the emulator with the official SDK (npm run verify)…\n");
+      const verifyCode = await runNpm(["run", "--silent", "verify"], {
+        GEMINI_BASE_URL: emulator.url,
+        GEMINI_RUN_ID: runId,
+        GEMINI_RESULTS_DIR: path.join(REPO_ROOT, "results"),
+      });
+      if (verifyCode !== 0) {
+        process.stderr.write(`start: the SDK preflight failed (exit ${verifyCode}); see above\n`);
+        return verifyCode;
+      }
+    } else {
+      process.stderr.write("Preflight skipped: this checkout has no `npm run verify`.\n");
+    }
+
+    // The start-up load is a short, readable demo: the closed then the open model, about a minute.
+    const result = await runLoadTest({
+      baseUrl: emulator.url,
+      runId,
+      scenario: process.env.GEMINI_SCENARIO ?? "both",
+      dashboard: true,
+      env: {
+        GEMINI_DURATION: process.env.GEMINI_DURATION ?? "25s",
+        // Realistic answers take 2–3 s, so the open model keeps ~15 requests in flight; VUs started
+        // mid-test arrive late and k6 drops those iterations, so start enough of them up front.
+        GEMINI_PREALLOCATED_VUS: process.env.GEMINI_PREALLOCATED_VUS ?? "25",
+      },
+    });
+    process.stderr.write(`\nResults:     ${result.resultsDir}\n`);
+    if (result.reportPath && existsSync(result.reportPath)) {
+      process.stderr.write(`HTML report: ${result.reportPath}\n`);
+    } else {
+      process.stderr.write("HTML report: not written (the run ended before the dashboard's first period)\n");
+    }
+    return result.exitCode;
+  } finally {
+    await emulator.close();
+  }
+}
+
+function runNpm(args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+    const child = spawn(npm, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: "inherit" });
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (error instanceof SetupError) {
+    process.stderr.write(`start: ${error.message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,223 @@
+// `npm run verify -- --after <run-id>`: the post-run cross-check. Compares the run's summary
+// with the unloaded baseline and, when the target is an emulator, with its own ground truth.
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { VerifyFailure } from "./failures.ts";
+import { describeInfluxTarget, parseInfluxUrl, writeVerifyPoint } from "./influx.ts";
+import { computeLoadImpact, impactFields, readSummary, type Baseline, type K6Summary, type LoadImpact } from "./post-run.ts";
+import { runPreflight, type PreflightOptions } from "./preflight.ts";
+import { mergeVerifyJson, readVerifyJson } from "./results-file.ts";
+
+/** Settings of the post-run step. */
+export interface AfterOptions extends PreflightOptions {
+  runId: string;
+  resultsDir: string;
+  influxUrl?: string | undefined;
+  /**
+   * Whether baseUrl, model and apiVersion were set by the user; when not, the run's own (from
+   * its summary.json) are used for a fresh baseline and the emulator's ground truth.
+   */
+  targetExplicit?: boolean;
+}
+
+/** What the emulator itself counted, next to what k6 reported. */
+export interface GroundTruth {
+  emulatorRequests: number;
+  k6Requests: number;
+  emulatorByStatus: Record<string, number>;
+  rateLimited: { emulator: number; k6: number | null };
+  overloaded: { emulator: number; k6: number | null };
+  serverTotalP95Ms: number;
+  serverTtfbP95Ms: number;
+  /**
+   * k6's http_req_duration p95 minus the emulator's own total-time p95: near zero when k6 measures
+   * what the server did; large when the generator or the network adds time.
+   */
+  k6MinusServerP95Ms: number | null;
+}
+
+/** The `after` part of verify.json. */
+export interface AfterResult {
+  at: string;
+  runId: string;
+  /** The run's own preflight, the latest earlier one against the same target, or a fresh one. */
+  baselineSource: "preflight" | "earlier-preflight" | "fresh";
+  /** The run folder whose preflight gave the baseline. */
+  baselineRunId: string;
+  baseline: Baseline;
+  impact: LoadImpact;
+  groundTruth: GroundTruth | null;
+  influx: { written: number; target: string } | null;
+}
+
+interface EmulatorStats {
+  requests: { total: number; byStatus: Record<string, number> };
+  ttfbMs: { p95: number };
+  totalMs: { p95: number };
+}
+
+function isBaseline(value: unknown): value is Baseline {
+  const b = value as Partial<Baseline> | null;
+  return (
+    !!b &&
+    typeof b.latencyMs === "number" &&
+    typeof b.streamTotalMs === "number" &&
+    typeof b.ttftMs === "number" &&
+    typeof b.tokensPerSecond === "number"
+  );
+}
+
+/** Fetches the emulator's stats; null when the target is not an emulator with its admin API on. */
+export async function emulatorStats(baseUrl: string): Promise<EmulatorStats | null> {
+  try {
+    const response = await fetch(`${baseUrl}/__emulator/stats`, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) return null;
+    const stats = (await response.json()) as Partial<EmulatorStats>;
+    if (typeof stats.requests?.total !== "number" || typeof stats.totalMs?.p95 !== "number") return null;
+    return stats as EmulatorStats;
+  } catch {
+    return null;
+  }
+}
+
+function counter(summary: K6Summary, metric: string): number | null {
+  const count = summary.metrics[metric]?.values.count;
+  return typeof count === "number" ? count : null;
+}
+
+/** Puts the emulator's own counts next to k6's. */
+export function compareWithGroundTruth(summary: K6Summary, impact: LoadImpact, stats: EmulatorStats): GroundTruth {
+  const httpP95 = summary.metrics.http_req_duration?.values["p(95)"];
+  return {
+    emulatorRequests: stats.requests.total,
+    k6Requests: impact.requests,
+    emulatorByStatus: stats.requests.byStatus,
+    rateLimited: { emulator: stats.requests.byStatus["429"] ?? 0, k6: counter(summary, "gemini_rate_limited") },
+    overloaded: { emulator: stats.requests.byStatus["503"] ?? 0, k6: counter(summary, "gemini_overloaded") },
+    serverTotalP95Ms: stats.totalMs.p95,
+    serverTtfbP95Ms: stats.ttfbMs.p95,
+    k6MinusServerP95Ms: typeof httpP95 === "number" ? httpP95 - stats.totalMs.p95 : null,
+  };
+}
+
+function runTarget(options: AfterOptions, summary: K6Summary): AfterOptions {
+  const next = { ...options };
+  if (typeof summary.baseUrl === "string" && /^https?:\/\//.test(summary.baseUrl)) next.baseUrl = summary.baseUrl.replace(/\/+$/, "");
+  if (typeof summary.model === "string" && summary.model !== "") next.model = summary.model;
+  if (summary.apiVersion === "v1" || summary.apiVersion === "v1beta") next.apiVersion = summary.apiVersion;
+  return next;
+}
+
+/** How long before a run a preflight in another folder still counts as its baseline. */
+const EARLIER_PREFLIGHT_WINDOW_MS = 60 * 60 * 1000;
+
+async function runStartedAt(resultsDir: string, runId: string): Promise<number | undefined> {
+  try {
+    const run = JSON.parse(await readFile(path.join(resultsDir, runId, "run.json"), "utf8")) as { startedAt?: unknown };
+    const time = typeof run.startedAt === "string" ? Date.parse(run.startedAt) : Number.NaN;
+    return Number.isFinite(time) ? time : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The latest passing preflight against the same target and model that ran in the hour before
+ * the run started, from any run folder. `npm start` runs the preflight under its own run id just
+ * before the load test, against the same emulator, which is gone by the time `--after` runs.
+ */
+export async function findEarlierPreflight(
+  resultsDir: string,
+  target: { baseUrl: string; model: string },
+  startedAt: number,
+): Promise<{ runId: string; baseline: Baseline } | undefined> {
+  let entries: string[];
+  try {
+    entries = await readdir(resultsDir);
+  } catch {
+    return undefined;
+  }
+  let best: { runId: string; baseline: Baseline; at: number } | undefined;
+  for (const runId of entries) {
+    let preflight: { ok?: unknown; at?: unknown; baseUrl?: unknown; model?: unknown; baseline?: unknown } | undefined;
+    try {
+      preflight = (await readVerifyJson(resultsDir, runId)).preflight as typeof preflight;
+    } catch {
+      continue;
+    }
+    if (!preflight || preflight.ok !== true || !isBaseline(preflight.baseline)) continue;
+    if (preflight.baseUrl !== target.baseUrl || preflight.model !== target.model) continue;
+    const at = typeof preflight.at === "string" ? Date.parse(preflight.at) : Number.NaN;
+    if (!(at <= startedAt && startedAt - at <= EARLIER_PREFLIGHT_WINDOW_MS)) continue;
+    if (!best || at > best.at) best = { runId, baseline: preflight.baseline, at };
+  }
+  return best && { runId: best.runId, baseline: best.baseline };
+}
+
+/** Runs the post-run cross-check, writes verify.json's `after` part and, if configured, InfluxDB. */
+export async function runAfter(options: AfterOptions): Promise<{ result: AfterResult; file: string }> {
+  const summary = await readSummary(options.resultsDir, options.runId);
+  if (!options.targetExplicit) options = runTarget(options, summary);
+  // Read before a fresh baseline, whose own calls would otherwise count as the run's.
+  const stats = await emulatorStats(options.baseUrl);
+  const existing = await readVerifyJson(options.resultsDir, options.runId);
+  const preflight = existing.preflight as { ok?: unknown; baseline?: unknown } | undefined;
+  let baseline: Baseline;
+  let baselineSource: AfterResult["baselineSource"];
+  let baselineRunId = options.runId;
+  const startedAt = await runStartedAt(options.resultsDir, options.runId);
+  const earlier =
+    preflight?.ok === true || startedAt === undefined ? undefined : await findEarlierPreflight(options.resultsDir, options, startedAt);
+  if (preflight?.ok === true && isBaseline(preflight.baseline)) {
+    baseline = preflight.baseline;
+    baselineSource = "preflight";
+  } else if (earlier) {
+    baseline = earlier.baseline;
+    baselineSource = "earlier-preflight";
+    baselineRunId = earlier.runId;
+  } else {
+    const fresh = await runPreflight(options);
+    if (!fresh.ok || !fresh.baseline) {
+      const failure = fresh.failure;
+      throw new VerifyFailure(
+        failure?.class ?? "unexpected",
+        `run ${options.runId} has no preflight baseline and a fresh one failed: ${failure?.message ?? "no baseline"}`,
+      );
+    }
+    await mergeVerifyJson(options.resultsDir, options.runId, "preflight", fresh);
+    baseline = fresh.baseline;
+    baselineSource = "fresh";
+  }
+  const impact = computeLoadImpact(summary, baseline);
+  const groundTruth = stats ? compareWithGroundTruth(summary, impact, stats) : null;
+
+  let influx: AfterResult["influx"] = null;
+  if (options.influxUrl) {
+    const target = parseInfluxUrl(options.influxUrl);
+    const fields = impactFields(impact);
+    if (groundTruth) {
+      fields.emulator_requests = groundTruth.emulatorRequests;
+      fields.emulator_total_p95_ms = groundTruth.serverTotalP95Ms;
+      fields.emulator_ttfb_p95_ms = groundTruth.serverTtfbP95Ms;
+      if (groundTruth.k6MinusServerP95Ms !== null) fields.k6_minus_server_p95_ms = groundTruth.k6MinusServerP95Ms;
+    }
+    try {
+      influx = { written: await writeVerifyPoint(target, options.runId, "after", fields), target: describeInfluxTarget(target) };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new VerifyFailure("network_unreachable", `writing to InfluxDB at ${describeInfluxTarget(target)} failed: ${reason}`);
+    }
+  }
+  const result: AfterResult = {
+    at: new Date().toISOString(),
+    runId: options.runId,
+    baselineSource,
+    baselineRunId,
+    baseline,
+    impact,
+    groundTruth,
+    influx,
+  };
+  const file = await mergeVerifyJson(options.resultsDir, options.runId, "after", result);
+  return { result, file };
+}

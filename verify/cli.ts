@@ -1,0 +1,99 @@
+// `npm run verify`: the command-line front of the verification step; maps every outcome to
+// its exit code and prints a one-line hint, never a stack trace or the API key.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { newRunId } from "../lib/run-id.ts";
+import { runAfter } from "./after.ts";
+import { parseVerifyConfig, VerifyConfigError, type VerifyConfig } from "./config.ts";
+import { formatContract, runContractCheck } from "./contract.ts";
+import { classifyError, FAILURES, VerifyFailure } from "./failures.ts";
+import { runPreflight } from "./preflight.ts";
+import { formatAfter, formatPreflight, helpText } from "./report.ts";
+import { mergeVerifyJson } from "./results-file.ts";
+
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") ? relative : file;
+}
+
+function redact(text: string, key: string): string {
+  return key.length >= 4 ? text.split(key).join("[redacted]") : text;
+}
+
+/** A copy of `value` with the key replaced wherever a server might have echoed it. */
+function redactValue<T>(value: T, key: string): T {
+  return JSON.parse(redact(JSON.stringify(value), JSON.stringify(key).slice(1, -1))) as T;
+}
+
+async function preflight(config: VerifyConfig, out: (text: string) => void): Promise<number> {
+  const runId = config.runId ?? newRunId(new Date());
+  const result = await runPreflight(config);
+  const file = await mergeVerifyJson(config.resultsDir, runId, "preflight", redactValue(result, config.apiKey));
+  out(formatPreflight(result, runId, shown(file)));
+  return result.failure?.exitCode ?? 0;
+}
+
+async function contract(config: VerifyConfig, out: (text: string) => void): Promise<number> {
+  const result = await runContractCheck(config);
+  out(formatContract(result));
+  if (config.runId) {
+    const part = {
+      at: new Date().toISOString(),
+      ok: result.ok,
+      comparisons: result.comparisons.map((c) => ({ method: c.method, sdk: c.sdk, differences: c.differences, tolerated: c.tolerated })),
+      skipped: result.skipped,
+    };
+    await mergeVerifyJson(config.resultsDir, config.runId, "contract", redactValue(part, config.apiKey));
+  }
+  if (result.ok) return 0;
+  out(`  hint: ${FAILURES.contract_drift.hint}`);
+  return FAILURES.contract_drift.exitCode;
+}
+
+async function after(config: VerifyConfig, env: Readonly<Record<string, string | undefined>>, out: (text: string) => void): Promise<number> {
+  const runId = config.afterRunId;
+  if (!runId) throw new VerifyFailure("bad_usage", "--after needs a run id");
+  const targetExplicit = Boolean(env.GEMINI_BASE_URL?.trim());
+  const { result, file } = await runAfter({ ...config, runId, influxUrl: config.influxUrl, targetExplicit });
+  out(formatAfter(result, shown(file)));
+  return 0;
+}
+
+/** Runs the command and returns its exit code; output goes through `out` (stdout) and `err` (stderr). */
+export async function main(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  out: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
+  err: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
+): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    out(helpText());
+    return 0;
+  }
+  let config: VerifyConfig;
+  try {
+    config = parseVerifyConfig(argv, env);
+  } catch (error) {
+    if (!(error instanceof VerifyConfigError)) throw error;
+    for (const problem of error.problems) err(`verify: ${problem}`);
+    err(`hint: ${FAILURES.bad_usage.hint}`);
+    return FAILURES.bad_usage.exitCode;
+  }
+  const key = config.apiKey;
+  const safeOut = (text: string): void => out(redact(text, key));
+  try {
+    if (config.mode === "contract") return await contract(config, safeOut);
+    if (config.mode === "after") return await after(config, env, safeOut);
+    return await preflight(config, safeOut);
+  } catch (error) {
+    const failure = error instanceof VerifyFailure ? error : classifyError(error);
+    const info = FAILURES[failure.failure];
+    err(redact(`verify: ${info.title}: ${failure.message}`, key));
+    err(`hint: ${info.hint}`);
+    return info.exitCode;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2), process.env);
+}

@@ -1,0 +1,189 @@
+// Post-run figures: how latency and time to first token grew under load compared with the
+// unloaded baseline, and the error share by class, from a run's k6 summary.json.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { VerifyFailure } from "./failures.ts";
+
+/** The unloaded figures the preflight measured with the SDK. */
+export interface Baseline {
+  /** One non-streaming generateContent call, milliseconds. */
+  latencyMs: number;
+  /** One whole streamed call, milliseconds. */
+  streamTotalMs: number;
+  /** Time to the first streamed chunk, milliseconds. */
+  ttftMs: number;
+  /** Output tokens per second of the streamed call. */
+  tokensPerSecond: number;
+}
+
+/** One metric's values in k6's summary data (`metrics.<name>.values`). */
+type MetricValues = Record<string, number>;
+
+/** The part of k6's summary data verify reads. */
+export interface K6Summary {
+  metrics: Record<string, { type?: string; contains?: string; values: MetricValues }>;
+  /** Written by lib/summary.ts next to k6's data: the run's target (no key), model and config. */
+  baseUrl?: string;
+  config?: { stream?: unknown };
+  model?: string;
+  apiVersion?: string;
+}
+
+/** A growth under load: the loaded value, its ratio to the baseline, and the absolute change. */
+export interface Growth {
+  baseline: number;
+  underLoad: number;
+  ratio: number;
+  deltaMs: number;
+}
+
+/** Share of the requests that failed in one error class. */
+export interface ErrorShare {
+  count: number;
+  share: number;
+}
+
+/** What `--after` computes from a run's summary. */
+export interface LoadImpact {
+  /** HTTP requests k6 sent: every attempt, retries included. */
+  requests: number;
+  /** Whether the run streamed; the latency baseline is the unloaded call of the same kind. */
+  latencyBaseline: "stream" | "generateContent";
+  p95: Growth;
+  median: Growth;
+  ttftP95: Growth | null;
+  ttftMedian: Growth | null;
+  tokensPerSecondMedian: { baseline: number; underLoad: number; ratio: number } | null;
+  /** Requests that failed in the end (after retries), by class, as a share of all requests. */
+  errorShare: Record<string, ErrorShare>;
+  errorShareTotal: number;
+  /** 429 and 503 answers per attempt, retried or not, as a share of `requests`. */
+  attempts: { rateLimited: ErrorShare; overloaded: ErrorShare };
+}
+
+const REQUEST_METRICS = ["gemini_request_duration", "http_req_duration"];
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Reads and checks `results/<id>/summary.json`; a missing or malformed file is a usage error. */
+export async function readSummary(resultsDir: string, runId: string): Promise<K6Summary> {
+  const file = path.join(resultsDir, runId, "summary.json");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new VerifyFailure("bad_usage", `no summary for run ${runId}: ${file} is missing; run the load test first or check GEMINI_RESULTS_DIR`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new VerifyFailure("bad_usage", `${file} is not valid JSON; it should be the k6 summary written by handleSummary`);
+  }
+  if (!isObject(parsed) || !isObject(parsed.metrics)) {
+    throw new VerifyFailure("bad_usage", `${file} has no "metrics" object; it should be the k6 summary written by handleSummary`);
+  }
+  return parsed as unknown as K6Summary;
+}
+
+function value(summary: K6Summary, metric: string, stat: string): number | undefined {
+  const found = summary.metrics[metric]?.values[stat];
+  return typeof found === "number" && Number.isFinite(found) ? found : undefined;
+}
+
+function growth(baseline: number, underLoad: number): Growth {
+  return { baseline, underLoad, ratio: baseline > 0 ? underLoad / baseline : Number.NaN, deltaMs: underLoad - baseline };
+}
+
+/**
+ * Error share per class. The k6 summary only breaks a Rate down by tag for sub-metrics that
+ * have thresholds, so classes come from `gemini_errors{error_class:X}` when present; the
+ * denominator is every `gemini_errors` sample (one per request, after its retries).
+ */
+function errorShares(summary: K6Summary): { byClass: Record<string, ErrorShare>; total: number } {
+  const passes = value(summary, "gemini_errors", "passes") ?? 0;
+  const fails = value(summary, "gemini_errors", "fails") ?? 0;
+  const samples = passes + fails;
+  const byClass: Record<string, ErrorShare> = {};
+  for (const name of Object.keys(summary.metrics)) {
+    const match = /^gemini_errors\{error_class:([a-z_]+)\}$/.exec(name);
+    if (!match?.[1]) continue;
+    const count = value(summary, name, "passes") ?? 0;
+    byClass[match[1]] = { count, share: samples > 0 ? count / samples : 0 };
+  }
+  return { byClass, total: samples > 0 ? passes / samples : 0 };
+}
+
+/** Computes the load impact of a run against the unloaded baseline. */
+export function computeLoadImpact(summary: K6Summary, baseline: Baseline): LoadImpact {
+  const requestMetric = REQUEST_METRICS.find((name) => value(summary, name, "p(95)") !== undefined);
+  if (!requestMetric) {
+    throw new VerifyFailure("bad_usage", "the summary has no gemini_request_duration or http_req_duration p(95); was the run empty?");
+  }
+  // Streaming runs are compared with the unloaded stream, others with one generateContent call.
+  const streamed = summary.config?.stream === undefined ? (value(summary, "gemini_ttft", "count") ?? 0) > 0 : summary.config.stream === true;
+  const latencyBaseline = streamed ? baseline.streamTotalMs : baseline.latencyMs;
+  const p95 = value(summary, requestMetric, "p(95)") ?? Number.NaN;
+  const median = value(summary, requestMetric, "med") ?? Number.NaN;
+  const ttftP95 = value(summary, "gemini_ttft", "p(95)");
+  const ttftMedian = value(summary, "gemini_ttft", "med");
+  const tpsMedian = value(summary, "gemini_tokens_per_second", "med");
+  const requests = value(summary, "http_reqs", "count") ?? 0;
+  const errors = errorShares(summary);
+  const perAttempt = (metric: string): ErrorShare => {
+    const count = value(summary, metric, "count") ?? 0;
+    return { count, share: requests > 0 ? count / requests : 0 };
+  };
+  return {
+    requests,
+    latencyBaseline: streamed ? "stream" : "generateContent",
+    p95: growth(latencyBaseline, p95),
+    median: growth(latencyBaseline, median),
+    ttftP95: ttftP95 === undefined ? null : growth(baseline.ttftMs, ttftP95),
+    ttftMedian: ttftMedian === undefined ? null : growth(baseline.ttftMs, ttftMedian),
+    tokensPerSecondMedian:
+      tpsMedian === undefined
+        ? null
+        : { baseline: baseline.tokensPerSecond, underLoad: tpsMedian, ratio: baseline.tokensPerSecond > 0 ? tpsMedian / baseline.tokensPerSecond : Number.NaN },
+    errorShare: errors.byClass,
+    errorShareTotal: errors.total,
+    attempts: { rateLimited: perAttempt("gemini_rate_limited"), overloaded: perAttempt("gemini_overloaded") },
+  };
+}
+
+/** The impact as flat numeric fields, for InfluxDB. */
+export function impactFields(impact: LoadImpact): Record<string, number> {
+  const fields: Record<string, number> = {
+    requests: impact.requests,
+    p95_baseline_ms: impact.p95.baseline,
+    p95_load_ms: impact.p95.underLoad,
+    p95_ratio: impact.p95.ratio,
+    p95_delta_ms: impact.p95.deltaMs,
+    median_load_ms: impact.median.underLoad,
+    median_ratio: impact.median.ratio,
+    error_share: impact.errorShareTotal,
+    attempts_rate_limited_share: impact.attempts.rateLimited.share,
+    attempts_overloaded_share: impact.attempts.overloaded.share,
+  };
+  if (impact.ttftP95) {
+    fields.ttft_baseline_ms = impact.ttftP95.baseline;
+    fields.ttft_p95_load_ms = impact.ttftP95.underLoad;
+    fields.ttft_p95_ratio = impact.ttftP95.ratio;
+    fields.ttft_p95_delta_ms = impact.ttftP95.deltaMs;
+  }
+  if (impact.ttftMedian) {
+    fields.ttft_median_load_ms = impact.ttftMedian.underLoad;
+    fields.ttft_median_ratio = impact.ttftMedian.ratio;
+  }
+  if (impact.tokensPerSecondMedian) {
+    fields.tokens_per_second_baseline = impact.tokensPerSecondMedian.baseline;
+    fields.tokens_per_second_load_median = impact.tokensPerSecondMedian.underLoad;
+  }
+  for (const [errorClass, share] of Object.entries(impact.errorShare)) {
+    fields[`error_share_${errorClass}`] = share.share;
+    fields[`errors_${errorClass}`] = share.count;
+  }
+  return fields;
+}

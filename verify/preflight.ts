@@ -1,0 +1,166 @@
+// The preflight: with @google/genai, checks that the key, the model and the moderation request
+// work against the target, and measures the unloaded baseline (latency, TTFT, tokens/s).
+import { GoogleGenAI } from "@google/genai";
+import { countTokensRequest } from "../lib/gemini-requests.ts";
+import { parseVerdict, type Verdict } from "../lib/moderation.ts";
+import { classifyError, FAILURES, VerifyFailure, type FailureClass } from "./failures.ts";
+import type { Baseline } from "./post-run.ts";
+import { genaiParameters, sampleModerationBody } from "./sdk-request.ts";
+
+/** Where and how to run the preflight. */
+export interface PreflightOptions {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  apiVersion: "v1beta" | "v1";
+  timeoutMs: number;
+  maxOutputTokens?: number | undefined;
+  thinkingBudget?: number | undefined;
+}
+
+/** One step of the preflight as reported. */
+export interface PreflightStep {
+  name: "model" | "countTokens" | "generateContent" | "stream";
+  ok: boolean;
+  detail: string;
+}
+
+/** The preflight outcome; this is what verify.json's `preflight` holds. */
+export interface PreflightResult {
+  ok: boolean;
+  at: string;
+  baseUrl: string;
+  apiVersion: string;
+  model: string;
+  steps: PreflightStep[];
+  modelInfo?: { name: string; inputTokenLimit: number | null; outputTokenLimit: number | null };
+  countTokens?: { totalTokens: number };
+  generate?: { latencyMs: number; verdict: Verdict; promptTokens: number; outputTokens: number; thoughtsTokens: number };
+  stream?: { ttftMs: number; totalMs: number; chunks: number; outputTokens: number; tokensPerSecond: number };
+  baseline?: Baseline;
+  failure?: { class: FailureClass; exitCode: number; message: string; hint: string };
+}
+
+const round = (value: number): number => Math.round(value * 10) / 10;
+
+/**
+ * Output tokens per second of generation: the time after the first chunk, as k6's
+ * gemini_tokens_per_second measures it; when everything came in one chunk, the whole call.
+ */
+export function tokensPerSecond(outputTokens: number, ttftMs: number, totalMs: number): number {
+  const generationMs = totalMs - ttftMs > 0 ? totalMs - ttftMs : totalMs;
+  return generationMs > 0 ? outputTokens / (generationMs / 1000) : 0;
+}
+
+function failureOf(error: unknown, model: string): VerifyFailure {
+  const failure = classifyError(error);
+  // A 404 that does not name a model is a wrong path prefix (e.g. a base URL ending in /v1beta),
+  // not a missing model.
+  if (failure.failure === "unknown_model" && !failure.message.includes(`models/${model}`)) {
+    return new VerifyFailure("wrong_base_url", failure.message);
+  }
+  return failure;
+}
+
+/** Runs every preflight step in order and stops at the first failure. Never throws for API errors. */
+export async function runPreflight(options: PreflightOptions): Promise<PreflightResult> {
+  const result: PreflightResult = {
+    ok: false,
+    at: new Date().toISOString(),
+    baseUrl: options.baseUrl,
+    apiVersion: options.apiVersion,
+    model: options.model,
+    steps: [],
+  };
+  const ai = new GoogleGenAI({
+    apiKey: options.apiKey,
+    httpOptions: { baseUrl: options.baseUrl, apiVersion: options.apiVersion, timeout: options.timeoutMs },
+  });
+  const body = sampleModerationBody({ maxOutputTokens: options.maxOutputTokens, thinkingBudget: options.thinkingBudget });
+  let step: PreflightStep["name"] = "model";
+  try {
+    const model = await ai.models.get({ model: options.model });
+    if (typeof model.name !== "string" || !model.name.includes(options.model)) {
+      throw new VerifyFailure("wrong_base_url", "models.get answered, but not with a model resource");
+    }
+    result.modelInfo = {
+      name: model.name,
+      inputTokenLimit: model.inputTokenLimit ?? null,
+      outputTokenLimit: model.outputTokenLimit ?? null,
+    };
+    result.steps.push({
+      name: "model",
+      ok: true,
+      detail: `key accepted; ${model.name} (input ${model.inputTokenLimit ?? "?"} / output ${model.outputTokenLimit ?? "?"} tokens)`,
+    });
+
+    step = "countTokens";
+    // The same {contents} body k6's countTokens builder sends; systemInstruction is not part of
+    // countTokens on the Gemini API.
+    const countBody = JSON.parse(countTokensRequest({ baseUrl: "", apiKey: "", apiVersion: options.apiVersion }, options.model, body.contents).body) as {
+      contents: typeof body.contents;
+    };
+    const counted = await ai.models.countTokens({ model: options.model, contents: countBody.contents });
+    if (typeof counted.totalTokens !== "number") {
+      throw new VerifyFailure("invalid_response", "countTokens answered without totalTokens");
+    }
+    result.countTokens = { totalTokens: counted.totalTokens };
+    result.steps.push({ name: "countTokens", ok: true, detail: `${counted.totalTokens} tokens in the moderation prompt` });
+
+    step = "generateContent";
+    const params = genaiParameters(options.model, body);
+    const started = performance.now();
+    const response = await ai.models.generateContent(params);
+    const latencyMs = performance.now() - started;
+    const verdict = parseVerdict(response.text ?? "");
+    if (!verdict.valid) {
+      throw new VerifyFailure("invalid_response", `the verdict is invalid: ${verdict.problem}`);
+    }
+    const usage = response.usageMetadata ?? {};
+    result.generate = {
+      latencyMs: round(latencyMs),
+      verdict: verdict.verdict,
+      promptTokens: usage.promptTokenCount ?? 0,
+      outputTokens: usage.candidatesTokenCount ?? 0,
+      thoughtsTokens: usage.thoughtsTokenCount ?? 0,
+    };
+    result.steps.push({
+      name: "generateContent",
+      ok: true,
+      detail: `verdict "${verdict.verdict.verdict}" (confidence ${verdict.verdict.confidence}) valid; ${Math.round(latencyMs)} ms; ${result.generate.promptTokens} in / ${result.generate.outputTokens} out tokens`,
+    });
+
+    step = "stream";
+    const streamStarted = performance.now();
+    const stream = await ai.models.generateContentStream(params);
+    let ttftMs: number | undefined;
+    let chunks = 0;
+    let text = "";
+    let outputTokens = 0;
+    for await (const chunk of stream) {
+      ttftMs ??= performance.now() - streamStarted;
+      chunks++;
+      text += chunk.text ?? "";
+      outputTokens = chunk.usageMetadata?.candidatesTokenCount ?? outputTokens;
+    }
+    const totalMs = performance.now() - streamStarted;
+    if (ttftMs === undefined) throw new VerifyFailure("invalid_response", "the stream ended without a chunk");
+    const streamed = parseVerdict(text);
+    if (!streamed.valid) throw new VerifyFailure("invalid_response", `the streamed verdict is invalid: ${streamed.problem}`);
+    const tps = tokensPerSecond(outputTokens, ttftMs, totalMs);
+    result.stream = { ttftMs: round(ttftMs), totalMs: round(totalMs), chunks, outputTokens, tokensPerSecond: round(tps) };
+    result.steps.push({
+      name: "stream",
+      ok: true,
+      detail: `time to first token ${Math.round(ttftMs)} ms; ${Math.round(tps)} tokens/s; ${chunks} chunks in ${Math.round(totalMs)} ms`,
+    });
+    result.baseline = { latencyMs: round(latencyMs), streamTotalMs: round(totalMs), ttftMs: round(ttftMs), tokensPerSecond: round(tps) };
+    result.ok = true;
+  } catch (error) {
+    const failure = failureOf(error, options.model);
+    const info = FAILURES[failure.failure];
+    result.steps.push({ name: step, ok: false, detail: `${info.title}: ${failure.message}` });
+    result.failure = { class: failure.failure, exitCode: info.exitCode, message: failure.message, hint: info.hint };
+  }
+  return result;
+}
