@@ -82,8 +82,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const profile = emulator.state.config.profile;
-  process.stdout.write(`gemini-emulator listening on ${emulator.url} (profile ${profile})\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -92,6 +90,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // Printed last: whoever waits for this line may signal us at once.
+  process.stdout.write(`gemini-emulator listening on ${emulator.url} (profile ${emulator.state.config.profile})\n`);
 }
 
 main().catch((err: unknown) => {

@@ -103,11 +103,15 @@ export function describePlan(plan: RunPlan, config: Pick<GeminiConfig, "model" |
     config.budget.maxRequests !== undefined ? `${config.budget.maxRequests} requests` : undefined,
     config.budget.maxCostUsd !== undefined ? `$${config.budget.maxCostUsd}` : undefined,
   ].filter((limit) => limit !== undefined);
-  return [
+  const lines = [
     `planned requests: ${plan.requests} (${plan.basis})`,
     `estimated cost: ${cost} at about ${plan.perRequest.promptTokens} prompt + ${plan.perRequest.outputTokens} output + ${plan.perRequest.thinkingTokens} thinking tokens per request (prices of ${table.date}, ${table.source})`,
     `budget: ${limits.length > 0 ? limits.join(" and ") + "; the test aborts when it is spent" : "none (loopback target)"}`,
-  ].join("\n");
+  ];
+  const overRequests = config.budget.maxRequests !== undefined && plan.requests > config.budget.maxRequests;
+  const overCost = config.budget.maxCostUsd !== undefined && plan.costUsd !== undefined && plan.costUsd > config.budget.maxCostUsd;
+  if (overRequests || overCost) lines.push("warning: the plan exceeds the budget, so the run will stop before its planned end");
+  return lines.join("\n");
 }
 
 /** A cost budget is meaningless without a price; returns the problem to report, if any. */

@@ -13,13 +13,17 @@ export const attemptDuration = new Trend("gemini_attempt_duration", true);
 export const requestDuration = new Trend("gemini_request_duration", true);
 /** Visible output tokens per second of generation. */
 export const tokensPerSecond = new Trend("gemini_tokens_per_second");
-/** Tokens from usageMetadata; thinking is counted apart from visible output. */
+/** Prompt tokens from usageMetadata. */
 export const promptTokens = new Counter("gemini_prompt_tokens");
+/** Visible output tokens (candidatesTokenCount). */
 export const outputTokens = new Counter("gemini_output_tokens");
+/** Thinking tokens, counted apart from visible output. */
 export const thinkingTokens = new Counter("gemini_thinking_tokens");
-/** Attempts answered 429, 503, or blocked for safety. */
+/** Attempts answered 429. */
 export const rateLimited = new Counter("gemini_rate_limited");
+/** Attempts answered 503 (or streams that failed with 503 after starting). */
 export const overloaded = new Counter("gemini_overloaded");
+/** Answers blocked for safety. */
 export const blocked = new Counter("gemini_blocked");
 /** Retry attempts sent. */
 export const retries = new Counter("gemini_retries");

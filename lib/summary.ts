@@ -29,6 +29,8 @@ export interface SummaryContext {
   /** Offered rate of the open scenario, requests/s. */
   offeredRate: number;
   openDurationMs: number;
+  /** When the open scenario starts (after the closed one with `both`). */
+  openStartMs: number;
   closedDurationMs: number;
   peakVus: number;
   dashboard: boolean;
@@ -85,11 +87,17 @@ export interface LoadReport {
 export function loadReport(data: SummaryData, context: SummaryContext): LoadReport {
   const count = (name: string) => data.metrics[name]?.values.count ?? 0;
   const report: LoadReport = { httpRequests: count("http_reqs"), retries: count("gemini_retries") };
+  // A run cut short (budget spent, hopeless error rate) ran for less than its configured time.
+  const ranMs = data.state.testRunDurationMs;
+  const openMs = Math.max(1, Math.min(context.openDurationMs, ranMs - context.openStartMs));
+  const closedMs = Math.max(1, Math.min(context.closedDurationMs, ranMs));
   if (context.scenario !== "closed") {
     const iterations = count(`iterations{scenario:${OPEN_SCENARIO}}`);
     report.open = {
       offeredRate: context.offeredRate,
-      achievedRate: iterations / (context.openDurationMs / 1000),
+      // k6 starts an iteration at both ends of the window (t = 0 and t = duration): rate × duration + 1
+      // in all, so the window holds one more 1/rate slot than its length.
+      achievedRate: iterations / (openMs / 1000 + 1 / context.offeredRate),
       iterations,
       dropped: count("dropped_iterations"),
       httpRequests: count(`http_reqs{scenario:${OPEN_SCENARIO}}`),
@@ -97,7 +105,7 @@ export function loadReport(data: SummaryData, context: SummaryContext): LoadRepo
   }
   if (context.scenario !== "open") {
     const iterations = count(`iterations{scenario:${CLOSED_SCENARIO}}`);
-    report.closed = { peakVus: context.peakVus, achievedRate: iterations / (context.closedDurationMs / 1000), iterations };
+    report.closed = { peakVus: context.peakVus, achievedRate: iterations / (closedMs / 1000), iterations };
   }
   return report;
 }

@@ -3,8 +3,9 @@
 
 import type { GeminiConfig } from "./config.ts";
 
-/** The k6 `scenario` tag values (docs/architecture.md). */
+/** The k6 `scenario` tag of the closed model (docs/architecture.md). */
 export const CLOSED_SCENARIO = "closed_ramping_vus";
+/** The k6 `scenario` tag of the open model (docs/architecture.md). */
 export const OPEN_SCENARIO = "open_constant_arrival";
 
 /** Time k6 lets in-flight iterations finish after a scenario ends. */

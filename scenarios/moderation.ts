@@ -16,7 +16,7 @@ import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestC
 import { summaryOutputs, type SummaryData } from "../lib/summary.ts";
 import { newRunId } from "../lib/run-id.ts";
 import * as metrics from "../lib/metrics.ts";
-import { CLOSED_SCENARIO, OPEN_SCENARIO } from "../lib/workloads.ts";
+import { CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO } from "../lib/workloads.ts";
 
 // k6 resolves open() against this bundle's folder (dist/), so data/ is one level up.
 const PRICES: PriceTable = JSON.parse(open("../data/prices.json"));
@@ -131,6 +131,7 @@ export function handleSummary(data: SummaryData): Record<string, string> {
     scenario: config.scenario,
     offeredRate: offeredRate(config),
     openDurationMs: config.durationMs,
+    openStartMs: config.scenario === "both" ? config.durationMs + GRACEFUL_STOP_MS : 0,
     closedDurationMs: config.durationMs,
     peakVus: config.vus,
     dashboard: config.dashboard,

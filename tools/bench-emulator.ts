@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, request as httpRequest, Agent, type IncomingMessage } from "node:http";
 import { createRequire } from "node:module";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
@@ -30,6 +30,8 @@ interface Options {
   warmupSeconds: number;
   streams: number;
   writeDoc: boolean;
+  /** One-minute load average when the run started. */
+  loadBefore: number;
 }
 
 /** Result fields of autocannon 9 that we read. */
@@ -46,7 +48,7 @@ type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { connections: 64, durationSeconds: 10, warmupSeconds: 3, streams: STREAMS, writeDoc: true };
+  const options: Options = { connections: 64, durationSeconds: 10, warmupSeconds: 3, streams: STREAMS, writeDoc: true, loadBefore: loadavg()[0] ?? 0 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = Number(argv[i + 1]);
@@ -262,7 +264,8 @@ function report(options: Options, bare: Throughput, emulator: Throughput, stream
   const lines = [
     `### Emulator (\`npm run bench:emulator\`), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     "",
-    `Machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+    `Machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ` +
+      `load average ${options.loadBefore.toFixed(2)} when the run started (other work on the machine skews every figure).`,
     `Load: autocannon in its own process, ${options.connections} keep-alive connections, ${options.durationSeconds} s per server after ${options.warmupSeconds} s warm-up,`,
     `non-streaming \`generateContent\` on \`${MODEL}\` with a ~1 KB prompt, profile \`zero-latency\`. Baseline: bare \`node:http\``,
     "returning a fixed JSON body of the same size as the emulator's answer. Each server runs in its own process.",
@@ -335,6 +338,10 @@ async function main(): Promise<void> {
       }),
     });
     if (!patched.ok) throw new Error(`PATCH /__emulator/config: ${patched.status} ${await patched.text()}`);
+    // A fresh start for the streaming phase: no samples left from the throughput run, stream path compiled.
+    const reset = await fetch(`${emulator.url}/__emulator/reset`, { method: "POST" });
+    if (!reset.ok) throw new Error(`POST /__emulator/reset: ${reset.status}`);
+    await streamTiming(emulator.url, Math.min(50, options.streams), 200);
     process.stdout.write(`streaming: ${options.streams} concurrent SSE streams, staggered then lockstep…\n`);
     const streamRuns = [
       await streamTiming(emulator.url, options.streams, STAGGER_MS),

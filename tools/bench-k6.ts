@@ -66,28 +66,39 @@ async function resetEmulator(url: string): Promise<void> {
   await fetch(`${url}/__emulator/reset`, { method: "POST" });
 }
 
-/** A bare k6 script: the same request, the same load shape, no parsing, metrics or checks. */
-function bareScript(url: string, vus: number): string {
-  const request = streamGenerateContentRequest({ baseUrl: url, apiKey: "bench-key", apiVersion: "v1beta" }, MODEL, moderationRequest(SAMPLE_POST));
+/**
+ * A bare k6 script: the same requests (every post of the data set, in the same order), the same
+ * load shape, and nothing else — no parsing, metrics or checks.
+ */
+async function bareScript(url: string, vus: number): Promise<string> {
+  const posts = JSON.parse(await readFile(path.join(REPO_ROOT, "data", "moderation-posts.json"), "utf8")) as { text: string }[];
+  const target = { baseUrl: url, apiKey: "bench-key", apiVersion: "v1beta" as const };
+  const requests = posts.map((post) => streamGenerateContentRequest(target, MODEL, moderationRequest(post.text)));
+  const first = requests[0];
+  if (!first) throw new Error("data/moderation-posts.json has no posts");
   const scenario = closedShape({ durationMs: parseDurationMs(DURATION) ?? 20_000, vus }, "default");
   return [
     `import http from "k6/http";`,
-    `const url = ${JSON.stringify(request.url)};`,
-    `const body = ${JSON.stringify(request.body)};`,
-    `const params = ${JSON.stringify({ headers: request.params.headers, tags: request.params.tags })};`,
+    `import exec from "k6/execution";`,
+    `const url = ${JSON.stringify(first.url)};`,
+    `const bodies = ${JSON.stringify(requests.map((request) => request.body))};`,
+    `const params = ${JSON.stringify({ headers: first.params.headers, tags: first.params.tags })};`,
     `export const options = { scenarios: { bare: ${JSON.stringify({ ...scenario, exec: "default" })} } };`,
-    `export default function () { http.post(url, body, params); }`,
+    `export default function () { http.post(url, bodies[exec.scenario.iterationInTest % bodies.length], params); }`,
     ``,
   ].join("\n");
 }
 
-const SAMPLE_POST = "Loved the concert last night, the opening act was fantastic and the crowd was kind.";
-
 interface K6Run {
   requests: number;
   peakRssBytes: number;
+  /** CPU time k6 used (user + system), from /proc polling: the last ≤ 100 ms are missed. */
+  cpuMs: number;
   exitCode: number;
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100;
 
 /** Runs k6 quietly while polling its resident memory from /proc, and counts requests the emulator saw. */
 async function runK6(k6: string, script: string, env: Record<string, string>, emulatorUrl: string): Promise<K6Run> {
@@ -100,6 +111,7 @@ async function runK6(k6: string, script: string, env: Record<string, string>, em
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   let peakRssBytes = 0;
+  let cpuTicks = 0;
   const poll = setInterval(() => {
     void readFile(`/proc/${child.pid}/status`, "utf8")
       .then((status) => {
@@ -107,11 +119,18 @@ async function runK6(k6: string, script: string, env: Record<string, string>, em
         peakRssBytes = Math.max(peakRssBytes, kb * 1024);
       })
       .catch(() => {});
+    void readFile(`/proc/${child.pid}/stat`, "utf8")
+      .then((stat) => {
+        // Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        cpuTicks = Math.max(cpuTicks, Number(fields[11] ?? 0) + Number(fields[12] ?? 0));
+      })
+      .catch(() => {});
   }, 100);
   const exitCode = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
   clearInterval(poll);
   if (exitCode !== 0 && exitCode !== 99) throw new Error(`k6 failed on ${script} (exit ${exitCode}):\n${stderr.slice(-2000)}`);
-  return { requests: await emulatorCount(emulatorUrl), peakRssBytes, exitCode };
+  return { requests: await emulatorCount(emulatorUrl), peakRssBytes, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS, exitCode };
 }
 
 function moderationEnv(url: string, vus: number, resultsDir: string): Record<string, string> {
@@ -135,20 +154,22 @@ async function main(): Promise<void> {
   const emulator = await startEmulatorProcess();
   try {
     const barePath = path.join(work, "bare.js");
-    await writeFile(barePath, bareScript(emulator.url, VUS));
+    await writeFile(barePath, await bareScript(emulator.url, VUS));
     const durationS = (parseDurationMs(DURATION) ?? 20_000) / 1000;
 
     // Alternating rounds spread any drift of the machine over both scripts equally.
-    const bare: number[] = [];
-    const moderation: number[] = [];
+    const bare: K6Run[] = [];
+    const moderation: K6Run[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       process.stderr.write(`round ${round}/${ROUNDS}: bare script…\n`);
-      bare.push((await runK6(k6, barePath, {}, emulator.url)).requests / durationS);
+      bare.push(await runK6(k6, barePath, {}, emulator.url));
       process.stderr.write(`round ${round}/${ROUNDS}: dist/moderation.js…\n`);
-      moderation.push((await runK6(k6, "dist/moderation.js", moderationEnv(emulator.url, VUS, work), emulator.url)).requests / durationS);
+      moderation.push(await runK6(k6, "dist/moderation.js", moderationEnv(emulator.url, VUS, work), emulator.url));
     }
-    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-    const ratio = mean(moderation) / mean(bare);
+    const total = (runs: K6Run[], pick: (run: K6Run) => number) => runs.reduce((sum, run) => sum + pick(run), 0);
+    const rate = (runs: K6Run[]) => total(runs, (r) => r.requests) / (runs.length * durationS);
+    const cpuPerRequestUs = (runs: K6Run[]) => (total(runs, (r) => r.cpuMs) * 1000) / total(runs, (r) => r.requests);
+    const ratio = rate(moderation) / rate(bare);
 
     process.stderr.write(`memory: dist/moderation.js at ${MEMORY_VUS[0]} and ${MEMORY_VUS[1]} VUs…\n`);
     const low = await runK6(k6, "dist/moderation.js", moderationEnv(emulator.url, MEMORY_VUS[0], work), emulator.url);
@@ -162,8 +183,10 @@ async function main(): Promise<void> {
       vus: VUS,
       duration: DURATION,
       rounds: ROUNDS,
-      bare: bare.map((v) => v.toFixed(0)),
-      moderation: moderation.map((v) => v.toFixed(0)),
+      bare: bare.map((r) => (r.requests / durationS).toFixed(0)),
+      moderation: moderation.map((r) => (r.requests / durationS).toFixed(0)),
+      bareCpuUs: cpuPerRequestUs(bare),
+      moderationCpuUs: cpuPerRequestUs(moderation),
       ratio,
       lowRssMiB: low.peakRssBytes / 2 ** 20,
       highRssMiB: high.peakRssBytes / 2 ** 20,
@@ -188,6 +211,8 @@ function renderTable(f: {
   rounds: number;
   bare: string[];
   moderation: string[];
+  bareCpuUs: number;
+  moderationCpuUs: number;
   ratio: number;
   lowRssMiB: number;
   highRssMiB: number;
@@ -197,12 +222,14 @@ function renderTable(f: {
     `Measured ${f.date} with \`npm run bench:k6\` on ${f.machine}; k6 v${f.k6}, emulator \`zero-latency\` in its own process.`,
     `Load: the closed shape (ramping VUs to ${f.vus}, ${f.duration}), same for both scripts, ${f.rounds} alternating rounds.`,
     ``,
-    `| script | requests/s per round |`,
-    `|---|---|`,
-    `| bare k6 script (same body, no parsing, metrics or checks) | ${f.bare.join(", ")} |`,
-    `| \`dist/moderation.js\` | ${f.moderation.join(", ")} |`,
+    `| script | requests/s per round | k6 CPU per request |`,
+    `|---|---|---|`,
+    `| bare k6 script (same bodies, no parsing, metrics or checks) | ${f.bare.join(", ")} | ${f.bareCpuUs.toFixed(0)} µs |`,
+    `| \`dist/moderation.js\` | ${f.moderation.join(", ")} | ${f.moderationCpuUs.toFixed(0)} µs |`,
     ``,
     `Ratio moderation / bare: **${f.ratio.toFixed(3)}** (target ≥ ${TARGETED_RATIO}: ${f.ratio >= TARGETED_RATIO ? "met" : "missed"}).`,
+    `k6 and the emulator share the machine's cores, so CPU the script spends is CPU the emulator lacks;`,
+    `k6's CPU per request is the script's cost without that coupling.`,
     ``,
     `k6 memory: peak RSS ${f.lowRssMiB.toFixed(0)} MiB at ${MEMORY_VUS[0]} VUs, ${f.highRssMiB.toFixed(0)} MiB at ${MEMORY_VUS[1]} VUs: ` +
       `**${f.perVuMiB.toFixed(2)} MiB per VU**.`,

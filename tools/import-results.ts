@@ -81,10 +81,17 @@ export function sampleToLine(point: K6JsonPoint, fieldKinds = parseTagsAsFields(
 export async function* readK6Points(file: string): AsyncGenerator<K6JsonPoint> {
   const stream = createReadStream(file);
   const lines = createInterface({ input: file.endsWith(".gz") ? stream.pipe(createGunzip()) : stream, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line.trim()) continue;
-    const parsed = JSON.parse(line) as { type?: string };
-    if (parsed.type === "Point") yield parsed as K6JsonPoint;
+  let number = 0;
+  try {
+    for await (const line of lines) {
+      number++;
+      if (!line.trim()) continue;
+      const parsed = JSON.parse(line) as { type?: string };
+      if (parsed.type === "Point") yield parsed as K6JsonPoint;
+    }
+  } catch (error) {
+    // A run killed hard can leave a truncated gzip stream or a half-written last line.
+    throw new UsageError(`cannot read ${file} after line ${number} (${(error as Error).message}): the file is damaged there; the samples before that line were imported`);
   }
 }
 
@@ -118,7 +125,18 @@ export async function importMetricsFile(file: string, target: InfluxTarget | und
   // output as for us: counted here so the report says how many the file had.
   const seen = new Set<string>();
   let batch: string[] = [];
-  for await (const point of readK6Points(file)) {
+  const points = readK6Points(file);
+  // On a damaged file, whatever was read before the damage is still written.
+  const next = async (): Promise<IteratorResult<K6JsonPoint>> => {
+    try {
+      return await points.next();
+    } catch (error) {
+      if (target && batch.length > 0) await writeLines(target, batch);
+      throw error;
+    }
+  };
+  for (let item = await next(); !item.done; item = await next()) {
+    const point = item.value;
     stats.samples++;
     const converted = sampleToLine(point, fieldKinds);
     if (!converted) {

@@ -16,15 +16,26 @@ export interface InfluxOutput {
 
 /**
  * `--out influxdb=<url>` plus `K6_INFLUXDB_TAGS_AS_FIELDS` when `GEMINI_INFLUXDB_URL` is set;
- * empty when it is not. k6 itself reports a malformed URL, naming the output.
+ * empty when it is not. Credentials in the URL travel as `K6_INFLUXDB_USERNAME`/`_PASSWORD`,
+ * since arguments are visible to anyone via `ps`. k6 itself reports a malformed URL.
  */
 export function influxOutputArgs(env: Record<string, string | undefined> = process.env): InfluxOutput {
-  const url = env.GEMINI_INFLUXDB_URL?.trim();
+  let url = env.GEMINI_INFLUXDB_URL?.trim();
   if (!url) return { args: [], env: {} };
-  return {
-    args: ["--out", `influxdb=${url}`],
-    env: { K6_INFLUXDB_TAGS_AS_FIELDS: env.K6_INFLUXDB_TAGS_AS_FIELDS || TAGS_AS_FIELDS },
-  };
+  const extra: Record<string, string> = { K6_INFLUXDB_TAGS_AS_FIELDS: env.K6_INFLUXDB_TAGS_AS_FIELDS || TAGS_AS_FIELDS };
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      extra.K6_INFLUXDB_USERNAME = decodeURIComponent(parsed.username);
+      extra.K6_INFLUXDB_PASSWORD = decodeURIComponent(parsed.password);
+      parsed.username = "";
+      parsed.password = "";
+      url = parsed.toString().replace(/\/$/, "");
+    }
+  } catch {
+    // left to k6, which names the malformed output URL
+  }
+  return { args: ["--out", `influxdb=${url}`], env: extra };
 }
 
 /** Splits `vu:int,iter:int,url` into tag name → field type, as k6 does. */

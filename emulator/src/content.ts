@@ -144,11 +144,19 @@ export function chunkText(text: string, budget: number, chunkSize: number, first
   return { chunks, chunkTokens, truncated };
 }
 
-function prose(rng: Rng, targetTokens: number): string {
-  const out: string[] = [];
+// Filler text is cut from one corpus built at start-up: slicing is far cheaper per request than
+// composing sentences, and the emulator must stay fast enough never to bottleneck a load test.
+const CORPUS_SENTENCES = 4096;
+const corpus = buildCorpus();
+
+function buildCorpus(): { text: string; starts: number[]; cumulativeTokens: number[] } {
+  const rng = new Rng(0x5e17e7ce);
+  const pieces: string[] = [];
+  const starts: number[] = [];
+  const cumulativeTokens: number[] = [0];
+  let offset = 0;
   let tokens = 0;
-  let sentence = 0;
-  while (tokens < targetTokens) {
+  for (let sentence = 0; sentence < CORPUS_SENTENCES; sentence++) {
     const words = rng.int(6, 18);
     const parts: string[] = [];
     for (let w = 0; w < words; w++) {
@@ -157,13 +165,37 @@ function prose(rng: Rng, targetTokens: number): string {
       parts.push(word);
       if (w > 2 && w < words - 2 && rng.next() < 0.08) parts[parts.length - 1] += ",";
     }
-    const text = parts.join(" ") + ".";
-    const sep = out.length === 0 ? "" : sentence > 0 && sentence % 4 === 0 ? "\n\n" : " ";
-    out.push(sep + text);
-    tokens += countTextTokens(sep + text);
-    sentence++;
+    // Each sentence carries its leading separator, so any run of sentences reads naturally once trimmed.
+    const sep = sentence % 4 === 0 ? "\n\n" : " ";
+    const text = sep + parts.join(" ") + ".";
+    starts.push(offset);
+    pieces.push(text);
+    offset += text.length;
+    tokens += countTextTokens(text);
+    cumulativeTokens.push(tokens);
   }
-  return out.join("");
+  starts.push(offset);
+  return { text: pieces.join(""), starts, cumulativeTokens };
+}
+
+/** About `targetTokens` tokens of prose: whole sentences from a seeded point in the corpus. */
+function prose(rng: Rng, targetTokens: number): string {
+  const first = rng.int(0, CORPUS_SENTENCES - 1);
+  const { text, starts, cumulativeTokens } = corpus;
+  const have = (cumulativeTokens[CORPUS_SENTENCES] as number) - (cumulativeTokens[first] as number);
+  // Near the end of the corpus the answer is shorter than asked; lengths vary anyway.
+  const goal = (cumulativeTokens[first] as number) + Math.min(targetTokens, have);
+  // Binary search for the first sentence end that reaches the target.
+  let lo = first + 1;
+  let hi = CORPUS_SENTENCES;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((cumulativeTokens[mid] as number) >= goal) hi = mid;
+    else lo = mid + 1;
+  }
+  const slice = text.slice(starts[first] as number, starts[lo] as number);
+  // Drop the leading separator (one space or a paragraph break).
+  return slice.charCodeAt(0) === 10 ? slice.slice(2) : slice.slice(1);
 }
 
 interface PlanInput {
@@ -175,6 +207,8 @@ interface PlanInput {
   seed: number;
   promptBlockTerms: readonly string[];
   responseBlockTerms: readonly string[];
+  /** Non-streamed answers skip splitting into chunks (one chunk holds the whole text). */
+  stream?: boolean;
 }
 
 /** Whether thinking is on for this request, and its budget cap (undefined = dynamic). */
@@ -236,7 +270,9 @@ function isModeration(request: Record<string, unknown>, schema: unknown, allText
     if (found.some((values) => looksLikeLabels(values))) return true;
   }
   void request;
-  return /\b(classify|classification|moderat\w*)\b/i.test(allText.slice(0, 20_000));
+  const head = allText.length > 20_000 ? allText.slice(0, 20_000) : allText;
+  const lower = head.toLowerCase();
+  return lower.includes("classif") || lower.includes("moderat");
 }
 
 /** Plans the answer to a generate request. */
@@ -273,7 +309,12 @@ export function planContent(input: PlanInput): ContentPlan {
   }
 
   const text = answerText(request, config, settings, rng, allText);
-  const { chunks, chunkTokens, truncated } = chunkText(text, maxOutput - thoughtsTokens, 24, 4);
+  const budget = maxOutput - thoughtsTokens;
+  if (input.stream === false) {
+    const whole = countTextTokens(text);
+    if (whole <= budget) return { ...base, blockedPrompt: false, thoughtsTokens, chunks: [text], chunkTokens: [whole], outputTokens: whole, finishReason: "STOP", thoughtSummary };
+  }
+  const { chunks, chunkTokens, truncated } = chunkText(text, budget, 24, 4);
   let outputTokens = 0;
   for (const t of chunkTokens) outputTokens += t;
   return { ...base, blockedPrompt: false, thoughtsTokens, chunks, chunkTokens, outputTokens, finishReason: truncated ? "MAX_TOKENS" : "STOP", thoughtSummary };

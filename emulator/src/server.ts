@@ -442,6 +442,7 @@ async function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: 
     seed: config.seed,
     promptBlockTerms: config.safety.promptBlockTerms,
     responseBlockTerms: config.safety.responseBlockTerms,
+    stream: x.stream,
   });
   x.promptTokens = plan.promptTokens;
   const slot = await admit(x, model, key, plan.promptTokens);
@@ -504,6 +505,9 @@ async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, re
       }
       res.write(data);
       x.ttfb = now() - x.start;
+      // Pace the rest from when the first chunk really left: a first chunk delayed by a busy event
+      // loop must not make the following chunks bunch up behind it.
+      due = Math.max(due, now());
       if (faults.midStreamError) {
         x.outputTokens = plan.chunkTokens[0] ?? 0;
         const error = statusError(x.state.config.faults.midStreamError.status);

@@ -249,6 +249,20 @@ const GENERATE_CASES: [string, string, object][] = [
       },
     },
   ],
+  [
+    "gemini-2.5-flash-lite",
+    "v1beta",
+    {
+      contents: [{ role: "user", parts: [{ text: "Classify this message.\nText: you are a pathetic loser" }] }],
+      generationConfig: {
+        responseMimeType: "application/json",
+        responseSchema: { type: "OBJECT", properties: { label: { type: "STRING", format: "enum", enum: ["clean", "harassment", "spam"] } } },
+      },
+    },
+  ],
+  // The default safety trigger terms of every profile: a blocked prompt, then a blocked answer.
+  ["gemini-2.5-flash", "v1beta", { contents: [{ parts: [{ text: "please EMULATOR_BLOCK_PROMPT now" }] }] }],
+  ["gemini-2.0-flash", "v1beta", { contents: [{ parts: [{ text: "please EMULATOR_BLOCK_RESPONSE now" }] }] }],
 ];
 
 describe("emulator responses against the protos and the recordings", () => {
@@ -268,6 +282,15 @@ describe("emulator responses against the protos and the recordings", () => {
       const parsed = JSON.parse(response.text) as { usageMetadata?: unknown; responseId?: unknown; modelVersion?: unknown };
       assertShape("GenerateContentResponse", parsed, where);
       assert.ok(parsed.usageMetadata, `${where}: usageMetadata missing`);
+      if (JSON.stringify(body).includes("EMULATOR_BLOCK_PROMPT")) {
+        const blocked = parsed as { promptFeedback?: { blockReason?: string }; candidates?: unknown };
+        assert.equal(blocked.promptFeedback?.blockReason, "SAFETY", `${where}: blockReason`);
+        assert.equal(blocked.candidates, undefined, `${where}: a blocked prompt has no candidates`);
+      }
+      if (JSON.stringify(body).includes("EMULATOR_BLOCK_RESPONSE")) {
+        const blocked = parsed as { candidates?: { finishReason?: string }[] };
+        assert.equal(blocked.candidates?.[0]?.finishReason, "SAFETY", `${where}: finishReason`);
+      }
       assert.equal(typeof parsed.responseId, "string");
       assert.equal(typeof parsed.modelVersion, "string");
     }
@@ -369,6 +392,44 @@ describe("emulator errors against BEHAVIOR.md", () => {
       );
       assertErrorEnvelope(response, name);
     }
+  });
+
+  test("a stream that fails after it started: status 200, then the raw pretty-printed error object", async () => {
+    await emulator.admin.patchConfig({ faults: { midStreamError: { rate: 1, status: 503 } } });
+    try {
+      const sse = await call("POST", "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", PROMPT);
+      assert.equal(sse.status, 200);
+      assertRecordedHeaders(sse, "text/event-stream", "mid-stream error (sse)");
+      const lastFrame = sse.text.lastIndexOf("\r\n\r\n");
+      assert.ok(lastFrame > 0, "no data event before the error");
+      sseEvents(sse.text.slice(0, lastFrame + 4), "mid-stream error (sse)").forEach((event, i) =>
+        assertShape("GenerateContentResponse", event, `mid-stream error event ${i}`),
+      );
+      const rawError = sse.text.slice(lastFrame + 4);
+      assert.ok(!rawError.startsWith("data:"), "the error must not be data-framed");
+      assertErrorEnvelope({ status: 503, headers: new Headers({ "content-type": "application/json; charset=UTF-8" }), text: rawError }, "mid-stream error body");
+
+      const array = await call("POST", "/v1beta/models/gemini-2.5-flash:streamGenerateContent", PROMPT);
+      assert.equal(array.status, 200);
+      const items = JSON.parse(array.text) as unknown[];
+      assert.ok(items.length >= 2);
+      const last = items.at(-1) as { error?: { code?: number; status?: string } };
+      assert.equal(last.error?.code, 503);
+      assert.equal(last.error?.status, "UNAVAILABLE");
+      items.slice(0, -1).forEach((item, i) => assertShape("GenerateContentResponse", item, `array item ${i} before the error`));
+    } finally {
+      await emulator.admin.patchConfig({ faults: { midStreamError: { rate: 0 } } });
+    }
+  });
+
+  test("error responses carry the same service headers as successful ones", async () => {
+    const responses = [
+      await call("POST", generate, PROMPT, { "x-goog-api-key": "" }),
+      await call("POST", "/v1beta/models/gemini-0.1-nonexistent:generateContent", PROMPT),
+      await call("POST", generate, { contents: [] }),
+      await call("GET", "/v1beta/nothing/here"),
+    ];
+    for (const response of responses) assertRecordedHeaders(response, "application/json; charset=UTF-8", `error ${response.status}`);
   });
 
   test("unknown field message names the field as the service does", async () => {

@@ -22,7 +22,7 @@ const compose = parse(readFileSync(join(REPO_ROOT, "docker-compose.yml"), "utf8"
 const services = compose.services;
 const datasources = parse(readFileSync(join(REPO_ROOT, "grafana/provisioning/datasources/influxdb.yml"), "utf8")) as {
   apiVersion: number;
-  datasources: { uid: string; type: string; url: string; jsonData?: { dbName?: string } }[];
+  datasources: { uid: string; type: string; url: string; jsonData?: { dbName?: string; version?: string } }[];
 };
 const providers = parse(readFileSync(join(REPO_ROOT, "grafana/provisioning/dashboards/gemini-k6.yml"), "utf8")) as {
   apiVersion: number;
@@ -89,6 +89,7 @@ test("ports agree: the datasource reaches InfluxDB's published port by service n
   const [source] = datasources.datasources;
   assert.ok(source);
   assert.equal(source.type, "influxdb");
+  assert.equal(source.jsonData?.version, "InfluxQL", "the dashboards' raw queries are InfluxQL");
   const url = new URL(source.url);
   assert.equal(url.hostname, "influxdb", "the datasource must use the compose service name");
   assert.ok(containerPorts(services.influxdb!).includes(Number(url.port)), `InfluxDB does not publish ${url.port}`);

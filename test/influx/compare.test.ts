@@ -1,12 +1,12 @@
 // `npm run compare` and the baseline gate on two real runs against emulators with different
 // configured latencies, plus the bad-input paths of compare, runs and results:import.
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
 import { freePort } from "../../tools/influxdb.ts";
-import { readK6Points, sampleToLine } from "../../tools/import-results.ts";
+import { countStoredPoints, readK6Points, sampleToLine } from "../../tools/import-results.ts";
 import type { RunLoadResult } from "../../tools/run-load.ts";
 import { buildScenarios, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 import { runTool, startTestInflux, type TestInflux } from "../helpers/influxdb.ts";
@@ -115,7 +115,18 @@ test("bad input: malformed --fail-on, unknown run id, unreachable InfluxDB each 
   assert.equal(badUrl.code, 2);
   assert.match(badUrl.stderr, /^compare: invalid InfluxDB URL "localhost:8086": expected an http\(s\) URL such as http:\/\/127\.0\.0\.1:8086\/k6/);
 
-  for (const result of [malformed, unknown, unreachable, runsDown, importUnknown, importDown, badUrl]) {
+  // A metrics file cut short (a run killed hard): what precedes the damage is imported, then a clear error.
+  const damagedId = `${fastRun.runId}-damaged`;
+  await mkdir(join(resultsRoot, damagedId));
+  const whole = await readFile(join(fastRun.resultsDir, "metrics.json.gz"));
+  await writeFile(join(resultsRoot, damagedId, "metrics.json.gz"), whole.subarray(0, Math.floor(whole.length / 2)));
+  const damaged = await runTool("import-results", [damagedId, "--influx", `${influx.server.url}/damaged`, "--results-dir", resultsRoot]);
+  assert.equal(damaged.code, 2);
+  assert.match(damaged.stderr, /^results:import: cannot read .*metrics\.json\.gz after line \d+ \(unexpected end of file\): the file is damaged there/);
+  const salvaged = await countStoredPoints({ baseUrl: influx.server.url, database: "damaged" }, fastRun.runId);
+  assert.ok(Object.values(salvaged).reduce((sum, n) => sum + n, 0) > 0, "the samples before the damage were imported");
+
+  for (const result of [malformed, unknown, unreachable, runsDown, importUnknown, importDown, badUrl, damaged]) {
     noStackTrace(result.stderr);
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   }

@@ -21,6 +21,10 @@ test("the k6 output is switched on by GEMINI_INFLUXDB_URL alone, with high-cardi
   const output = influxOutputArgs({ GEMINI_INFLUXDB_URL: "http://127.0.0.1:8086/k6" });
   assert.deepEqual(output.args, ["--out", "influxdb=http://127.0.0.1:8086/k6"]);
   assert.equal(output.env.K6_INFLUXDB_TAGS_AS_FIELDS, "vu:int,iter:int,url");
+  const withCredentials = influxOutputArgs({ GEMINI_INFLUXDB_URL: "http://k6user:s%3Acret@127.0.0.1:8086/k6" });
+  assert.deepEqual(withCredentials.args, ["--out", "influxdb=http://127.0.0.1:8086/k6"], "no password on the command line");
+  assert.equal(withCredentials.env.K6_INFLUXDB_USERNAME, "k6user");
+  assert.equal(withCredentials.env.K6_INFLUXDB_PASSWORD, "s:cret");
 });
 
 test("k6 timestamps keep their nanoseconds and honour the offset", () => {

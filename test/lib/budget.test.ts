@@ -64,7 +64,9 @@ test("the printed plan names the count, the cost with the price date and source,
   assert.match(text, /^estimated cost: \$\d+\.\d{4} at about /m);
   assert.ok(text.includes(prices.date) && text.includes(prices.source));
   assert.match(text, /^budget: 500 requests and \$1\.5; the test aborts when it is spent$/m);
-  assert.ok(!text.includes("k\n"));
+  assert.ok(!text.includes("warning"));
+  const tight = parseConfig({ GEMINI_BASE_URL: "https://example.com", GEMINI_API_KEY: "k", GEMINI_MAX_REQUESTS: "10", GEMINI_SCENARIO: "open", GEMINI_RATE: "1", GEMINI_DURATION: "30s" });
+  assert.match(describePlan(planRun(tight, estimateUsage(400, tight.model, undefined), undefined), tight, prices), /^warning: the plan exceeds the budget/m);
 });
 
 test("the budget becomes abort-on-fail thresholds on http_reqs and gemini_cost_usd", () => {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { junitXml, loadReport, summaryOutputs, thresholdResults, xmlEscape, type SummaryContext, type SummaryData } from "../../lib/summary.ts";
 
 const data: SummaryData = {
-  state: { testRunDurationMs: 65_000 },
+  state: { testRunDurationMs: 125_000 },
   metrics: {
     gemini_ttft: { type: "trend", contains: "time", values: { med: 40, "p(90)": 60, "p(95)": 75.5, "p(99)": 90, max: 120, count: 100 }, thresholds: { "p(95)<3000": { ok: true } } },
     gemini_errors: { type: "rate", contains: "default", values: { rate: 0.2, passes: 20, fails: 80 }, thresholds: { "rate<=0.05": { ok: false }, "rate<0.5": { ok: true } } },
@@ -28,6 +28,7 @@ const context: SummaryContext = {
   scenario: "both",
   offeredRate: 5,
   openDurationMs: 60_000,
+  openStartMs: 0,
   closedDurationMs: 60_000,
   peakVus: 10,
   dashboard: true,
@@ -44,7 +45,10 @@ test("threshold results carry the actual value and leave out bookkeeping sub-met
 
 test("offered versus achieved: open iterations over the open duration, dropped iterations reported", () => {
   const report = loadReport(data, context);
-  assert.deepEqual(report.open, { offeredRate: 5, achievedRate: 4.9, iterations: 294, dropped: 6, httpRequests: 310 });
+  assert.deepEqual(report.open, { offeredRate: 5, achievedRate: 294 / 60.2, iterations: 294, dropped: 6, httpRequests: 310 });
+  // k6 starts rate × duration + 1 iterations when it keeps up: that is exactly the offered rate.
+  const full = { ...data, metrics: { ...data.metrics, "iterations{scenario:open_constant_arrival}": { type: "counter" as const, contains: "default" as const, values: { count: 301 } } } };
+  assert.equal(loadReport(full, context).open?.achievedRate, 5);
   assert.deepEqual(report.closed, { peakVus: 10, achievedRate: 5, iterations: 300 });
   assert.equal(report.retries, 20);
   assert.equal(loadReport(data, { ...context, scenario: "closed" }).open, undefined);
@@ -86,7 +90,7 @@ test("outputs: summary.json, junit.xml under the run folder, and a text summary 
   assert.equal(summary.metrics.gemini_ttft.values["p(95)"], 75.5);
   assert.equal(summary.load.open.dropped, 6);
   const text = outputs.stdout ?? "";
-  assert.match(text, /open model: +offered 5\.00 req\/s, achieved 4\.90 req\/s \(294 iterations, 6 dropped\)/);
+  assert.match(text, /open model: +offered 5\.00 req\/s, achieved 4\.88 req\/s \(294 iterations, 6 dropped\)/);
   assert.match(text, /errors 20\.0% \(overloaded 20\)/);
   assert.match(text, /1 of 3 crossed/);
   assert.match(text, /✗ gemini_errors rate<=0.05 \(actual 0.200\)/);
@@ -104,4 +108,11 @@ test("a run that sent no requests fails its summary instead of showing empty thr
   assert.match(outputs["results/20261126-010203-a1b2/junit.xml"] ?? "", /failures="1"/);
   assert.match(outputs.stdout ?? "", /no moderation requests were sent/);
   assert.ok(thresholdResults(data).every((r) => r.expression !== "count>0"), "a run with requests gets no such criterion");
+});
+
+test("a run cut short computes its achieved rate over the time it actually ran", () => {
+  const cut: SummaryData = { ...data, state: { testRunDurationMs: 30_000 } };
+  assert.equal(loadReport(cut, { ...context, scenario: "open" }).open?.achievedRate, 294 / 30.2);
+  // With both, the open scenario started after the closed one: only the time since then counts.
+  assert.equal(loadReport({ ...data, state: { testRunDurationMs: 95_000 } }, { ...context, openStartMs: 65_000 }).open?.achievedRate, 294 / 30.2);
 });

@@ -15,6 +15,7 @@ export interface Target {
   alias?: string;
 }
 
+/** The subset of Grafana's `fieldConfig.defaults` we set. */
 export interface FieldDefaults {
   unit?: string;
   decimals?: number;
@@ -25,8 +26,10 @@ export interface FieldDefaults {
   color?: Record<string, unknown>;
 }
 
+/** Position on Grafana's 24-column grid. */
 export interface GridPos { x: number; y: number; w: number; h: number }
 
+/** A dashboard panel (or row) as Grafana stores it. */
 export interface Panel {
   id: number;
   type: "timeseries" | "stat" | "table" | "row";
@@ -42,6 +45,7 @@ export interface Panel {
   panels?: Panel[];
 }
 
+/** A query template variable. */
 export interface Variable {
   name: string;
   label: string;
@@ -59,6 +63,7 @@ export interface Variable {
   hide: 0;
 }
 
+/** An annotation query (InfluxQL) or Grafana's built-in one. */
 export interface Annotation {
   name: string;
   datasource: typeof DATASOURCE | { type: "grafana"; uid: "-- Grafana --" };
@@ -73,6 +78,7 @@ export interface Annotation {
   target?: { refId: string; query: string; rawQuery: true; resultFormat: "table" };
 }
 
+/** A whole dashboard as written to `grafana/dashboards/*.json`. */
 export interface Dashboard {
   uid: string;
   title: string;
@@ -99,6 +105,7 @@ export interface QuerySpec {
   format?: "time_series" | "table";
 }
 
+/** What a panel shows; `PanelLayout.add` turns it into a `Panel`. */
 export interface PanelSpec {
   type?: "timeseries" | "stat" | "table";
   title: string;
@@ -134,6 +141,7 @@ export class PanelLayout {
     return this;
   }
 
+  /** Adds a panel after the previous one, wrapping to a new line when the row is full. */
   add(spec: PanelSpec): this {
     const type = spec.type ?? "timeseries";
     const w = spec.width ?? (type === "stat" ? 6 : 12);
@@ -187,6 +195,7 @@ export class PanelLayout {
     return this;
   }
 
+  /** The panels added so far. */
   build(): Panel[] {
     return this.panels;
   }

@@ -1,0 +1,174 @@
+// Unit tests for lib/gemini-client.ts under Node. It imports k6, which only exists inside k6, so a module hook
+// swaps in tiny recording stand-ins for `k6`, `k6/http` and `k6/metrics`; everything else is the real code.
+import { test, before, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { register } from "node:module";
+
+interface Sample {
+  metric: string;
+  value: number;
+  tags: Record<string, string>;
+}
+interface FakeResponse {
+  status: number;
+  body: string;
+  error_code?: number;
+  timings?: { duration: number; waiting: number };
+}
+interface K6Fake {
+  samples: Sample[];
+  sleeps: number[];
+  requests: Array<{ url: string; body: string; params: { headers: Record<string, string>; tags: Record<string, string> } }>;
+  replies: FakeResponse[];
+  now: number;
+}
+declare global {
+  var __k6fake: K6Fake;
+}
+
+const FAKES: Record<string, string> = {
+  k6: "export function sleep(seconds) { globalThis.__k6fake.sleeps.push(seconds); globalThis.__k6fake.now += seconds * 1000; }",
+  "k6/http": `export default { post(url, body, params) {
+      globalThis.__k6fake.requests.push({ url, body, params });
+      const reply = globalThis.__k6fake.replies.shift();
+      if (!reply) throw new Error("no reply queued");
+      return { status: reply.status, body: reply.body, error_code: reply.error_code ?? 0, timings: reply.timings ?? { duration: 100, waiting: 40 } };
+    } };`,
+  "k6/metrics": ["Trend", "Counter", "Rate"]
+    .map((kind) => `export class ${kind} { constructor(name) { this.name = name; } add(value, tags) { globalThis.__k6fake.samples.push({ metric: this.name, value: Number(value), tags: { ...(tags ?? {}) } }); } }`)
+    .join("\n"),
+};
+
+const HOOKS = `
+const FAKES = ${JSON.stringify(FAKES)};
+export async function resolve(specifier, context, next) {
+  if (specifier in FAKES) return { url: "k6fake:" + specifier, shortCircuit: true };
+  return next(specifier, context);
+}
+export async function load(url, context, next) {
+  if (url.startsWith("k6fake:")) return { format: "module", source: FAKES[url.slice(7)], shortCircuit: true };
+  return next(url, context);
+}`;
+
+type ClientModule = typeof import("../../lib/gemini-client.ts");
+let GeminiClient: ClientModule["GeminiClient"];
+const KEY = "canary-key-c1i3";
+const target = { baseUrl: "http://127.0.0.1:8080", apiKey: KEY, apiVersion: "v1beta" as const };
+const policy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000, budgetRatio: 1, budgetMinRetries: 10 };
+const body = { contents: [{ role: "user" as const, parts: [{ text: "hi" }] }] };
+
+const sse = (...chunks: unknown[]) => chunks.map((c) => `data: ${JSON.stringify(c)}\r\n\r\n`).join("");
+const okStream = sse(
+  { candidates: [{ content: { parts: [{ text: '{"verdict":' }] } }], usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 4, thoughtsTokenCount: 30 } },
+  { candidates: [{ content: { parts: [{ text: '"spam"}' }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 10, thoughtsTokenCount: 30 } },
+);
+const errorBody = (code: number, status: string, details: unknown[] = []) => JSON.stringify({ error: { code, message: "m", status, details } }, null, 2) + "\n";
+
+const samplesOf = (metric: string) => globalThis.__k6fake.samples.filter((s) => s.metric === metric);
+
+before(async () => {
+  register("data:text/javascript," + encodeURIComponent(HOOKS));
+  ({ GeminiClient } = await import("../../lib/gemini-client.ts"));
+});
+
+beforeEach(() => {
+  globalThis.__k6fake = { samples: [], sleeps: [], requests: [], replies: [], now: 1_000_000 };
+  Date.now = () => globalThis.__k6fake.now;
+});
+
+test("a streamed success records ttft, tokens apart from thinking, and one attempt", () => {
+  globalThis.__k6fake.replies.push({ status: 200, body: okStream, timings: { duration: 120, waiting: 45 } });
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
+  assert.equal(outcome.ok, true);
+  assert.equal(outcome.result?.text, '{"verdict":"spam"}');
+  assert.equal(outcome.ttftMs, 45);
+  assert.equal(outcome.durationMs, 120);
+  const request = globalThis.__k6fake.requests[0];
+  assert.equal(request?.url, "http://127.0.0.1:8080/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+  assert.equal(request?.params.headers["x-goog-api-key"], KEY);
+  assert.deepEqual(samplesOf("gemini_ttft").map((s) => s.value), [45]);
+  assert.deepEqual(samplesOf("gemini_output_tokens").map((s) => s.value), [10]);
+  assert.deepEqual(samplesOf("gemini_thinking_tokens").map((s) => s.value), [30]);
+  assert.deepEqual(samplesOf("gemini_prompt_tokens").map((s) => s.value), [50]);
+  assert.deepEqual(samplesOf("gemini_time_per_output_token").map((s) => s.value), [(120 - 45) / 10]);
+  assert.deepEqual(samplesOf("gemini_tokens_per_second").map((s) => s.value), [10 / 0.075]);
+  assert.deepEqual(samplesOf("gemini_errors").map((s) => s.value), [0]);
+  for (const sample of globalThis.__k6fake.samples) {
+    assert.equal(sample.tags.name, "streamGenerateContent", sample.metric);
+    assert.ok(!JSON.stringify(sample.tags).includes(KEY));
+  }
+});
+
+test("503 then 200: backoff with jitter, a retry counted, attempt and user-felt durations kept apart", () => {
+  globalThis.__k6fake.replies.push(
+    { status: 503, body: errorBody(503, "UNAVAILABLE"), timings: { duration: 30, waiting: 30 } },
+    { status: 200, body: okStream, timings: { duration: 100, waiting: 40 } },
+  );
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
+  assert.equal(outcome.ok, true);
+  assert.equal(outcome.attempts, 2);
+  const [slept] = globalThis.__k6fake.sleeps;
+  assert.ok(slept !== undefined && slept >= 0 && slept < 0.5, `slept ${slept}s`);
+  assert.deepEqual(samplesOf("gemini_attempt_duration").map((s) => s.value), [30, 100]);
+  assert.deepEqual(samplesOf("gemini_request_duration").map((s) => s.value), [30 + 100 + (slept ?? 0) * 1000]);
+  assert.equal(samplesOf("gemini_overloaded").length, 1);
+  assert.equal(samplesOf("gemini_retries").length, 1);
+  assert.deepEqual(samplesOf("gemini_errors").map((s) => s.value), [0]);
+});
+
+test("429 waits exactly RetryInfo.retryDelay", () => {
+  const details = [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "11.968498755s" }];
+  globalThis.__k6fake.replies.push({ status: 429, body: errorBody(429, "RESOURCE_EXHAUSTED", details) }, { status: 200, body: okStream });
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
+  assert.equal(outcome.ok, true);
+  assert.deepEqual(globalThis.__k6fake.sleeps, [11.968]);
+  assert.equal(samplesOf("gemini_rate_limited").length, 1);
+});
+
+test("a request that keeps failing stops at maxAttempts and is one error of its class", () => {
+  for (let i = 0; i < 3; i++) globalThis.__k6fake.replies.push({ status: 500, body: errorBody(500, "INTERNAL") });
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
+  assert.equal(outcome.ok, false);
+  assert.equal(outcome.attempts, 3);
+  assert.equal(outcome.errorClass, "server");
+  assert.equal(outcome.errorMessage, "HTTP 500 INTERNAL: m");
+  assert.deepEqual(samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]), [[1, "server"]]);
+  assert.equal(samplesOf("gemini_retries").length, 2);
+  assert.equal(samplesOf("gemini_ttft").length, 0);
+});
+
+test("a 400 is not retried; a broken stream is invalid_response; an error after the stream started is classed by its code", () => {
+  globalThis.__k6fake.replies.push({ status: 400, body: errorBody(400, "INVALID_ARGUMENT") });
+  assert.equal(new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true).errorClass, "client");
+  assert.equal(globalThis.__k6fake.requests.length, 1);
+
+  globalThis.__k6fake.replies.push({ status: 200, body: "data: {oops\r\n\r\n" });
+  assert.equal(new GeminiClient(target, "gemini-2.5-flash", { ...policy, maxAttempts: 1 }).generate(body, true).errorClass, "invalid_response");
+
+  globalThis.__k6fake.replies.push({ status: 200, body: sse({ candidates: [] }) + errorBody(503, "UNAVAILABLE") });
+  assert.equal(new GeminiClient(target, "gemini-2.5-flash", { ...policy, maxAttempts: 1 }).generate(body, true).errorClass, "overloaded");
+
+  globalThis.__k6fake.replies.push({ status: 0, body: "", error_code: 1212 });
+  assert.equal(new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true).errorClass, "network");
+});
+
+test("non-streaming calls generateContent and records no ttft", () => {
+  const single = JSON.stringify({ candidates: [{ content: { parts: [{ text: "{}" }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2 } });
+  globalThis.__k6fake.replies.push({ status: 200, body: single, timings: { duration: 200, waiting: 190 } });
+  const outcome = new GeminiClient({ ...target, apiVersion: "v1" }, "gemini-2.0-flash", policy).generate({ json: '{"contents":[]}' }, false);
+  assert.equal(outcome.ok, true);
+  assert.equal(globalThis.__k6fake.requests[0]?.url, "http://127.0.0.1:8080/v1/models/gemini-2.0-flash:generateContent");
+  assert.equal(globalThis.__k6fake.requests[0]?.body, '{"contents":[]}');
+  assert.equal(outcome.ttftMs, undefined);
+  assert.equal(samplesOf("gemini_ttft").length, 0);
+  assert.deepEqual(samplesOf("gemini_tokens_per_second").map((s) => s.value), [10]);
+});
+
+test("the retry budget is per client: a storm of 503s cannot multiply the requests", () => {
+  const client = new GeminiClient(target, "gemini-2.5-flash", { ...policy, budgetRatio: 0.1, budgetMinRetries: 1 });
+  for (let i = 0; i < 400; i++) globalThis.__k6fake.replies.push({ status: 503, body: errorBody(503, "UNAVAILABLE") });
+  for (let i = 0; i < 100; i++) client.generate(body, true);
+  const sent = globalThis.__k6fake.requests.length;
+  assert.ok(sent <= 100 + 0.1 * 100 + 1, `${sent} requests for 100 logical ones`);
+  assert.ok(sent >= 110, `${sent}: the budget should allow some retries`);
+});
