@@ -4,14 +4,21 @@
 import http from "k6/http";
 import { sleep } from "k6";
 import type { GenerateContentRequest } from "./gemini-types.ts";
-import { generateContentRequest, streamGenerateContentRequest, type JsonText, type Target } from "./gemini-requests.ts";
+import {
+  generateContentRequest,
+  isJsonText,
+  streamGenerateContentRequest,
+  type BuiltRequest,
+  type JsonText,
+  type Target,
+} from "./gemini-requests.ts";
 import {
   foldChunks,
   InvalidResponseError,
   isBlocked,
   parseErrorBody,
   parseGenerateContentBody,
-  parseSseBody,
+  parseSseGeneration,
   type GenerationResult,
 } from "./gemini-parse.ts";
 import { classifyStatus, classifyStreamError, type ErrorClass } from "./errors.ts";
@@ -37,13 +44,18 @@ export interface GenerateOutcome {
 /** A client bound to one target, model and retry policy; create one per VU. */
 export class GeminiClient {
   private readonly budget: RetryBudget;
+  // URL and params depend only on the target, model and method: built once, not per request.
+  private readonly streamTemplate: BuiltRequest;
+  private readonly unaryTemplate: BuiltRequest;
 
   constructor(
-    private readonly target: Target,
-    private readonly model: string,
+    target: Target,
+    model: string,
     private readonly policy: RetryPolicy,
   ) {
     this.budget = new RetryBudget(policy.budgetRatio, policy.budgetMinRetries);
+    this.streamTemplate = streamGenerateContentRequest(target, model, { json: "" });
+    this.unaryTemplate = generateContentRequest(target, model, { json: "" });
   }
 
   /**
@@ -51,35 +63,37 @@ export class GeminiClient {
    * `body` may be pre-serialized JSON ({ json }) to spare a stringify per request.
    */
   generate(body: GenerateContentRequest | JsonText, stream: boolean): GenerateOutcome {
-    const built = stream
-      ? streamGenerateContentRequest(this.target, this.model, body)
-      : generateContentRequest(this.target, this.model, body);
-    const tags = built.params.tags;
+    const built = stream ? this.streamTemplate : this.unaryTemplate;
+    const json = isJsonText(body) ? body.json : JSON.stringify(body);
     this.budget.recordRequest();
     let totalMs = 0;
     for (let attempt = 1; ; attempt++) {
-      const res = http.post(built.url, built.body, built.params);
-      const attemptMs = res.timings.duration;
+      const res = http.post(built.url, json, built.params);
+      // Each property read on a k6 response converts a Go value; read each one once.
+      const timings = res.timings;
+      const status = res.status;
+      const attemptMs = timings.duration;
       totalMs += attemptMs;
-      metrics.attemptDuration.add(attemptMs, tags);
-      const outcome = this.readAttempt(res.status, res.error_code, typeof res.body === "string" ? res.body : "", stream);
+      metrics.attemptDuration.add(attemptMs);
+      const responseBody = res.body;
+      const outcome = this.readAttempt(status, res.error_code, typeof responseBody === "string" ? responseBody : "", stream);
       if (outcome.ok) {
-        const done: GenerateOutcome = { ok: true, status: res.status, result: outcome.result, attempts: attempt, durationMs: totalMs };
-        if (stream) done.ttftMs = res.timings.waiting;
-        this.record(done, attemptMs, tags);
+        const done: GenerateOutcome = { ok: true, status, result: outcome.result, attempts: attempt, durationMs: totalMs };
+        if (stream) done.ttftMs = timings.waiting;
+        this.record(done, attemptMs);
         return done;
       }
-      if (outcome.errorClass === "rate_limited") metrics.rateLimited.add(1, tags);
-      if (outcome.errorClass === "overloaded") metrics.overloaded.add(1, tags);
+      if (outcome.errorClass === "rate_limited") metrics.rateLimited.add(1);
+      if (outcome.errorClass === "overloaded") metrics.overloaded.add(1);
       const decision = decideRetry(this.policy, this.budget, attempt, outcome.errorClass, outcome.retryInfoMs);
       if (!decision.retry) {
         const failed: GenerateOutcome = {
-          ok: false, status: res.status, errorClass: outcome.errorClass, errorMessage: outcome.message, attempts: attempt, durationMs: totalMs,
+          ok: false, status, errorClass: outcome.errorClass, errorMessage: outcome.message, attempts: attempt, durationMs: totalMs,
         };
-        this.record(failed, attemptMs, tags);
+        this.record(failed, attemptMs);
         return failed;
       }
-      metrics.retries.add(1, tags);
+      metrics.retries.add(1);
       const waitStart = Date.now();
       sleep(decision.delayMs / 1000);
       totalMs += Date.now() - waitStart;
@@ -106,40 +120,42 @@ export class GeminiClient {
     }
     try {
       if (!stream) return { ok: true, result: foldChunks([parseGenerateContentBody(body)]) };
-      const { chunks, streamError } = parseSseBody(body);
-      if (streamError) {
-        return { ok: false, errorClass: classifyStreamError(streamError.code), message: `stream failed after it started: ${streamError.status}` };
+      const result = parseSseGeneration(body);
+      if (result.streamError) {
+        return { ok: false, errorClass: classifyStreamError(result.streamError.code), message: `stream failed after it started: ${result.streamError.status}` };
       }
-      return { ok: true, result: foldChunks(chunks) };
+      return { ok: true, result };
     } catch (error) {
       if (error instanceof InvalidResponseError) return { ok: false, errorClass: "invalid_response", message: error.message };
       throw error;
     }
   }
 
-  private record(outcome: GenerateOutcome, lastAttemptMs: number, tags: { name: string }): void {
-    metrics.requestDuration.add(outcome.durationMs, tags);
+  // Custom samples carry only the VU's tags (testid, model, scenario), plus error_class on failures:
+  // a per-call tags object costs a conversion into Go on every add, and this runs for every request.
+  private record(outcome: GenerateOutcome, lastAttemptMs: number): void {
+    metrics.requestDuration.add(outcome.durationMs);
     if (!outcome.ok) {
-      metrics.errors.add(true, { ...tags, error_class: outcome.errorClass ?? "invalid_response" });
+      metrics.errors.add(true, { error_class: outcome.errorClass ?? "invalid_response" });
       return;
     }
-    metrics.errors.add(false, tags);
+    metrics.errors.add(false);
     const result = outcome.result;
     if (!result) return;
     const usage = result.usage;
-    metrics.promptTokens.add(usage.promptTokenCount, tags);
-    metrics.outputTokens.add(usage.candidatesTokenCount, tags);
-    metrics.thinkingTokens.add(usage.thoughtsTokenCount, tags);
-    if (isBlocked(result)) metrics.blocked.add(1, tags);
+    metrics.promptTokens.add(usage.promptTokenCount);
+    metrics.outputTokens.add(usage.candidatesTokenCount);
+    if (usage.thoughtsTokenCount > 0) metrics.thinkingTokens.add(usage.thoughtsTokenCount);
+    if (isBlocked(result)) metrics.blocked.add(1);
     const generationMs = outcome.ttftMs !== undefined ? lastAttemptMs - outcome.ttftMs : lastAttemptMs;
     if (outcome.ttftMs !== undefined) {
-      metrics.ttft.add(outcome.ttftMs, tags);
-      if (usage.candidatesTokenCount > 0) metrics.timePerOutputToken.add(generationMs / usage.candidatesTokenCount, tags);
+      metrics.ttft.add(outcome.ttftMs);
+      if (usage.candidatesTokenCount > 0) metrics.timePerOutputToken.add(generationMs / usage.candidatesTokenCount);
     }
     // A one-chunk stream has no measurable generation time; a rate from it would be noise.
     const measurable = outcome.ttftMs === undefined || result.chunks > 1;
     if (usage.candidatesTokenCount > 0 && generationMs > 0 && measurable) {
-      metrics.tokensPerSecond.add(usage.candidatesTokenCount / (generationMs / 1000), tags);
+      metrics.tokensPerSecond.add(usage.candidatesTokenCount / (generationMs / 1000));
     }
   }
 }

@@ -45,8 +45,9 @@ export interface JsonText {
   json: string;
 }
 
-function isJsonText(body: unknown): body is JsonText {
-  return typeof body === "object" && body !== null && typeof (body as JsonText).json === "string" && Object.keys(body).length === 1;
+/** True for a {@link JsonText} wrapper. */
+export function isJsonText(body: unknown): body is JsonText {
+  return typeof body === "object" && body !== null && typeof (body as JsonText).json === "string" && !("contents" in body);
 }
 
 function build(target: Target, model: string, method: GeminiMethod, body: unknown, query = ""): BuiltRequest {

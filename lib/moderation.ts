@@ -98,8 +98,9 @@ export function parseVerdict(text: string): VerdictResult {
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { valid: false, problem: "answer is not a JSON object" };
   const record = parsed as Record<string, unknown>;
-  const extra = Object.keys(record).filter((key) => !["verdict", "confidence", "reason"].includes(key));
-  if (extra.length > 0) return { valid: false, problem: `unexpected field ${extra[0]}` };
+  for (const key in record) {
+    if (key !== "verdict" && key !== "confidence" && key !== "reason") return { valid: false, problem: `unexpected field ${key}` };
+  }
   if (!isCategory(record.verdict)) return { valid: false, problem: "verdict is not one of the categories" };
   if (typeof record.confidence !== "number" || !(record.confidence >= 0 && record.confidence <= 1)) {
     return { valid: false, problem: "confidence is not a number from 0 to 1" };

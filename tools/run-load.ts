@@ -19,7 +19,10 @@ const execFileAsync = promisify(execFile);
 export interface RunLoadOptions {
   /** `closed`, `open` or `both` (GEMINI_SCENARIO). */
   scenario?: string;
-  /** Emulator profile when the tool starts the emulator itself (GEMINI_EMULATOR_PROFILE, default `realistic`). */
+  /**
+   * Emulator profile when the tool starts the emulator itself (GEMINI_EMULATOR_PROFILE, default
+   * `realistic`); with `baseUrl`, the profile of the caller's emulator, recorded in run.json.
+   */
   profile?: string;
   /** Target; when absent (and GEMINI_BASE_URL unset) an emulator is started for the run. */
   baseUrl?: string;
@@ -80,7 +83,7 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
   const baseUrl = explicitUrl ?? emulator!.url;
   if (emulator) log(`Started the Gemini emulator (${profile} profile) at ${emulator.url}`);
 
-  const dashboard = options.dashboard ?? env.GEMINI_DASHBOARD === "1";
+  const dashboard = options.dashboard ?? config.dashboard;
   const reportPath = dashboard ? path.join(resultsDir, "report.html") : undefined;
   const k6Env: Record<string, string | undefined> = {
     ...env,
@@ -90,7 +93,7 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
     // The scenario writes to <GEMINI_RESULTS_DIR>/<GEMINI_RUN_ID>/, the folder made above.
     GEMINI_RESULTS_DIR: resultsRoot,
     ...influxOutputArgs(env).env,
-    ...(reportPath ? { GEMINI_DASHBOARD: "1", ...dashboardEnv(reportPath, env) } : {}),
+    ...(reportPath ? { GEMINI_DASHBOARD: "1", ...dashboardEnv(reportPath, dashboardPeriodMs(config), env) } : {}),
   };
   const script = options.script ?? "dist/moderation.js";
   // The API key reaches k6 through its environment only: arguments are visible to anyone via `ps`.
@@ -119,7 +122,7 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
         scenario: config.scenario,
         model: config.model,
         baseUrl: redactUrl(baseUrl),
-        emulatorProfile: emulator ? profile : null,
+        emulatorProfile: emulator ? profile : (options.profile ?? null),
         script,
         settings: publicSettings(k6Env),
         k6: { binary: k6, version: await k6Version(k6) },
@@ -152,15 +155,22 @@ export function extraOutputs(env: Record<string, string | undefined>): string[] 
 }
 
 /** k6's built-in web dashboard, headless (no port, so k6 exits at the end), exported to `reportPath`. */
-function dashboardEnv(reportPath: string, env: Record<string, string | undefined>): Record<string, string> {
+function dashboardEnv(reportPath: string, periodMs: number, env: Record<string, string | undefined>): Record<string, string> {
   return {
     K6_WEB_DASHBOARD: "true",
     K6_WEB_DASHBOARD_PORT: env.K6_WEB_DASHBOARD_PORT ?? "-1",
-    // The export stays empty unless at least one aggregation period has passed; the 10 s default
-    // is longer than short runs.
-    K6_WEB_DASHBOARD_PERIOD: env.K6_WEB_DASHBOARD_PERIOD ?? "2s",
+    K6_WEB_DASHBOARD_PERIOD: env.K6_WEB_DASHBOARD_PERIOD ?? `${periodMs}ms`,
     K6_WEB_DASHBOARD_EXPORT: reportPath,
   };
+}
+
+/**
+ * About a hundred points per chart, between 1 s and 10 s. k6 writes no report at all for a run
+ * shorter than a few periods (its default is 10 s), and a tiny period bloats a long run's report.
+ */
+export function dashboardPeriodMs(config: Pick<GeminiConfig, "durationMs" | "scenario">): number {
+  const totalMs = config.scenario === "both" ? config.durationMs * 2 : config.durationMs;
+  return Math.min(10_000, Math.max(1000, Math.round(totalMs / 100 / 1000) * 1000));
 }
 
 /** GEMINI_* settings worth recording, without anything secret. */

@@ -1,6 +1,8 @@
 // Idempotent machine setup shared by `npm start` and `npm test`: makes sure every external tool
 // the suite runs is present. Quick once done; run directly with `npx tsx tools/setup.ts`.
 
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { ensureK6, SetupError } from "./k6.ts";
 
 /** What setup found or built. */
@@ -23,7 +25,7 @@ export function exitOnSetupError(error: unknown): never {
   throw error;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   try {
     const result = await setup();
     process.stdout.write(`setup: k6 ${result.k6}\n`);

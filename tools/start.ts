@@ -45,6 +45,7 @@ async function main(): Promise<number> {
     // The start-up load is a short, readable demo: the closed then the open model, about a minute.
     const result = await runLoadTest({
       baseUrl: emulator.url,
+      profile: PROFILE,
       runId,
       scenario: process.env.GEMINI_SCENARIO ?? "both",
       dashboard: true,

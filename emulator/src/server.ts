@@ -25,6 +25,7 @@ import { limitsFor } from "./quota.ts";
 import { lognormalQuantile, now, waitUntil } from "./timing.ts";
 import { redact } from "./request-log.ts";
 import { handleAdmin } from "./admin.ts";
+import { RESPONSE_ID_SLOT, splitAtResponseId, type CachedAnswer } from "./answer-cache.ts";
 import type { EmulatorState } from "./state.ts";
 import type { Capacity } from "./capacity.ts";
 
@@ -62,6 +63,8 @@ interface Exchange {
   pretty: boolean;
   /** When the model started on the request: arrival, or the moment a queued request got its slot. */
   serviceStart: number;
+  /** `?alt=sse`: stream as server-sent events rather than a JSON array. */
+  sse: boolean;
 }
 
 function headers(contentType: string, serverTimingMs: number, extra?: string[]): string[] {
@@ -187,6 +190,7 @@ export function createHandler(state: EmulatorState): (req: IncomingMessage, res:
       aborted: false,
       pretty: query?.get("prettyPrint") !== "false",
       serviceStart: 0,
+      sse: query?.get("alt") === "sse",
     };
     x.serviceStart = x.start;
     state.stats.enter();
@@ -286,6 +290,10 @@ async function serveMethod(x: Exchange, route: Extract<Route, { kind: "method" }
   const support = METHOD_SUPPORT[route.method];
   if (support !== "both" && support !== model.kind) {
     return sendError(x, methodNotSupported(model.id, route.version, route.method === "streamGenerateContent" ? "generateContent" : route.method));
+  }
+  if (route.method === "generateContent" || route.method === "streamGenerateContent") {
+    const cached = state.answers.get(cacheForm(x, model), raw);
+    if (cached) return answerGenerate(x, cached, model, key);
   }
   const parsed = parseJsonBody(raw);
   if ("error" in parsed) return sendError(x, parsed.error);
@@ -425,6 +433,10 @@ function drawFaults(x: Exchange): Faults {
   };
 }
 
+function cacheForm(x: Exchange, model: ModelInfo): string {
+  return x.stream ? `${model.id}:stream` : model.id;
+}
+
 async function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: string, key: string): Promise<void> {
   const { state } = x;
   const shapeError = checkShape(body, "GenerateContentRequest");
@@ -432,18 +444,27 @@ async function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: 
   const request = body as Record<string, unknown>;
   const semantic = checkGenerateRequest(request, model);
   if (semantic) return sendError(x, semantic);
-  const settings = state.settings(model.id);
   const config = state.config;
   const plan = planContent({
     request,
     rawBody: raw,
     model,
-    settings,
+    settings: state.settings(model.id),
     seed: config.seed,
     promptBlockTerms: config.safety.promptBlockTerms,
     responseBlockTerms: config.safety.responseBlockTerms,
     stream: x.stream,
   });
+  const answer: CachedAnswer = { plan };
+  state.answers.set(cacheForm(x, model), raw, answer);
+  return answerGenerate(x, answer, model, key);
+}
+
+/** Admits, times and sends a planned answer. */
+async function answerGenerate(x: Exchange, answer: CachedAnswer, model: ModelInfo, key: string): Promise<void> {
+  const { state } = x;
+  const plan = answer.plan;
+  const settings = state.settings(model.id);
   x.promptTokens = plan.promptTokens;
   const slot = await admit(x, model, key, plan.promptTokens);
   if (!slot) return;
@@ -467,7 +488,13 @@ async function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: 
         return;
       }
       x.outputTokens = plan.outputTokens * plan.candidateCount;
-      sendJson(x, 200, stringify(x, fullResponse(plan, model, responseId)));
+      let parts = x.pretty ? answer.pretty : answer.compact;
+      if (!parts) {
+        parts = splitAtResponseId(stringify(x, fullResponse(plan, model, RESPONSE_ID_SLOT)));
+        if (x.pretty) answer.pretty = parts;
+        else answer.compact = parts;
+      }
+      sendJson(x, 200, parts[0] + responseId + parts[1]);
     }
   } finally {
     slot.release();
@@ -476,7 +503,7 @@ async function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: 
 
 async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, responseId: string, firstDue: number, msPerToken: number, faults: Faults): Promise<void> {
   const { res } = x;
-  const sse = x.req.url?.includes("alt=sse") ?? false;
+  const sse = x.sse;
   const chunks = streamChunks(plan, model, responseId);
   const frame = (chunk: unknown, index: number): string => {
     if (sse) return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
@@ -488,6 +515,8 @@ async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, re
   const stallAfterFirst = chunks.length > 1 ? faults.stallMs : 0;
   let due = firstDue + stallBeforeFirst;
   for (let k = 0; k < chunks.length; k++) {
+    // Later chunks are paced from when the first actually went out, against absolute deadlines.
+    if (k === 1) due = now();
     if (k > 0) due += (plan.chunkTokens[k] ?? 0) * msPerToken + (k === 1 ? stallAfterFirst : 0);
     if (due > now()) await waitUntil(due);
     if (x.aborted) return;

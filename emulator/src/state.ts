@@ -8,6 +8,7 @@ import { Stats } from "./stats.ts";
 import { RequestLog } from "./request-log.ts";
 import { QuantileSequence } from "./timing.ts";
 import { Rng, hashString } from "./random.ts";
+import { AnswerCache } from "./answer-cache.ts";
 import type { EmulatorConfig, ModelSettings } from "./profiles.ts";
 
 const FALLBACK_SETTINGS: ModelSettings = {
@@ -30,6 +31,7 @@ export class EmulatorState {
   readonly quota: QuotaTracker;
   readonly stats: Stats;
   readonly log: RequestLog;
+  readonly answers = new AnswerCache();
   private readonly sequences = new Map<string, QuantileSequence>();
   faultRng: Rng;
 
@@ -59,6 +61,7 @@ export class EmulatorState {
     }
     this.quota.tier = config.quotaTier;
     this.log.limit = config.requestLogLimit;
+    this.answers.clear();
     if (seedChanged) this.reseed();
   }
 

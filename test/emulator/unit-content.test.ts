@@ -133,3 +133,12 @@ test("a moderation request with a schema gets the lexicon verdict in schema-conf
   const plain = plan({ systemInstruction: { parts: [{ text: "You classify messages." }] }, contents: [{ parts: [{ text: "free money, click here" }] }] });
   assert.equal(plain.chunks.join(""), "spam");
 });
+
+test("text/x.enum answers one of the schema's values; the legacy SDK's lower-case types fill too", () => {
+  const enumPlan = plan({ contents: [{ parts: [{ text: "pick a colour" }] }], generationConfig: { responseMimeType: "text/x.enum", responseSchema: { type: "STRING", enum: ["red", "green", "blue"] } } });
+  assert.ok(["red", "green", "blue"].includes(enumPlan.chunks.join("")), enumPlan.chunks.join(""));
+  const value = fillSchema({ type: "object", properties: { n: { type: "integer" }, s: { type: "string" } }, required: ["n", "s"] }, new Rng(3)) as Record<string, unknown>;
+  assert.equal(typeof value.n, "number");
+  assert.ok(Number.isInteger(value.n));
+  assert.equal(typeof value.s, "string");
+});

@@ -5,8 +5,8 @@ import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { BUNDLED_K6, ensureK6, isSuitableK6Version, parseK6Version, SetupError } from "../../tools/k6.ts";
-import { extraOutputs, parseLoadArgs, publicSettings, redactUrl } from "../../tools/run-load.ts";
+import { buildK6, ensureK6, isSuitableK6Version, parseK6Version, SetupError } from "../../tools/k6.ts";
+import { dashboardPeriodMs, extraOutputs, parseLoadArgs, publicSettings, redactUrl } from "../../tools/run-load.ts";
 
 describe("k6 selection", () => {
   test("parses the version line k6 prints", () => {
@@ -24,9 +24,9 @@ describe("k6 selection", () => {
   });
 
   test("K6_BIN wins when it runs, and a broken K6_BIN is a one-line setup error", async () => {
-    const bundled = await ensureK6({ env: { PATH: "" }, log: () => {} });
-    assert.equal(bundled, BUNDLED_K6);
-    assert.equal(await ensureK6({ env: { K6_BIN: BUNDLED_K6, PATH: "" } }), BUNDLED_K6);
+    // Whatever setup chose (a k6 on PATH or .tools/bin/k6); with an empty PATH only K6_BIN can find it.
+    const k6 = await ensureK6({ log: () => {} });
+    assert.equal(await ensureK6({ env: { K6_BIN: k6, PATH: "" } }), k6);
     await assert.rejects(ensureK6({ env: { K6_BIN: "/nonexistent/k6", PATH: "" } }), (error: unknown) => {
       assert.ok(error instanceof SetupError);
       assert.match(error.message, /K6_BIN=\/nonexistent\/k6/);
@@ -34,10 +34,24 @@ describe("k6 selection", () => {
     });
   });
 
+  test("building k6 without Go says how to get Go or point K6_BIN at a k6", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "gemini-k6-nogo-"));
+    try {
+      await assert.rejects(buildK6(path.join(dir, "k6"), { env: { PATH: dir }, log: () => {} }), (error: unknown) => {
+        assert.ok(error instanceof SetupError);
+        assert.match(error.message, /Go is not installed/);
+        assert.match(error.message, /K6_BIN/);
+        return true;
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a suitable k6 on PATH is used as is", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "gemini-k6-path-"));
     try {
-      await symlink(BUNDLED_K6, path.join(dir, "k6"));
+      await symlink(await ensureK6({ log: () => {} }), path.join(dir, "k6"));
       const chosen = await ensureK6({ env: { PATH: dir }, log: () => {} });
       assert.equal(chosen, path.join(dir, "k6"));
     } finally {
@@ -57,6 +71,12 @@ describe("run bookkeeping", () => {
     });
     assert.deepEqual(settings, { GEMINI_BASE_URL: "https://example.com/base", GEMINI_RATE: "5" });
     assert.equal(redactUrl("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
+  });
+
+  test("the dashboard period gives short runs a report and long runs a small one", () => {
+    assert.equal(dashboardPeriodMs({ durationMs: 5_000, scenario: "closed" }), 1000);
+    assert.equal(dashboardPeriodMs({ durationMs: 250_000, scenario: "both" }), 5000);
+    assert.equal(dashboardPeriodMs({ durationMs: 3_600_000, scenario: "open" }), 10_000);
   });
 
   test("InfluxDB is added as an output only when GEMINI_INFLUXDB_URL is set", () => {

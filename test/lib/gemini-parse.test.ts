@@ -11,6 +11,8 @@ import {
   parseGenerateContentBody,
   parseJsonArrayBody,
   parseSseBody,
+  parseSseGeneration,
+  plainChunkText,
 } from "../../lib/gemini-parse.ts";
 import type { GenerateContentResponse } from "../../lib/gemini-types.ts";
 
@@ -118,4 +120,50 @@ test("error envelopes are read; anything else is undefined", () => {
   assert.equal(parseErrorBody("oops"), undefined);
   assert.equal(parseErrorBody(""), undefined);
   assert.equal(parseErrorBody('{"error":"x"}'), undefined);
+});
+
+test("the fast generation reader agrees with the exact fold on every recording and on awkward streams", () => {
+  const error = { error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } };
+  const awkward: string[] = [
+    // escapes, unicode and a quote-heavy JSON verdict split over chunks
+    sse([
+      { candidates: [{ content: { parts: [{ text: '{"verdict":"sp' }] } }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2, thoughtsTokenCount: 9 } },
+      { candidates: [{ content: { parts: [{ text: 'am","reason":"says \\"free\\" 🔥 \\\\ ünï"}' }] } }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 5 } },
+      { candidates: [{ content: { parts: [{ text: "" }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9, thoughtsTokenCount: 9 } },
+    ]),
+    // a thought part and a two-part chunk take the full path
+    sse([
+      { candidates: [{ content: { parts: [{ text: "hmm", thought: true }] } }] },
+      { candidates: [{ content: { parts: [{ text: "a" }, { text: "b" }] } }] },
+      { candidates: [{ content: { parts: [{ text: "c" }] }, finishReason: "STOP" }] },
+    ]),
+    // a text that itself contains "text":" escaped, and a chunk with a text key in odd places
+    sse([{ candidates: [{ content: { parts: [{ text: 'x "text":"y' }] } }] }, { candidates: [{ content: { parts: [{ text: "z" }] } }] }]),
+    // blocked prompt as the only chunk
+    sse([{ promptFeedback: { blockReason: "SAFETY" }, usageMetadata: { promptTokenCount: 4 } }]),
+    // an error after the stream started, unframed, and one framed as data
+    sse([{ candidates: [{ content: { parts: [{ text: "par" }] } }] }]) + JSON.stringify(error, null, 2) + "\n",
+    sse([{ candidates: [{ content: { parts: [{ text: "par" }] } }] }, error]),
+    // LF framing, and an empty body
+    `data: {"candidates":[{"content":{"parts":[{"text":"l"}]}}]}\n\ndata: {"candidates":[{"content":{"parts":[{"text":"f"}]},"finishReason":"STOP"}]}\n\n`,
+    "",
+  ];
+  const bodies = [...recordedStreams().map(({ segments }) => sse(segments)), ...awkward];
+  for (const body of bodies) {
+    const exact = parseSseBody(body);
+    assert.deepEqual(parseSseGeneration(body), foldChunks(exact.chunks, exact.streamError), body.slice(0, 120));
+  }
+  assert.equal(parseSseGeneration(awkward[0] ?? "").text, '{"verdict":"spam","reason":"says \\"free\\" 🔥 \\\\ ünï"}');
+  assert.equal(parseSseGeneration(awkward[1] ?? "").text, "abc");
+});
+
+test("plainChunkText reads only the plain shape and declines everything else", () => {
+  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"a \\"q\\" \\\\"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":1}}'), 'a "q" \\');
+  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"x","thought":true}]}}]}'), undefined);
+  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"x"},{"text":"y"}]}}]}'), undefined);
+  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"STOP"}]}'), undefined);
+  assert.equal(plainChunkText('{"promptFeedback":{"blockReason":"SAFETY"}}'), undefined);
+  assert.equal(plainChunkText('{"error":{"code":500}}'), undefined);
+  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text": "spaced"}]}}]}'), undefined);
+  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"unterminated'), undefined);
 });
