@@ -9,14 +9,13 @@ import { ConfigError, parseConfig, redactedConfig, type GeminiConfig } from "../
 import { GeminiClient } from "../lib/gemini-client.ts";
 import { countTokensRequest } from "../lib/gemini-requests.ts";
 import { parseErrorBody } from "../lib/gemini-parse.ts";
-import { moderationBodyBuilder, parseVerdict, validatePosts, SYSTEM_INSTRUCTION, type LabeledPost } from "../lib/moderation.ts";
-import { scenariosFor, offeredRate } from "../lib/workloads.ts";
+import { moderationBodyBuilder, parseVerdict, validatePosts, SYSTEM_INSTRUCTION, VERDICT_SCHEMA, type LabeledPost } from "../lib/moderation.ts";
+import { CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO, offeredRate, scenariosFor } from "../lib/workloads.ts";
 import { thresholdsFor } from "../lib/thresholds.ts";
 import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCostUsd, type PriceTable } from "../lib/budget.ts";
 import { summaryOutputs, type SummaryData } from "../lib/summary.ts";
 import { newRunId } from "../lib/run-id.ts";
 import * as metrics from "../lib/metrics.ts";
-import { CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO } from "../lib/workloads.ts";
 
 // k6 resolves open() against this bundle's folder (dist/), so data/ is one level up.
 const PRICES: PriceTable = JSON.parse(open("../data/prices.json"));
@@ -60,7 +59,8 @@ export const options = {
 /** One preflight request, so a wrong URL, key or model stops the run with a clear message; prints the plan. */
 export function setup(): void {
   const averageChars = posts.length > 0 ? sumLengths() / posts.length : 0;
-  const plan = planRun(config, estimateUsage(SYSTEM_INSTRUCTION.length + averageChars + 400, config.model, config.thinkingBudget), price);
+  const promptChars = SYSTEM_INSTRUCTION.length + averageChars + JSON.stringify(VERDICT_SCHEMA).length;
+  const plan = planRun(config, estimateUsage(promptChars, config.model, config.thinkingBudget), price);
   for (const line of describePlan(plan, config, PRICES).split("\n")) console.log(`gemini-k6 plan: ${line}`);
 
   const request = countTokensRequest(target, config.model, [{ role: "user", parts: [{ text: "preflight" }] }]);

@@ -42,8 +42,8 @@ if (files.length === 0) {
   process.stdout.write("npm test: no test files under test/\n");
   process.exit(1);
 }
-// Two machines' worth of cores is typical here; the load tests measure timing, so they get the
-// machine to themselves: one file at a time (tests inside a file are sequential too).
+// The k6 and emulator tests measure timing on machines with as few as two cores, so each file
+// gets the machine to itself: one file at a time (tests inside a file run in order too).
 const concurrency = process.env.GEMINI_TEST_CONCURRENCY ?? "1";
 process.stdout.write(`\n== tests (${files.length} files, concurrency ${concurrency})\n`);
 const run = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...files], {

@@ -12,6 +12,8 @@ export interface ModelInfo {
   streamUsage: "every-chunk" | "last-chunk";
   /** 2.0 models report avgLogprobs on candidates. */
   avgLogprobs: boolean;
+  /** Key of the model's time-to-first-token draw sequence (built once, not per request). */
+  ttftKey: string;
   resource: Record<string, unknown>;
 }
 
@@ -45,6 +47,7 @@ function generative(
     thinkingBudget: extra.thinkingBudget,
     streamUsage: extra.streamUsage ?? "every-chunk",
     avgLogprobs: extra.avgLogprobs ?? false,
+    ttftKey: `ttft:${id}`,
     resource,
   };
 }
@@ -93,6 +96,7 @@ export const BUILTIN_MODELS: readonly ModelInfo[] = [
     outputTokenLimit: 1,
     streamUsage: "every-chunk",
     avgLogprobs: false,
+    ttftKey: "ttft:gemini-embedding-001",
     resource: {
       name: "models/gemini-embedding-001",
       version: "001",
@@ -111,6 +115,7 @@ export function userModel(id: string): ModelInfo {
   return {
     ...base,
     id,
+    ttftKey: `ttft:${id}`,
     resource: { ...base.resource, name: `models/${id}`, baseModelId: id, displayName: id, description: "User-defined model served by the emulator." },
   };
 }

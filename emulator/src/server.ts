@@ -285,7 +285,8 @@ const METHOD_SUPPORT: Record<ApiMethod, "generate" | "embed" | "both"> = {
   batchEmbedContents: "embed",
 };
 
-async function serveMethod(x: Exchange, route: Extract<Route, { kind: "method" }>, model: ModelInfo, raw: string, key: string): Promise<void> {
+// The generate path stays synchronous until something must wait, so a zero-latency answer costs no promise hops.
+function serveMethod(x: Exchange, route: Extract<Route, { kind: "method" }>, model: ModelInfo, raw: string, key: string): void | Promise<void> {
   const { state } = x;
   const support = METHOD_SUPPORT[route.method];
   if (support !== "both" && support !== model.kind) {
@@ -332,47 +333,57 @@ async function serveCountTokens(x: Exchange, body: unknown, model: ModelInfo): P
   sendJson(x, 200, stringify(x, countTokensResponse(tokens)));
 }
 
-/** Quota, injected errors and capacity, in the order the service applies them; returns the held slot. */
-async function admit(x: Exchange, model: ModelInfo, key: string, promptTokens: number): Promise<Capacity | undefined> {
+/**
+ * Quota, injected errors and capacity, in the order the service applies them; returns the held slot, or
+ * undefined once it has answered with the refusal. Synchronous unless it must wait (a delay or the queue).
+ */
+function admit(x: Exchange, model: ModelInfo, key: string, promptTokens: number): Capacity | undefined | Promise<Capacity | undefined> {
   const { state } = x;
   const config = state.config;
   const settings = state.settings(model.id);
   const violation = state.quota.admit(key, model.id, promptTokens, limitsFor(config.quotaTier, model.id, settings));
-  if (violation) {
-    await controlDelay(x);
-    sendError(x, quotaError(violation));
-    return undefined;
-  }
+  if (violation) return refuseAfterDelay(x, quotaError(violation));
   const rates = config.faults.errorRates;
   const total = rates["429"] + rates["500"] + rates["503"] + rates["504"];
   if (total > 0) {
     const draw = state.faultRng.next();
     if (draw < total) {
-      await controlDelay(x);
       if (draw < rates["429"]) {
-        sendError(x, quotaError({ quotaMetric: "generativelanguage.googleapis.com/generate_content_paid_tier_requests", quotaId: "GenerateRequestsPerMinutePerProjectPerModel", model: model.id, quotaValue: limitsFor(config.quotaTier, model.id, settings).rpm || 1000, retryDelaySeconds: 30 }));
-      } else if (draw < rates["429"] + rates["500"]) sendError(x, statusError(500));
-      else if (draw < rates["429"] + rates["500"] + rates["503"]) sendError(x, statusError(503));
-      else sendError(x, statusError(504));
-      return undefined;
+        return refuseAfterDelay(
+          x,
+          quotaError({ quotaMetric: "generativelanguage.googleapis.com/generate_content_paid_tier_requests", quotaId: "GenerateRequestsPerMinutePerProjectPerModel", model: model.id, quotaValue: limitsFor(config.quotaTier, model.id, settings).rpm || 1000, retryDelaySeconds: 30 }),
+        );
+      }
+      if (draw < rates["429"] + rates["500"]) return refuseAfterDelay(x, statusError(500));
+      if (draw < rates["429"] + rates["500"] + rates["503"]) return refuseAfterDelay(x, statusError(503));
+      return refuseAfterDelay(x, statusError(504));
     }
   }
   const capacity = state.capacity.get(model.id) as Capacity;
-  let held = capacity.acquire();
-  if (held !== true && held !== false) {
-    state.stats.queued(1);
-    try {
-      held = await held;
-    } finally {
-      state.stats.queued(-1);
-    }
-    // Service time starts when a slot frees up; without a wait it starts at arrival.
-    x.serviceStart = now();
-  }
-  if (!held) {
+  const held = capacity.acquire();
+  if (held === true) return capacity;
+  if (held === false) {
     sendError(x, statusError(503));
     return undefined;
   }
+  return waitForSlot(x, capacity, held);
+}
+
+async function refuseAfterDelay(x: Exchange, error: ApiError): Promise<undefined> {
+  await controlDelay(x);
+  sendError(x, error);
+  return undefined;
+}
+
+async function waitForSlot(x: Exchange, capacity: Capacity, pending: Promise<boolean>): Promise<Capacity | undefined> {
+  x.state.stats.queued(1);
+  try {
+    await pending;
+  } finally {
+    x.state.stats.queued(-1);
+  }
+  // Service time starts when a slot frees up; without a wait it starts at arrival.
+  x.serviceStart = now();
   if (x.aborted) {
     capacity.release();
     return undefined;
@@ -400,7 +411,7 @@ async function serveEmbed(x: Exchange, method: "embedContent" | "batchEmbedConte
   if (!slot) return;
   try {
     const settings = state.settings(model.id);
-    const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(`ttft:${model.id}`)) * multiplier(x);
+    const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(model.ttftKey)) * multiplier(x);
     if (ttft > 0) await waitUntil(x.serviceStart + ttft);
     const embeddings = items.map((item) => {
       const text = JSON.stringify(item.content ?? "");
@@ -437,7 +448,7 @@ function cacheForm(x: Exchange, model: ModelInfo): string {
   return x.stream ? `${model.id}:stream` : model.id;
 }
 
-async function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: string, key: string): Promise<void> {
+function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: string, key: string): void | Promise<void> {
   const { state } = x;
   const shapeError = checkShape(body, "GenerateContentRequest");
   if (shapeError) return sendError(x, shapeError);
@@ -461,44 +472,62 @@ async function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: 
 }
 
 /** Admits, times and sends a planned answer. */
-async function answerGenerate(x: Exchange, answer: CachedAnswer, model: ModelInfo, key: string): Promise<void> {
+function answerGenerate(x: Exchange, answer: CachedAnswer, model: ModelInfo, key: string): void | Promise<void> {
+  x.promptTokens = answer.plan.promptTokens;
+  const slot = admit(x, model, key, answer.plan.promptTokens);
+  if (slot instanceof Promise) return slot.then((held) => (held ? serveAnswer(x, answer, model, held) : undefined));
+  if (!slot) return;
+  return serveAnswer(x, answer, model, slot);
+}
+
+/** Times the answer and sends it, releasing the slot when done (at once, or after the waits). */
+function serveAnswer(x: Exchange, answer: CachedAnswer, model: ModelInfo, slot: Capacity): void | Promise<void> {
   const { state } = x;
   const plan = answer.plan;
-  const settings = state.settings(model.id);
-  x.promptTokens = plan.promptTokens;
-  const slot = await admit(x, model, key, plan.promptTokens);
-  if (!slot) return;
+  let releaseNow = true;
   try {
+    const settings = state.settings(model.id);
     const faults = drawFaults(x);
     const m = multiplier(x);
     const base = x.serviceStart;
-    const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(`ttft:${model.id}`)) * m;
+    const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(model.ttftKey)) * m;
     const thinking = settings.thinkingTokensPerSecond > 0 ? (plan.thoughtsTokens / settings.thinkingTokensPerSecond) * 1000 * m : 0;
     const msPerToken = settings.tokensPerSecond > 0 ? (1000 / settings.tokensPerSecond) * m * faults.slowFactor : 0;
     x.thoughtsTokens = plan.thoughtsTokens;
     const responseId = newResponseId();
-    if (x.stream) await streamAnswer(x, plan, model, responseId, base + ttft + thinking, msPerToken, faults);
-    else {
-      const due = base + ttft + thinking + plan.outputTokens * msPerToken + faults.stallMs;
-      if (due > now()) await waitUntil(due);
-      if (x.aborted) return;
-      if (faults.reset) {
-        x.status = 0;
-        x.req.socket.destroy();
-        return;
-      }
-      x.outputTokens = plan.outputTokens * plan.candidateCount;
-      let parts = x.pretty ? answer.pretty : answer.compact;
-      if (!parts) {
-        parts = splitAtResponseId(stringify(x, fullResponse(plan, model, RESPONSE_ID_SLOT)));
-        if (x.pretty) answer.pretty = parts;
-        else answer.compact = parts;
-      }
-      sendJson(x, 200, parts[0] + responseId + parts[1]);
+    if (x.stream) {
+      releaseNow = false;
+      return streamAnswer(x, plan, model, responseId, base + ttft + thinking, msPerToken, faults).finally(() => slot.release());
     }
+    const due = base + ttft + thinking + plan.outputTokens * msPerToken + faults.stallMs;
+    if (due > now()) {
+      releaseNow = false;
+      return waitUntil(due)
+        .then(() => sendWhole(x, answer, model, responseId, faults))
+        .finally(() => slot.release());
+    }
+    sendWhole(x, answer, model, responseId, faults);
   } finally {
-    slot.release();
+    if (releaseNow) slot.release();
   }
+}
+
+function sendWhole(x: Exchange, answer: CachedAnswer, model: ModelInfo, responseId: string, faults: Faults): void {
+  if (x.aborted) return;
+  if (faults.reset) {
+    x.status = 0;
+    x.req.socket.destroy();
+    return;
+  }
+  const plan = answer.plan;
+  x.outputTokens = plan.outputTokens * plan.candidateCount;
+  let parts = x.pretty ? answer.pretty : answer.compact;
+  if (!parts) {
+    parts = splitAtResponseId(stringify(x, fullResponse(plan, model, RESPONSE_ID_SLOT)));
+    if (x.pretty) answer.pretty = parts;
+    else answer.compact = parts;
+  }
+  sendJson(x, 200, parts[0] + responseId + parts[1]);
 }
 
 async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, responseId: string, firstDue: number, msPerToken: number, faults: Faults): Promise<void> {
@@ -510,6 +539,8 @@ async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, re
     const json = JSON.stringify(chunk, null, 2);
     return index === 0 ? `[${json}` : `\n,\r\n${json}`;
   };
+  // Serialised up front: when hundreds of streams fall due at the same instant, each send is then just a write.
+  const frames = chunks.map(frame);
   // A stall with a single chunk happens before the first byte; otherwise after the first chunk.
   const stallBeforeFirst = chunks.length === 1 ? faults.stallMs : 0;
   const stallAfterFirst = chunks.length > 1 ? faults.stallMs : 0;
@@ -520,7 +551,7 @@ async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, re
     if (k > 0) due += (plan.chunkTokens[k] ?? 0) * msPerToken + (k === 1 ? stallAfterFirst : 0);
     if (due > now()) await waitUntil(due);
     if (x.aborted) return;
-    const data = frame(chunks[k], k);
+    const data = frames[k] as string;
     if (k === 0) {
       x.status = 200;
       // Headers go out with the first chunk, as the service sends them; dur is the time until then.
@@ -544,10 +575,12 @@ async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, re
         record(x);
         return;
       }
-    } else res.write(data);
+    } else if (k < chunks.length - 1) res.write(data);
     x.outputTokens += (plan.chunkTokens[k] ?? 0) * plan.candidateCount;
   }
-  res.end(sse ? "" : "\n]");
+  // The last chunk and the end of the response leave in one write.
+  const last = chunks.length > 1 ? (frames[chunks.length - 1] as string) : "";
+  res.end(sse ? last : `${last}\n]`);
   record(x);
 }
 
