@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnEmulator, postJson, type EmulatorProcess } from "../helpers/emulator.ts";
 
-const MEDIAN = 100;
-const P95 = 250;
+// Large enough that a few milliseconds of scheduling noise on a busy 2-core machine stay well inside 5%.
+const MEDIAN = 200;
+const P95 = 500;
 const MODEL = "gemini-2.0-flash";
 let emu: EmulatorProcess;
 const dir = mkdtempSync(join(tmpdir(), "emu-timing-"));
@@ -26,7 +27,7 @@ after(async () => {
 
 test("first-byte p50 and p95 over 2,000 requests are within 5% of the configured distribution", async (t) => {
   const total = 2000;
-  const concurrency = 100;
+  const concurrency = 200;
   let sent = 0;
   const statuses: number[] = [];
   const worker = async (): Promise<void> => {
