@@ -73,68 +73,133 @@ export function parseSseBody(body: string): { chunks: GenerateContentResponse[];
 }
 
 /**
- * The text of a chunk in the plain shape — exactly one text part, no thought, finishReason, prompt
- * feedback or error — read without decoding the whole chunk; undefined when the chunk needs a full
- * parse. Keys can only match here as keys: inside a JSON string every quote is escaped.
+ * Reads an `alt=sse` generation into its result: the same as `foldChunks(parseSseBody(body).chunks,
+ * streamError)`, but cheaper for the streams the service sends. In k6's JavaScript runtime a
+ * JSON.parse of every chunk, and the objects it leaves for the garbage collector, cost more than
+ * the rest of a request's script; {@link readPlainSse} reads plain streams without them, and
+ * anything else takes the exact path.
  */
-export function plainChunkText(data: string): string | undefined {
-  const marker = '"text":"';
-  const at = data.indexOf(marker);
-  if (at === -1 || data.indexOf(marker, at + 1) !== -1) return undefined;
-  if (data.indexOf('"thought"') !== -1 || data.indexOf('"finishReason"') !== -1) return undefined;
-  if (data.indexOf('"promptFeedback"') !== -1 || data.indexOf('"error"') !== -1) return undefined;
-  const open = at + marker.length - 1;
-  let close = open + 1;
-  for (;;) {
-    close = data.indexOf('"', close);
-    if (close === -1) return undefined;
-    let backslashes = 0;
-    for (let k = close - 1; data.charCodeAt(k) === 92; k--) backslashes++;
-    if (backslashes % 2 === 0) break;
-    close++;
+export function parseSseGeneration(body: string): GenerationResult {
+  const plain = readPlainSse(body);
+  if (plain !== undefined) return plain;
+  const exact = parseSseBody(body);
+  return foldChunks(exact.chunks, exact.streamError);
+}
+
+// A plain event is one `data: ` line whose chunk starts with the only candidate's first part, a text
+// part: compact JSON as the emulator writes it, or with a space after each colon.
+const PLAIN_EVENT = 'data: {"candidates":[{"content":{"parts":[{"text":"';
+const PLAIN_EVENT_SPACED = 'data: {"candidates": [{"content": {"parts": [{"text": "';
+
+/**
+ * Reads a stream of plain chunks — every event one `data: ` line whose JSON starts with a single
+ * candidate holding a single text part — without decoding the chunks; undefined for any other
+ * stream (thought parts, several parts or candidates, prompt feedback, errors, other framing), which
+ * the caller then parses in full. The text literals are joined still escaped and decoded with one
+ * JSON.parse; a literal cut at the wrong place would leave an unescaped quote inside, which that
+ * parse rejects. `finishReason` and the usage counts are found by their keys: JSON escapes every
+ * quote inside a string, so a `"key":` found anywhere can only be a key. The last `finishReason`
+ * and the last `usageMetadata` of the body are those of the last chunk that carries them, which is
+ * what foldChunks reads. Each chunk's frame is checked (the start above, a closing brace); the
+ * metadata between is not validated byte by byte.
+ */
+export function readPlainSse(body: string): GenerationResult | undefined {
+  if (body.indexOf('"error"') !== -1 || body.indexOf('"promptFeedback"') !== -1) return undefined;
+  const separator = body.indexOf("\r\n\r\n") !== -1 ? "\r\n\r\n" : "\n\n";
+  const length = body.length;
+  let escapedText = "";
+  let chunks = 0;
+  let pos = 0;
+  while (pos < length) {
+    let end = body.indexOf(separator, pos);
+    if (end === -1) end = length;
+    if (end === pos) {
+      pos += separator.length;
+      continue;
+    }
+    let start: number;
+    if (body.startsWith(PLAIN_EVENT, pos)) start = pos + PLAIN_EVENT.length;
+    else if (body.startsWith(PLAIN_EVENT_SPACED, pos)) start = pos + PLAIN_EVENT_SPACED.length;
+    else return undefined;
+    const newline = body.indexOf("\n", pos);
+    if ((newline !== -1 && newline < end) || body.charCodeAt(end - 1) !== 125 /* } */) return undefined;
+    // `"}]` right after the literal: the part has no other field (no thought flag) and is the only one.
+    let close = body.indexOf('"}]', start);
+    while (close !== -1 && close < end && body.charCodeAt(close - 1) === 92 /* \ */ && isEscapedAt(body, close)) {
+      close = body.indexOf('"}]', close + 1);
+    }
+    if (close === -1 || close >= end) return undefined;
+    // What follows belongs to the candidate and the response; another candidate would carry content.
+    const content = body.indexOf('"content"', close);
+    if (content !== -1 && content < end) return undefined;
+    escapedText += body.slice(start, close);
+    chunks++;
+    pos = end + separator.length;
   }
+  if (chunks === 0) return undefined;
+  let text: unknown;
   try {
-    const text: unknown = JSON.parse(data.slice(open, close + 1));
-    return typeof text === "string" ? text : undefined;
+    text = JSON.parse(`"${escapedText}"`);
   } catch {
     return undefined;
   }
+  if (typeof text !== "string") return undefined;
+  let finishReason: string | undefined;
+  const reasonKey = body.lastIndexOf('"finishReason":');
+  if (reasonKey !== -1) {
+    finishReason = enumValue(body, reasonKey + 15);
+    // An empty value would leave an earlier chunk's reason in force: the exact path knows.
+    if (finishReason === undefined || finishReason === "") return undefined;
+  }
+  let promptTokenCount = 0;
+  let candidatesTokenCount = 0;
+  let thoughtsTokenCount = 0;
+  const usageKey = body.lastIndexOf('"usageMetadata":');
+  if (usageKey !== -1) {
+    let open = usageKey + 16;
+    if (body.charCodeAt(open) === 32) open++;
+    if (body.charCodeAt(open) !== 123 /* { */) return undefined;
+    // These keys exist only in usageMetadata, and no later chunk carries one.
+    promptTokenCount = countAfter(body, '"promptTokenCount":', open);
+    candidatesTokenCount = countAfter(body, '"candidatesTokenCount":', open);
+    thoughtsTokenCount = countAfter(body, '"thoughtsTokenCount":', open);
+    if (promptTokenCount < 0 || candidatesTokenCount < 0 || thoughtsTokenCount < 0) return undefined;
+  }
+  const result: GenerationResult = { text, chunks, usage: { promptTokenCount, candidatesTokenCount, thoughtsTokenCount } };
+  if (finishReason !== undefined) result.finishReason = finishReason;
+  return result;
 }
 
-/**
- * Reads an `alt=sse` generation into its result, like `foldChunks(parseSseBody(body).chunks)` but
- * cheaper: every chunk but the last only contributes its text, so plain ones skip the full decode
- * (in k6's runtime JSON.parse and the garbage it leaves are most of a request's script cost). The last
- * chunk, which carries the final usage and finishReason, and any chunk of another shape, are parsed
- * in full; a stream with unframed text (an error after it started) takes the exact path.
- */
-export function parseSseGeneration(body: string): GenerationResult {
-  const events = body.split(body.indexOf("\r\n\r\n") !== -1 ? "\r\n\r\n" : "\n\n");
-  let last = events.length - 1;
-  while (last >= 0 && !/\S/.test(events[last] as string)) last--;
-  const chunks: GenerateContentResponse[] = [];
-  for (let i = 0; i <= last; i++) {
-    const event = events[i] as string;
-    const data = eventData(event);
-    if (data === undefined) {
-      if (!/\S/.test(event)) continue;
-      const exact = parseSseBody(body);
-      return foldChunks(exact.chunks, exact.streamError);
-    }
-    const text = i < last ? plainChunkText(data) : undefined;
-    if (text !== undefined) {
-      chunks.push({ candidates: [{ content: { parts: [{ text }] } }] });
-      continue;
-    }
-    const parsed = parseJson(data, "SSE event");
-    if (!isObject(parsed)) throw new InvalidResponseError("SSE event is not a JSON object");
-    if (parsed.error !== undefined) {
-      const error = asError(parsed);
-      if (error) return foldChunks(chunks, error);
-    }
-    chunks.push(parsed as GenerateContentResponse);
-  }
-  return foldChunks(chunks);
+/** True when the character at `at` is preceded by an odd number of backslashes. */
+function isEscapedAt(text: string, at: number): boolean {
+  let backslashes = 0;
+  for (let k = at - 1; text.charCodeAt(k) === 92 /* \ */; k--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+/** The string value starting at `at` (after an optional space) when it needs no unescaping; else undefined. */
+function enumValue(text: string, at: number): string | undefined {
+  const open = text.charCodeAt(at) === 32 ? at + 1 : at;
+  if (text.charCodeAt(open) !== 34 /* " */) return undefined;
+  const close = text.indexOf('"', open + 1);
+  if (close === -1) return undefined;
+  const value = text.slice(open + 1, close);
+  return value.indexOf("\\") === -1 ? value : undefined;
+}
+
+/** The whole number after `key` (searched from `from`): 0 when the key is absent, -1 when it is not a count. */
+function countAfter(text: string, key: string, from: number): number {
+  const at = text.indexOf(key, from);
+  if (at === -1) return 0;
+  let start = at + key.length;
+  if (text.charCodeAt(start) === 32) start++;
+  const digits = text.slice(start, start + 16);
+  const value = parseInt(digits, 10);
+  if (!(value >= 0)) return -1;
+  // parseInt stops at the first non-digit: a count is followed by a delimiter, not by `.`, `e` or more
+  // digits after a leading zero.
+  const next = digits.charCodeAt(String(value).length);
+  return next === 44 /* , */ || next === 125 /* } */ || next === 32 || next === 10 || next === 13 ? value : -1;
 }
 
 /** The joined `data:` lines of one event, or undefined when it has none. */
@@ -211,10 +276,14 @@ export function foldChunks(chunks: GenerateContentResponse[], streamError?: ApiE
   return result;
 }
 
+// Built once: an array literal in isBlocked would be allocated for every request.
+const SAFETY_FINISH_REASONS: readonly string[] = ["SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"];
+
 /** Safety outcomes: a blocked prompt, or a candidate stopped for a safety reason. */
 export function isBlocked(result: GenerationResult): boolean {
   if (result.blockReason) return true;
-  return ["SAFETY", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"].includes(result.finishReason ?? "");
+  const reason = result.finishReason;
+  return reason !== undefined && SAFETY_FINISH_REASONS.indexOf(reason) !== -1;
 }
 
 function parseJson(text: string, what: string): unknown {

@@ -46,7 +46,10 @@ if (files.length === 0) {
 // gets the machine to itself: one file at a time (tests inside a file run in order too).
 const concurrency = process.env.GEMINI_TEST_CONCURRENCY ?? "1";
 process.stdout.write(`\n== tests (${files.length} files, concurrency ${concurrency})\n`);
-const run = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...files], {
+// TAP everywhere (node picks "spec" on a terminal), so the closing "# pass" / "# fail" lines are
+// the same for a developer and in CI logs.
+const reporter = process.env.GEMINI_TEST_REPORTER ?? "tap";
+const run = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, ...files], {
   cwd: root,
   stdio: "inherit",
   env: process.env,

@@ -1,9 +1,9 @@
-// The API key must never leave the x-goog-api-key header: not in k6's output, not in any file of
-// the run (metrics, summaries, run.json) and not in the HTML dashboard report.
+// The API key must never leave the x-goog-api-key header: not on a command line, not in k6's
+// output, not in any file of the run (metrics, summaries, run.json), not in the HTML report.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
@@ -23,15 +23,32 @@ after(async () => {
   await rm(resultsRoot, { recursive: true, force: true });
 });
 
-test("a canary API key appears nowhere in stdout, stderr, results/<run-id>/ or the HTML report", async () => {
+test("a canary API key appears nowhere in command lines, stdout, stderr, results/<run-id>/ or the HTML report", async () => {
   const canary = `canary-key-${randomBytes(8).toString("hex")}`;
   await patchEmulatorConfig(emulator.url, { requestLog: true });
+  // Command lines are world-readable (`ps`): watch every process's while the run goes on.
+  const seenInCommandLines = new Set<string>();
+  let k6Seen = false;
+  const watch = setInterval(() => {
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+      let commandLine = "";
+      try {
+        commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      } catch {
+        continue; // the process ended meanwhile
+      }
+      if (commandLine.includes("dist/moderation.js")) k6Seen = true;
+      if (commandLine.includes(canary)) seenInCommandLines.add(commandLine);
+    }
+  }, 200);
   const run = await runScenario({
     baseUrl: emulator.url,
     resultsRoot,
     dashboard: true,
     env: { GEMINI_API_KEY: canary, GEMINI_SCENARIO: "closed", GEMINI_DURATION: "5s", GEMINI_VUS: "2" },
-  });
+  }).finally(() => clearInterval(watch));
+  assert.ok(k6Seen, "the watch never saw k6's command line, so it proves nothing");
+  assert.deepEqual([...seenInCommandLines], [], "the key was on a command line");
   // Thresholds are the gate test's business; here the run only has to complete (0 or 99).
   assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
 

@@ -12,7 +12,7 @@ import {
   parseJsonArrayBody,
   parseSseBody,
   parseSseGeneration,
-  plainChunkText,
+  readPlainSse,
 } from "../../lib/gemini-parse.ts";
 import type { GenerateContentResponse } from "../../lib/gemini-types.ts";
 
@@ -157,13 +157,107 @@ test("the fast generation reader agrees with the exact fold on every recording a
   assert.equal(parseSseGeneration(awkward[1] ?? "").text, "abc");
 });
 
-test("plainChunkText reads only the plain shape and declines everything else", () => {
-  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"a \\"q\\" \\\\"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":1}}'), 'a "q" \\');
-  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"x","thought":true}]}}]}'), undefined);
-  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"x"},{"text":"y"}]}}]}'), undefined);
-  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"STOP"}]}'), undefined);
-  assert.equal(plainChunkText('{"promptFeedback":{"blockReason":"SAFETY"}}'), undefined);
-  assert.equal(plainChunkText('{"error":{"code":500}}'), undefined);
-  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text": "spaced"}]}}]}'), undefined);
-  assert.equal(plainChunkText('{"candidates":[{"content":{"parts":[{"text":"unterminated'), undefined);
+/** Serializes like the real service's SSE chunks: a space after each colon, none after commas. */
+function spacedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(spacedJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    return `{${Object.entries(value).map(([key, field]) => `${JSON.stringify(key)}: ${spacedJson(field)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+const spacedSse = (segments: unknown[]) => segments.map((s) => `data: ${spacedJson(s)}\r\n\r\n`).join("");
+
+// A moderation answer exactly as the emulator streams it (zero-latency profile).
+const EMULATOR_STREAM =
+  'data: {"candidates":[{"content":{"parts":[{"text":"{\\"verdict"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":182,"candidatesTokenCount":4,"totalTokenCount":382,"promptTokensDetails":[{"modality":"TEXT","tokenCount":182}],"thoughtsTokenCount":196},"modelVersion":"gemini-2.5-flash","responseId":"ejDwh1LImFjEoeSVagxMmqG"}\r\n\r\n' +
+  'data: {"candidates":[{"content":{"parts":[{"text":"\\":\\"clean\\",\\"confidence\\":0.9,\\"reason\\":\\"No"}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":182,"candidatesTokenCount":28,"totalTokenCount":406,"promptTokensDetails":[{"modality":"TEXT","tokenCount":182}],"thoughtsTokenCount":196},"modelVersion":"gemini-2.5-flash","responseId":"ejDwh1LImFjEoeSVagxMmqG"}\r\n\r\n' +
+  'data: {"candidates":[{"content":{"parts":[{"text":" lexicon terms matched.\\"}"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":182,"candidatesTokenCount":37,"totalTokenCount":415,"promptTokensDetails":[{"modality":"TEXT","tokenCount":182}],"thoughtsTokenCount":196},"modelVersion":"gemini-2.5-flash","responseId":"ejDwh1LImFjEoeSVagxMmqG"}\r\n\r\n';
+
+test("the plain-stream reader reads an emulator moderation stream without the full parse", () => {
+  const expected = {
+    text: '{"verdict":"clean","confidence":0.9,"reason":"No lexicon terms matched."}',
+    chunks: 3,
+    usage: { promptTokenCount: 182, candidatesTokenCount: 37, thoughtsTokenCount: 196 },
+    finishReason: "STOP",
+  };
+  assert.deepEqual(readPlainSse(EMULATOR_STREAM), expected);
+  const exact = parseSseBody(EMULATOR_STREAM);
+  assert.deepEqual(foldChunks(exact.chunks, exact.streamError), expected);
+});
+
+test("the plain-stream reader agrees with the exact fold on every recording, compact or spaced, and takes the plain ones", () => {
+  let plain = 0;
+  for (const { file, segments } of recordedStreams()) {
+    for (const body of [sse(segments), spacedSse(segments)]) {
+      const exact = parseSseBody(body);
+      const folded = foldChunks(exact.chunks, exact.streamError);
+      const fast = readPlainSse(body);
+      if (fast !== undefined) {
+        plain++;
+        assert.deepEqual(fast, folded, file);
+      }
+      assert.deepEqual(parseSseGeneration(body), folded, file);
+    }
+  }
+  assert.ok(plain >= 10, `expected the plain reader to take most recorded streams, took ${plain}`);
+});
+
+test("usage comes from the last chunk that carries it, also when the final chunk has none", () => {
+  const body = sse([
+    { candidates: [{ content: { parts: [{ text: "a" }] } }], usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 1, thoughtsTokenCount: 7 } },
+    { candidates: [{ content: { parts: [{ text: "b" }] }, finishReason: "STOP" }] },
+  ]);
+  const exact = parseSseBody(body);
+  const folded = foldChunks(exact.chunks);
+  assert.deepEqual(folded.usage, { promptTokenCount: 5, candidatesTokenCount: 1, thoughtsTokenCount: 7 });
+  assert.deepEqual(readPlainSse(body), folded);
+  assert.deepEqual(parseSseGeneration(body), folded);
+});
+
+test("the plain-stream reader declines every other shape, and garbage still fails as an InvalidResponseError", () => {
+  const chunk = (value: unknown) => `data: ${JSON.stringify(value)}\r\n\r\n`;
+  const declined = [
+    chunk({ candidates: [{ content: { parts: [{ text: "x", thought: true }] } }] }),
+    chunk({ candidates: [{ content: { parts: [{ thought: true, text: "x" }] } }] }),
+    chunk({ candidates: [{ content: { parts: [{ text: "x" }, { text: "y" }] } }] }),
+    chunk({ candidates: [{ content: { parts: [{ text: "x" }] } }, { content: { parts: [{ text: "y" }] }, finishReason: "STOP" }] }),
+    chunk({ candidates: [{ content: { parts: [{ text: "x" }] } }], promptFeedback: { blockReason: "SAFETY" } }),
+    chunk({ promptFeedback: { blockReason: "SAFETY" } }),
+    chunk({ candidates: [{ content: { role: "model" }, finishReason: "MAX_TOKENS", index: 0 }] }),
+    chunk({ candidates: [{ content: { parts: [{ text: "x" }] } }], usageMetadata: null }),
+    chunk({ candidates: [{ content: { parts: [{ text: "x" }] } }], usageMetadata: { promptTokenCount: 1.5 } }),
+    chunk({ error: { code: 500, message: "m", status: "INTERNAL" } }),
+    chunk({ candidates: [{ content: { parts: [{ text: "par" }] } }] }) + '{\n  "error": {\n    "code": 503\n  }\n}\n',
+    'data:{"candidates":[{"content":{"parts":[{"text":"no space"}]}}]}\r\n\r\n',
+    'event: message\r\ndata: {"candidates":[{"content":{"parts":[{"text":"c"}]}}]}\r\n\r\n',
+    'data: {"candidates":[{"content":{"parts":[{"text":"unterminated',
+    'data: {"candidates":[{"content":{"parts":[{"text":"x"}]}}]}garbage\r\n\r\n',
+    'data: {"candidates":[{"content":{"parts":[{"text":"raw "quote"}]}}]}\r\n\r\n',
+    "hello there",
+    "",
+  ];
+  for (const body of declined) assert.equal(readPlainSse(body), undefined, body);
+  assert.throws(() => parseSseGeneration('data: {"candidates":[{"content":{"parts":[{"text":"unterminated'), InvalidResponseError);
+  assert.throws(() => parseSseGeneration('data: {"candidates":[{"content":{"parts":[{"text":"raw "quote"}]}}]}\r\n\r\n'), InvalidResponseError);
+  assert.throws(() => parseSseGeneration("hello there"), InvalidResponseError);
+  assert.throws(() => parseSseGeneration("data: {not json}\r\n\r\n"), InvalidResponseError);
+});
+
+test("escapes, unicode and empty parts survive the plain-stream reader", () => {
+  const segments = [
+    { candidates: [{ content: { parts: [{ text: 'a \\"q\\" \\\\' } ] } }] },
+    { candidates: [{ content: { parts: [{ text: "" }] } }] },
+    { candidates: [{ content: { parts: [{ text: 'ends with a backslash \\' }] } }] },
+    { candidates: [{ content: { parts: [{ text: '"}] looks like the end "}]' }] } }] },
+    { candidates: [{ content: { parts: [{ text: "🔥 ünï \u2028 \n\t" }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9 } },
+  ];
+  const body = sse(segments);
+  const fast = readPlainSse(body);
+  assert.notEqual(fast, undefined);
+  assert.equal(fast?.text, visibleText(segments));
+  const exact = parseSseBody(body);
+  assert.deepEqual(fast, foldChunks(exact.chunks));
+  // A surrogate pair split over two chunks' escapes is joined, as the exact fold joins it.
+  const split = sse([{ candidates: [{ content: { parts: [{ text: "\ud83d" }] } }] }, { candidates: [{ content: { parts: [{ text: "\ude00" }] } }] }]);
+  assert.equal(readPlainSse(split)?.text, "😀");
 });
