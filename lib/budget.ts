@@ -35,10 +35,15 @@ export function priceFor(table: PriceTable, model: string): ModelPrice | undefin
 
 /** Cost of one request in USD; thinking tokens are billed as output. */
 export function requestCostUsd(price: ModelPrice, usage: TokenUsage): number {
-  const long = usage.promptTokens > 200_000;
+  return tokenCostUsd(price, usage.promptTokens, usage.outputTokens, usage.thinkingTokens);
+}
+
+/** {@link requestCostUsd} from the three counts, for the per-request path (no usage object to build). */
+export function tokenCostUsd(price: ModelPrice, promptTokens: number, outputTokens: number, thinkingTokens: number): number {
+  const long = promptTokens > 200_000;
   const input = long && price.inputAbove200k !== undefined ? price.inputAbove200k : price.input;
   const output = long && price.outputAbove200k !== undefined ? price.outputAbove200k : price.output;
-  return (usage.promptTokens * input + (usage.outputTokens + usage.thinkingTokens) * output) / 1_000_000;
+  return (promptTokens * input + (outputTokens + thinkingTokens) * output) / 1_000_000;
 }
 
 /** A run's planned size, printed before the first request. */

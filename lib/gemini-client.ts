@@ -41,6 +41,15 @@ export interface GenerateOutcome {
   ttftMs?: number;
 }
 
+/** Why one attempt failed. */
+class AttemptFailure {
+  constructor(
+    readonly errorClass: ErrorClass,
+    readonly message: string,
+    readonly retryInfoMs?: number,
+  ) {}
+}
+
 /** A client bound to one target, model and retry policy; create one per VU. */
 export class GeminiClient {
   private readonly budget: RetryBudget;
@@ -76,19 +85,19 @@ export class GeminiClient {
       totalMs += attemptMs;
       metrics.attemptDuration.add(attemptMs);
       const responseBody = res.body;
-      const outcome = this.readAttempt(status, res.error_code, typeof responseBody === "string" ? responseBody : "", stream);
-      if (outcome.ok) {
-        const done: GenerateOutcome = { ok: true, status, result: outcome.result, attempts: attempt, durationMs: totalMs };
+      const read = this.readAttempt(status, res.error_code, typeof responseBody === "string" ? responseBody : "", stream);
+      if (!(read instanceof AttemptFailure)) {
+        const done: GenerateOutcome = { ok: true, status, result: read, attempts: attempt, durationMs: totalMs };
         if (stream) done.ttftMs = timings.waiting;
         this.record(done, attemptMs);
         return done;
       }
-      if (outcome.errorClass === "rate_limited") metrics.rateLimited.add(1);
-      if (outcome.errorClass === "overloaded") metrics.overloaded.add(1);
-      const decision = decideRetry(this.policy, this.budget, attempt, outcome.errorClass, outcome.retryInfoMs);
+      if (read.errorClass === "rate_limited") metrics.rateLimited.add(1);
+      if (read.errorClass === "overloaded") metrics.overloaded.add(1);
+      const decision = decideRetry(this.policy, this.budget, attempt, read.errorClass, read.retryInfoMs);
       if (!decision.retry) {
         const failed: GenerateOutcome = {
-          ok: false, status, errorClass: outcome.errorClass, errorMessage: outcome.message, attempts: attempt, durationMs: totalMs,
+          ok: false, status, errorClass: read.errorClass, errorMessage: read.message, attempts: attempt, durationMs: totalMs,
         };
         this.record(failed, attemptMs);
         return failed;
@@ -100,33 +109,23 @@ export class GeminiClient {
     }
   }
 
-  private readAttempt(
-    status: number,
-    errorCode: number,
-    body: string,
-    stream: boolean,
-  ): { ok: true; result: GenerationResult } | { ok: false; errorClass: ErrorClass; message: string; retryInfoMs?: number } {
+  /** The result of a usable answer, or why the attempt failed (no wrapper object on the success path). */
+  private readAttempt(status: number, errorCode: number, body: string, stream: boolean): GenerationResult | AttemptFailure {
     const errorClass = classifyStatus(status, errorCode);
     if (errorClass !== undefined) {
       const error = parseErrorBody(body);
-      const failure: { ok: false; errorClass: ErrorClass; message: string; retryInfoMs?: number } = {
-        ok: false,
-        errorClass,
-        message: status === 0 ? `no answer (k6 error code ${errorCode})` : `HTTP ${status}${error ? ` ${error.status}: ${error.message.split("\n")[0]}` : ""}`,
-      };
-      const retryInfoMs = retryInfoDelayMs(error?.details);
-      if (retryInfoMs !== undefined) failure.retryInfoMs = retryInfoMs;
-      return failure;
+      const message = status === 0 ? `no answer (k6 error code ${errorCode})` : `HTTP ${status}${error ? ` ${error.status}: ${error.message.split("\n")[0]}` : ""}`;
+      return new AttemptFailure(errorClass, message, retryInfoDelayMs(error?.details));
     }
     try {
-      if (!stream) return { ok: true, result: foldChunks([parseGenerateContentBody(body)]) };
+      if (!stream) return foldChunks([parseGenerateContentBody(body)]);
       const result = parseSseGeneration(body);
       if (result.streamError) {
-        return { ok: false, errorClass: classifyStreamError(result.streamError.code), message: `stream failed after it started: ${result.streamError.status}` };
+        return new AttemptFailure(classifyStreamError(result.streamError.code), `stream failed after it started: ${result.streamError.status}`);
       }
-      return { ok: true, result };
+      return result;
     } catch (error) {
-      if (error instanceof InvalidResponseError) return { ok: false, errorClass: "invalid_response", message: error.message };
+      if (error instanceof InvalidResponseError) return new AttemptFailure("invalid_response", error.message);
       throw error;
     }
   }

@@ -177,29 +177,26 @@ function isEscapedAt(text: string, at: number): boolean {
   return backslashes % 2 === 1;
 }
 
-/** The string value starting at `at` (after an optional space) when it needs no unescaping; else undefined. */
+/** The string value right after a key ending at `at` (one optional space) when it needs no unescaping. */
 function enumValue(text: string, at: number): string | undefined {
-  const open = text.charCodeAt(at) === 32 ? at + 1 : at;
-  if (text.charCodeAt(open) !== 34 /* " */) return undefined;
+  const open = text.indexOf('"', at);
+  if (open !== at && open !== at + 1) return undefined;
   const close = text.indexOf('"', open + 1);
   if (close === -1) return undefined;
   const value = text.slice(open + 1, close);
   return value.indexOf("\\") === -1 ? value : undefined;
 }
 
-/** The whole number after `key` (searched from `from`): 0 when the key is absent, -1 when it is not a count. */
+/**
+ * The count after `key` (searched from `from`): 0 when the key is absent, -1 when no count follows.
+ * parseInt skips the optional space and stops at the delimiter; usage counts are int32 in the API's
+ * protos, so their JSON is plain digits.
+ */
 function countAfter(text: string, key: string, from: number): number {
   const at = text.indexOf(key, from);
   if (at === -1) return 0;
-  let start = at + key.length;
-  if (text.charCodeAt(start) === 32) start++;
-  const digits = text.slice(start, start + 16);
-  const value = parseInt(digits, 10);
-  if (!(value >= 0)) return -1;
-  // parseInt stops at the first non-digit: a count is followed by a delimiter, not by `.`, `e` or more
-  // digits after a leading zero.
-  const next = digits.charCodeAt(String(value).length);
-  return next === 44 /* , */ || next === 125 /* } */ || next === 32 || next === 10 || next === 13 ? value : -1;
+  const value = parseInt(text.slice(at + key.length, at + key.length + 16), 10);
+  return value >= 0 ? value : -1;
 }
 
 /** The joined `data:` lines of one event, or undefined when it has none. */

@@ -69,15 +69,21 @@ export function moderationRequest(postText: string, options: ModerationRequestOp
 /**
  * A fast builder for the JSON of {@link moderationRequest}: requests differ only in the post, so the
  * body is serialized once around a marker and each post is spliced in as an escaped JSON string.
+ * `escaped` lets a caller that sends the same post again pass its {@link jsonStringContent} instead.
  */
-export function moderationBodyBuilder(options: ModerationRequestOptions = {}): (postText: string) => string {
+export function moderationBodyBuilder(options: ModerationRequestOptions = {}): (postText: string, escaped?: string) => string {
   const marker = "\u0000post\u0000";
   const json = JSON.stringify(moderationRequest(marker, options));
-  const encodedMarker = JSON.stringify(marker).slice(1, -1);
+  const encodedMarker = jsonStringContent(marker);
   const at = json.indexOf(encodedMarker);
   const head = json.slice(0, at);
   const tail = json.slice(at + encodedMarker.length);
-  return (postText) => head + JSON.stringify(postText).slice(1, -1) + tail;
+  return (postText, escaped) => `${head}${escaped ?? jsonStringContent(postText)}${tail}`;
+}
+
+/** `text` escaped as the inside of a JSON string literal (without the quotes). */
+export function jsonStringContent(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
 }
 
 /** The outcome of reading a model answer as a verdict. */
@@ -106,7 +112,8 @@ export function parseVerdict(text: string): VerdictResult {
     return { valid: false, problem: "confidence is not a number from 0 to 1" };
   }
   if (typeof record.reason !== "string") return { valid: false, problem: "reason is not a string" };
-  return { valid: true, verdict: { verdict: record.verdict, confidence: record.confidence, reason: record.reason } };
+  // The parsed object has exactly the three fields, checked above: it is the verdict, no copy needed.
+  return { valid: true, verdict: record as unknown as Verdict };
 }
 
 /** Checks the shape of the loaded data set once, so a broken file fails at start, not as wrong verdicts. */

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCostUsd, type PriceTable } from "../../lib/budget.ts";
+import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCostUsd, tokenCostUsd, type PriceTable } from "../../lib/budget.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { thresholdsFor } from "../../lib/thresholds.ts";
 
@@ -25,6 +25,9 @@ test("cost bills thinking as output and uses the long-prompt tier above 200k", (
   const pro = { input: 1.25, output: 10, inputAbove200k: 2.5, outputAbove200k: 15 };
   assert.equal(requestCostUsd(pro, { promptTokens: 100_000, outputTokens: 0, thinkingTokens: 0 }), 0.125);
   assert.equal(requestCostUsd(pro, { promptTokens: 400_000, outputTokens: 100_000, thinkingTokens: 0 }), 1 + 1.5);
+  // The per-request form takes the counts directly and agrees.
+  assert.equal(tokenCostUsd(pro, 400_000, 100_000, 0), 1 + 1.5);
+  assert.equal(tokenCostUsd(flash, 182, 37, 196), requestCostUsd(flash, { promptTokens: 182, outputTokens: 37, thinkingTokens: 196 }));
 });
 
 test("an open run plans rate × duration plus the retry budget", () => {

@@ -225,7 +225,7 @@ test("the plain-stream reader declines every other shape, and garbage still fail
     chunk({ promptFeedback: { blockReason: "SAFETY" } }),
     chunk({ candidates: [{ content: { role: "model" }, finishReason: "MAX_TOKENS", index: 0 }] }),
     chunk({ candidates: [{ content: { parts: [{ text: "x" }] } }], usageMetadata: null }),
-    chunk({ candidates: [{ content: { parts: [{ text: "x" }] } }], usageMetadata: { promptTokenCount: 1.5 } }),
+    chunk({ candidates: [{ content: { parts: [{ text: "x" }] } }], usageMetadata: { promptTokenCount: "many" } }),
     chunk({ error: { code: 500, message: "m", status: "INTERNAL" } }),
     chunk({ candidates: [{ content: { parts: [{ text: "par" }] } }] }) + '{\n  "error": {\n    "code": 503\n  }\n}\n',
     'data:{"candidates":[{"content":{"parts":[{"text":"no space"}]}}]}\r\n\r\n',
