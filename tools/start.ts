@@ -1,7 +1,8 @@
 // `npm start`: the whole suite on a fresh machine with no key and no network — setup, an emulator,
-// the SDK preflight when present, about a minute of the moderation load test, and the HTML report.
+// the SDK preflight, about a minute of the moderation load test, the post-run cross-check against
+// the unloaded baseline, and the HTML report.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { REPO_ROOT, SetupError } from "./k6.ts";
@@ -12,12 +13,6 @@ import { start as startEmulator } from "../emulator/index.ts";
 
 const PROFILE = "realistic";
 
-/** The SDK preflight runs when this checkout has it (`npm run verify`, from verify/). */
-function hasVerify(): boolean {
-  const scripts = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts;
-  return scripts?.verify !== undefined && existsSync(path.join(REPO_ROOT, "verify"));
-}
-
 async function main(): Promise<number> {
   process.stderr.write("Setting up (k6)…\n");
   await setup();
@@ -26,20 +21,13 @@ async function main(): Promise<number> {
   // One run id for the preflight and the load test, so results/<run-id>/ holds both.
   const runId = newRunId(new Date());
   process.stderr.write(`Gemini emulator (${PROFILE} profile) at ${emulator.url}\n`);
+  const verifyEnv = { GEMINI_BASE_URL: emulator.url, GEMINI_RUN_ID: runId, GEMINI_RESULTS_DIR: path.join(REPO_ROOT, "results") };
   try {
-    if (hasVerify()) {
-      process.stderr.write("Preflight: checking the emulator with the official SDK (npm run verify)…\n");
-      const verifyCode = await runNpm(["run", "--silent", "verify"], {
-        GEMINI_BASE_URL: emulator.url,
-        GEMINI_RUN_ID: runId,
-        GEMINI_RESULTS_DIR: path.join(REPO_ROOT, "results"),
-      });
-      if (verifyCode !== 0) {
-        process.stderr.write(`start: the SDK preflight failed (exit ${verifyCode}); see above\n`);
-        return verifyCode;
-      }
-    } else {
-      process.stderr.write("Preflight skipped: this checkout has no `npm run verify`.\n");
+    process.stderr.write("Preflight: checking the emulator with the official SDK (npm run verify)…\n");
+    const verifyCode = await runNpm(["run", "--silent", "verify"], verifyEnv);
+    if (verifyCode !== 0) {
+      process.stderr.write(`start: the SDK preflight failed (exit ${verifyCode}); see above\n`);
+      return verifyCode;
     }
 
     // The start-up load is a short, readable demo: the closed then the open model, about a minute.
@@ -56,6 +44,10 @@ async function main(): Promise<number> {
         GEMINI_PREALLOCATED_VUS: process.env.GEMINI_PREALLOCATED_VUS ?? "25",
       },
     });
+    // While the emulator is still up, so its ground truth joins the comparison with the baseline.
+    process.stderr.write("\nCross-check: the run against the unloaded baseline (npm run verify -- --after)…\n");
+    const afterCode = await runNpm(["run", "--silent", "verify", "--", "--after", result.runId], verifyEnv);
+    if (afterCode !== 0) process.stderr.write(`start: the post-run cross-check failed (exit ${afterCode}); see above\n`);
     process.stderr.write(`\nResults:     ${result.resultsDir}\n`);
     if (result.reportPath && existsSync(result.reportPath)) {
       process.stderr.write(`HTML report: ${result.reportPath}\n`);
