@@ -2,7 +2,7 @@
 // shared by `npm run compare` and `npm run runs`.
 import { UsageError } from "./influx-cli.ts";
 import { RUN_MEASUREMENT } from "./annotations.ts";
-import { describeTarget, quoteString, queryInflux, querySeries, type InfluxTarget, type Series } from "./influx-query.ts";
+import { describeTarget, quoteString, queryInflux, type InfluxTarget, type Series } from "./influx-query.ts";
 
 /** The headline numbers of one run; `undefined` when the run has no samples of that metric. */
 export interface RunStats {
@@ -41,12 +41,6 @@ const numberOrUndefined = (value: unknown): number | undefined => (typeof value 
 
 /** The measurements whose first and last samples bound a run. */
 const SPAN_MEASUREMENTS = `"iterations", "http_reqs", "gemini_request_duration", "vus"`;
-
-/** The run ids stored in the database (the `testid` tag values). */
-export async function listTestids(target: InfluxTarget): Promise<string[]> {
-  const series = await querySeries(target, `SHOW TAG VALUES FROM "iterations" WITH KEY = "testid"`);
-  return (series[0]?.values ?? []).map((row) => String(row[1]));
-}
 
 /** Reads one run's stats; an id with no samples is a `UsageError` naming the fix. */
 export async function readRunStats(target: InfluxTarget, testid: string): Promise<RunStats> {

@@ -73,8 +73,6 @@ export interface EmulatorConfig {
   maxBodyBytes: number;
 }
 
-const GEMINI_25_FLASH = "gemini-2.5-flash";
-
 /** Quota presets per tier and model family (flash, flash-lite, pro); other models use the flash row. */
 export const QUOTA_PRESETS: Record<Exclude<QuotaTier, "unlimited">, Record<"flash" | "flash-lite" | "pro", QuotaLimits>> = {
   // Free tier, 2025-07 (cut in 2025-12: 2.5 Flash then 5 RPM / 250k TPM / 20 RPD).
@@ -181,6 +179,3 @@ export const PROFILES: Record<string, () => EmulatorConfig> = {
     return config;
   },
 };
-
-/** The default model everywhere. */
-export const DEFAULT_MODEL = GEMINI_25_FLASH;

@@ -44,9 +44,7 @@ async function apiErrorOf(call: () => Promise<unknown>): Promise<{ status: numbe
 }
 
 async function loggedPaths(): Promise<string[]> {
-  const response = await fetch(`${emulator.url}/__emulator/requests`);
-  const log = (await response.json()) as { requests: { path: string }[] };
-  return log.requests.map((r) => r.path);
+  return (await emulator.admin.requests()).map((r) => r.path);
 }
 
 before(async () => {

@@ -36,16 +36,6 @@ function model(name = MODEL, apiKey = TEST_KEY, generationConfig?: GenerationCon
   return new GoogleGenerativeAI(apiKey).getGenerativeModel(params, { baseUrl: emulator.url });
 }
 
-interface LoggedRequest {
-  path: string;
-  body: unknown;
-}
-
-async function loggedRequests(): Promise<LoggedRequest[]> {
-  const response = await fetch(`${emulator.url}/__emulator/requests`);
-  return ((await response.json()) as { requests: LoggedRequest[] }).requests;
-}
-
 /** Awaits a call that must fail with the SDK's fetch error and returns it. */
 async function fetchErrorOf(call: () => Promise<unknown>): Promise<GoogleGenerativeAIFetchError> {
   try {
@@ -76,7 +66,7 @@ describe("@google/generative-ai 0.24.1 against the emulator", () => {
     assert.ok(usage);
     const counted = await gemini.countTokens(PROMPT);
     assert.equal(usage.promptTokenCount, counted.totalTokens);
-    const requests = await loggedRequests();
+    const requests = await emulator.admin.requests();
     assert.ok(requests.some((r) => r.path === `/v1beta/models/${MODEL}:generateContent`));
     const countRequest = requests.find((r) => r.path === `/v1beta/models/${MODEL}:countTokens`);
     assert.ok(countRequest, "countTokens request not logged");

@@ -116,10 +116,35 @@ export interface EmulatorStats {
   tokens: { prompt: number; output: number; thoughts: number };
 }
 
+/** One finished request as `GET /__emulator/samples` lists it. */
+export interface EmulatorSample {
+  model: string;
+  method: string;
+  status: number;
+  stream: boolean;
+  ttfbMs: number;
+  totalMs: number;
+  promptTokens: number;
+  outputTokens: number;
+  thoughtsTokens: number;
+  startedAt: string;
+}
+
+/** One received request as `GET /__emulator/requests` lists it (while `requestLog` is on). */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, unknown>;
+  body: unknown;
+}
+
 export interface Admin {
   patchConfig(partial: unknown): Promise<unknown>;
   config(): Promise<unknown>;
   stats(query?: string): Promise<EmulatorStats>;
+  samples(query?: string): Promise<EmulatorSample[]>;
+  requests(): Promise<LoggedRequest[]>;
   reset(): Promise<void>;
 }
 
@@ -140,6 +165,8 @@ export function adminClient(url: string): Admin {
     patchConfig: (partial) => call("PATCH", "config", partial),
     config: () => call("GET", "config"),
     stats: async (query = "") => (await call("GET", `stats${query}`)) as EmulatorStats,
+    samples: async (query = "") => ((await call("GET", `samples${query}`)) as { samples: EmulatorSample[] }).samples,
+    requests: async () => ((await call("GET", "requests")) as { requests: LoggedRequest[] }).requests,
     reset: async () => {
       await call("POST", "reset");
     },

@@ -1,12 +1,9 @@
 // Test helpers around InfluxDB: a real server per test file (built if missing), counting stored
 // points, running our CLI tools as child processes, and Grafana's InfluxQL variable substitution.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { REPO_ROOT } from "../../tools/k6.ts";
 import { startInfluxDB, type InfluxServer, type StartInfluxOptions } from "../../tools/influxdb.ts";
 import type { InfluxTarget } from "../../tools/influx-query.ts";
-
-const execFileAsync = promisify(execFile);
+import { runCaptured, type Captured } from "./exec.ts";
 
 export interface TestInflux {
   server: InfluxServer;
@@ -22,27 +19,13 @@ export async function startTestInflux(options: StartInfluxOptions = {}): Promise
   return { server, target: { baseUrl: server.url, database: "k6" }, url: `${server.url}/k6` };
 }
 
-export interface ToolResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs one of our tools (`tools/<name>.ts`) with tsx, as `npm run` would, and captures its output. */
-export async function runTool(name: string, args: string[], env: Record<string, string | undefined> = {}): Promise<ToolResult> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ["--import", "tsx", `tools/${name}.ts`, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, GEMINI_INFLUXDB_URL: undefined, ...env },
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code?: number | string; stdout?: string; stderr?: string };
-    if (typeof failure.code !== "number") throw error;
-    return { code: failure.code, stdout: failure.stdout ?? "", stderr: failure.stderr ?? "" };
-  }
+export function runTool(name: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Captured> {
+  return runCaptured(process.execPath, ["--import", "tsx", `tools/${name}.ts`, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, GEMINI_INFLUXDB_URL: undefined, ...env },
+    timeoutMs: 120_000,
+  });
 }
 
 /** Grafana's regex escaping for multi-value and "All" variables in InfluxQL. */

@@ -2,14 +2,15 @@
 // started in the test process, and read what k6 and the emulator measured.
 
 import { execFile } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { ensureK6, REPO_ROOT } from "../../tools/k6.ts";
 import { runLoadTest, type RunLoadResult } from "../../tools/run-load.ts";
+import { adminClient, type EmulatorSample, type EmulatorStats } from "./emulator.ts";
+import { runCaptured } from "./exec.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -55,19 +56,12 @@ export async function runScenario(options: {
 /** Runs k6 directly on the bundled script with exactly `env` (plus PATH/HOME); for config errors. */
 export async function runK6Direct(env: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const k6 = await ensureK6({ log: () => {} });
-  try {
-    const { stdout, stderr } = await execFileAsync(k6, ["run", "--no-color", "dist/moderation.js"], {
-      cwd: REPO_ROOT,
-      env: { ...cleanEnv(), ...env },
-      timeout: 60_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { exitCode: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code?: number | string; stdout?: string; stderr?: string };
-    if (typeof failure.code !== "number") throw error;
-    return { exitCode: failure.code, stdout: failure.stdout ?? "", stderr: failure.stderr ?? "" };
-  }
+  const { code, stdout, stderr } = await runCaptured(k6, ["run", "--no-color", "dist/moderation.js"], {
+    cwd: REPO_ROOT,
+    env: { ...cleanEnv(), ...env },
+    timeoutMs: 60_000,
+  });
+  return { exitCode: code, stdout, stderr };
 }
 
 /** Builds dist/ once (esbuild, about a second). */
@@ -97,62 +91,26 @@ export function metricValue(summary: SummaryFile, metric: string, stat: string):
   return value;
 }
 
-/** Exact percentiles the emulator measured. */
-export interface EmulatorPercentiles {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
+// The admin API through the one client in ./emulator.ts, for tests that hold only the emulator's URL.
+
+/** `GET /__emulator/stats[query]`. */
+export function emulatorStats(baseUrl: string, query = ""): Promise<EmulatorStats> {
+  return adminClient(baseUrl).stats(query);
 }
 
-export interface EmulatorStats {
-  requests: { total: number; byStatus: Record<string, number>; byModel: Record<string, number>; byMethod: Record<string, number> };
-  ttfbMs: EmulatorPercentiles;
-  totalMs: EmulatorPercentiles;
-  concurrency: { current: number; peak: number };
+/** `GET /__emulator/samples`. */
+export function emulatorSamples(baseUrl: string): Promise<EmulatorSample[]> {
+  return adminClient(baseUrl).samples();
 }
 
-export async function emulatorStats(baseUrl: string, query = ""): Promise<EmulatorStats> {
-  const response = await fetch(`${baseUrl}/__emulator/stats${query}`);
-  if (!response.ok) throw new Error(`GET /__emulator/stats answered ${response.status}`);
-  return (await response.json()) as EmulatorStats;
-}
-
-export interface EmulatorSample {
-  model: string;
-  method: string;
-  status: number;
-  stream: boolean;
-  ttfbMs: number;
-  totalMs: number;
-  startedAt: number | string;
-}
-
-export async function emulatorSamples(baseUrl: string): Promise<EmulatorSample[]> {
-  const response = await fetch(`${baseUrl}/__emulator/samples`);
-  if (!response.ok) throw new Error(`GET /__emulator/samples answered ${response.status}`);
-  return ((await response.json()) as { samples: EmulatorSample[] }).samples;
-}
-
-export async function resetEmulator(baseUrl: string): Promise<void> {
-  const response = await fetch(`${baseUrl}/__emulator/reset`, { method: "POST" });
-  if (!response.ok) throw new Error(`POST /__emulator/reset answered ${response.status}`);
+/** `POST /__emulator/reset`. */
+export function resetEmulator(baseUrl: string): Promise<void> {
+  return adminClient(baseUrl).reset();
 }
 
 /** Deep-merges a partial config into the running emulator (faults, latency…). */
-export async function patchEmulatorConfig(baseUrl: string, patch: unknown): Promise<unknown> {
-  const response = await fetch(`${baseUrl}/__emulator/config`, {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(patch),
-  });
-  const body = await response.text();
-  if (!response.ok) throw new Error(`PATCH /__emulator/config answered ${response.status}: ${body}`);
-  return JSON.parse(body) as unknown;
+export function patchEmulatorConfig(baseUrl: string, patch: unknown): Promise<unknown> {
+  return adminClient(baseUrl).patchConfig(patch);
 }
 
 /** Every file under `dir` as text, `.gz` files decompressed, keyed by relative path. */

@@ -2,15 +2,12 @@
 // (the gate users run in CI) and through `npm run load` (one clean line, no stack trace).
 
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { networkInterfaces } from "node:os";
-import { promisify } from "node:util";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { start } from "../../emulator/index.ts";
 import { REPO_ROOT } from "../../tools/k6.ts";
+import { runCaptured } from "../helpers/exec.ts";
 import { buildScenarios, cleanEnv, emulatorStats, resetEmulator, runK6Direct } from "../helpers/k6.ts";
-
-const execFileAsync = promisify(execFile);
 
 /** An address of this machine that is not loopback, so a "remote" URL still reaches our emulator. */
 function nonLoopbackAddress(): string {
@@ -102,16 +99,10 @@ describe("npm run load", () => {
 });
 
 async function runLoadTool(env: Record<string, string>): Promise<{ exitCode: number; stderr: string }> {
-  try {
-    const { stderr } = await execFileAsync(process.execPath, ["--import", "tsx", "tools/run-load.ts"], {
-      cwd: REPO_ROOT,
-      env: { ...cleanEnv(), ...env },
-      timeout: 60_000,
-    });
-    return { exitCode: 0, stderr };
-  } catch (error) {
-    const failure = error as { code?: number | string; stderr?: string };
-    if (typeof failure.code !== "number") throw error;
-    return { exitCode: failure.code, stderr: failure.stderr ?? "" };
-  }
+  const { code, stderr } = await runCaptured(process.execPath, ["--import", "tsx", "tools/run-load.ts"], {
+    cwd: REPO_ROOT,
+    env: { ...cleanEnv(), ...env },
+    timeoutMs: 60_000,
+  });
+  return { exitCode: code, stderr };
 }

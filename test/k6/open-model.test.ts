@@ -41,17 +41,7 @@ after(async () => {
 });
 
 test("constant-arrival-rate holds its configured rate within 2% while responses are slow", async (t) => {
-  const run = await runScenario({
-    baseUrl: emulator.url,
-    resultsRoot,
-    env: {
-      GEMINI_SCENARIO: "open",
-      GEMINI_RATE: String(RATE),
-      GEMINI_DURATION: `${DURATION_S}s`,
-      GEMINI_PREALLOCATED_VUS: "40",
-      GEMINI_MAX_VUS: "60",
-    },
-  });
+  const run = await runOpen(40, 60);
   const summary = await readSummary(run.resultsDir);
   const starts = (await emulatorSamples(emulator.url))
     .filter((sample) => sample.method === "streamGenerateContent" || sample.method === "generateContent")
@@ -72,17 +62,7 @@ test("constant-arrival-rate holds its configured rate within 2% while responses 
 });
 
 test("with too few VUs the open model reports dropped iterations instead of lowering the load silently", async () => {
-  const run = await runScenario({
-    baseUrl: emulator.url,
-    resultsRoot,
-    env: {
-      GEMINI_SCENARIO: "open",
-      GEMINI_RATE: String(RATE),
-      GEMINI_DURATION: `${DURATION_S}s`,
-      GEMINI_PREALLOCATED_VUS: "2",
-      GEMINI_MAX_VUS: "2",
-    },
-  });
+  const run = await runOpen(2, 2);
   const summary = await readSummary(run.resultsDir);
   const dropped = metricValue(summary, "dropped_iterations", "count");
   // Two VUs finish at most 2 / 0.8 s = 2.5 requests a second of the 20 offered.
@@ -90,6 +70,21 @@ test("with too few VUs the open model reports dropped iterations instead of lowe
   // The printed summary says so too, with the same count, next to the offered and achieved rates.
   assert.match(run.stdout, new RegExp(`offered ${RATE}\\.00 req/s, achieved [0-9.]+ req/s \\(\\d+ iterations, ${dropped} dropped\\)`));
 });
+
+/** The open scenario at RATE for DURATION_S, with the VUs it may use. */
+function runOpen(preAllocatedVus: number, maxVus: number): ReturnType<typeof runScenario> {
+  return runScenario({
+    baseUrl: emulator.url,
+    resultsRoot,
+    env: {
+      GEMINI_SCENARIO: "open",
+      GEMINI_RATE: String(RATE),
+      GEMINI_DURATION: `${DURATION_S}s`,
+      GEMINI_PREALLOCATED_VUS: String(preAllocatedVus),
+      GEMINI_MAX_VUS: String(maxVus),
+    },
+  });
+}
 
 /** Makes the default model's first token take about `ms` (a narrow lognormal), changed at run time. */
 async function makeSlow(url: string, ms: number): Promise<void> {

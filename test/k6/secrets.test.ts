@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
+import { adminClient } from "../helpers/emulator.ts";
 import { buildScenarios, patchEmulatorConfig, readAllFiles, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 
 let emulator: Awaited<ReturnType<typeof start>>;
@@ -53,10 +54,7 @@ test("a canary API key appears nowhere in command lines, stdout, stderr, results
   assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
 
   // The key was really in use, in the header and nowhere else in the request line.
-  const logged = (await (await fetch(`${emulator.url}/__emulator/requests`)).json()) as {
-    requests: { path: string; query: Record<string, unknown>; headers: Record<string, string> }[];
-  };
-  const calls = logged.requests.filter((request) => request.path.includes(":"));
+  const calls = (await adminClient(emulator.url).requests()).filter((request) => request.path.includes(":"));
   assert.ok(calls.length > 0, "the emulator logged no API calls");
   for (const call of calls) {
     assert.equal(call.headers["x-goog-api-key"], "[redacted]", `no key header on ${call.path}`);

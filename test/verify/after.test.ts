@@ -2,7 +2,6 @@
 // here from the run's summary.json, the emulator's ground truth matches, and the figures land in
 // a real InfluxDB as measurement gemini_verify.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -10,30 +9,10 @@ import { start } from "../../emulator/index.ts";
 import { ERROR_CLASSES } from "../../lib/errors.ts";
 import { startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
 import { FAILURES } from "../../verify/failures.ts";
-import { REPO_ROOT } from "../helpers/emulator.ts";
 import { buildScenarios, emulatorStats, metricValue, runScenario, tempResultsRoot, type SummaryFile } from "../helpers/k6.ts";
+import { runVerifyCli } from "../helpers/verify.ts";
 
 type Emulator = Awaited<ReturnType<typeof start>>;
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "verify/cli.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 let loaded: Emulator; // the run's target, with injected 429s and 503s
 let unloaded: Emulator; // the baseline's target, idle
@@ -78,10 +57,10 @@ async function influxQuery(db: string, query: string): Promise<Record<string, un
 
 describe("--after on a real k6 run", () => {
   test("figures equal the ones computed from summary.json and the preflight baseline; ground truth and InfluxDB agree", async () => {
-    const preflight = await runCli([], { GEMINI_BASE_URL: unloaded.url, GEMINI_RUN_ID: runId, GEMINI_RESULTS_DIR: resultsRoot });
+    const preflight = await runVerifyCli([], { GEMINI_BASE_URL: unloaded.url, GEMINI_RUN_ID: runId, GEMINI_RESULTS_DIR: resultsRoot });
     assert.equal(preflight.code, 0, preflight.stdout + preflight.stderr);
 
-    const outcome = await runCli(["--after", runId], {
+    const outcome = await runVerifyCli(["--after", runId], {
       GEMINI_BASE_URL: loaded.url,
       GEMINI_RESULTS_DIR: resultsRoot,
       GEMINI_INFLUXDB_URL: `${influx.url}/verifytest`,
@@ -151,7 +130,7 @@ describe("--after on a real k6 run", () => {
     await mkdir(path.join(resultsRoot, copyId), { recursive: true });
     await copyFile(path.join(resultsRoot, runId, "summary.json"), path.join(resultsRoot, copyId, "summary.json"));
     const before = (await emulatorStats(unloaded.url)).requests.total;
-    const outcome = await runCli(["--after", copyId], { GEMINI_BASE_URL: unloaded.url, GEMINI_RESULTS_DIR: resultsRoot });
+    const outcome = await runVerifyCli(["--after", copyId], { GEMINI_BASE_URL: unloaded.url, GEMINI_RESULTS_DIR: resultsRoot });
     assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
     const verify = await verifyJson(copyId);
     assert.equal(verify.after.baselineSource, "fresh");
@@ -170,7 +149,7 @@ describe("--after on a real k6 run", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ faults: { errorRates: { "429": 0, "503": 0 } } }),
     });
-    const preflight = await runCli([], { GEMINI_BASE_URL: loaded.url, GEMINI_RESULTS_DIR: resultsRoot });
+    const preflight = await runVerifyCli([], { GEMINI_BASE_URL: loaded.url, GEMINI_RESULTS_DIR: resultsRoot });
     assert.equal(preflight.code, 0, preflight.stdout + preflight.stderr);
     const preflightId = /preflight · run (\S+)/.exec(preflight.stdout)?.[1];
     assert.ok(preflightId);
@@ -181,7 +160,7 @@ describe("--after on a real k6 run", () => {
     await copyFile(path.join(resultsRoot, runId, "summary.json"), path.join(resultsRoot, loadId, "summary.json"));
     await writeFile(path.join(resultsRoot, loadId, "run.json"), JSON.stringify({ runId: loadId, startedAt: new Date().toISOString() }));
 
-    const outcome = await runCli(["--after", loadId], { GEMINI_RESULTS_DIR: resultsRoot });
+    const outcome = await runVerifyCli(["--after", loadId], { GEMINI_RESULTS_DIR: resultsRoot });
     assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
     assert.ok(outcome.stdout.includes(`baseline from the preflight of ${preflightId} just before it`), outcome.stdout);
     const verify = await verifyJson(loadId);
@@ -192,7 +171,7 @@ describe("--after on a real k6 run", () => {
   });
 
   test("an unknown run is a usage error naming the missing file", async () => {
-    const outcome = await runCli(["--after", "20990101-000000-dead"], { GEMINI_BASE_URL: unloaded.url, GEMINI_RESULTS_DIR: resultsRoot });
+    const outcome = await runVerifyCli(["--after", "20990101-000000-dead"], { GEMINI_BASE_URL: unloaded.url, GEMINI_RESULTS_DIR: resultsRoot });
     assert.equal(outcome.code, FAILURES.bad_usage.exitCode);
     assert.match(outcome.stderr, /no summary for run 20990101-000000-dead: .*summary\.json is missing/);
     assert.match(outcome.stderr, /^hint: /m);

@@ -1,7 +1,6 @@
 // The SDK preflight against the emulator: a passing run (report, verify.json, exit 0) and every
 // failure class produced by emulator configuration, mapped to its exit code and hint.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import { createServer } from "node:net";
@@ -12,37 +11,11 @@ import { countTokensRequest } from "../../lib/gemini-requests.ts";
 import { parseVerdict } from "../../lib/moderation.ts";
 import { FAILURES, type FailureClass } from "../../verify/failures.ts";
 import { sampleModerationBody } from "../../verify/sdk-request.ts";
-import { REPO_ROOT, startEmulator, type StartOptions, type TestEmulator } from "../helpers/emulator.ts";
+import { startEmulator, type StartOptions, type TestEmulator } from "../helpers/emulator.ts";
+import { runVerifyCli, type CliOutcome } from "../helpers/verify.ts";
 
 const KEY = "verify-test-key-7f3a9c";
 const RUN_ID = "20261126-010203-beef";
-
-interface CliOutcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a child process; asynchronous so the in-process emulator keeps serving. */
-function runCli(args: string[], env: Record<string, string>): Promise<CliOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "verify/cli.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 async function freePortWithNothingListening(): Promise<number> {
   const server = createServer();
@@ -98,7 +71,7 @@ async function readVerify(runId: string): Promise<Record<string, any>> {
 describe("a passing preflight", () => {
   test("reports every step, writes verify.json with the baseline, exits 0, never shows the key", async () => {
     const emulator = await emulatorWith({ profile: "fast", config: { apiKeys: [KEY] } });
-    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: RUN_ID }));
+    const outcome = await runVerifyCli([], env(emulator.url, { GEMINI_RUN_ID: RUN_ID }));
     assert.equal(outcome.code, 0, `stdout: ${outcome.stdout}\nstderr: ${outcome.stderr}`);
     for (const step of ["model", "countTokens", "generateContent", "stream"]) {
       assert.match(outcome.stdout, new RegExp(`✓ ${step}\\b`), `step ${step} in ${outcome.stdout}`);
@@ -148,7 +121,7 @@ describe("a passing preflight", () => {
 
   test("a second step (contract) merges into the same verify.json without clobbering the preflight", async () => {
     const emulator = await emulatorWith({ profile: "zero-latency" });
-    const outcome = await runCli(["--contract"], env(emulator.url, { GEMINI_RUN_ID: RUN_ID }));
+    const outcome = await runVerifyCli(["--contract"], env(emulator.url, { GEMINI_RUN_ID: RUN_ID }));
     assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
     const verify = await readVerify(RUN_ID);
     assert.equal(verify.preflight.ok, true);
@@ -174,34 +147,34 @@ describe("failure classes", () => {
 
   test("bad key → bad_key", async () => {
     const emulator = await emulatorWith({ profile: "zero-latency", config: { apiKeys: ["the-only-valid-key"] } });
-    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0001" }));
+    const outcome = await runVerifyCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0001" }));
     await expectFailure(outcome, "bad_key", "20261126-010203-0001");
     assert.match(outcome.stdout, /API key not valid/);
   });
 
   test("unknown model → unknown_model", async () => {
     const emulator = await emulatorWith({ profile: "zero-latency" });
-    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0002", GEMINI_MODEL: "gemini-9.9-imaginary" }));
+    const outcome = await runVerifyCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0002", GEMINI_MODEL: "gemini-9.9-imaginary" }));
     await expectFailure(outcome, "unknown_model", "20261126-010203-0002");
     assert.match(outcome.stdout, /models\/gemini-9\.9-imaginary is not found/);
   });
 
   test("a tiny quota → quota_exhausted", async () => {
     const emulator = await emulatorWith({ profile: "zero-latency", config: { models: { "gemini-2.5-flash": { rpm: 1 } } } });
-    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0003" }));
+    const outcome = await runVerifyCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0003" }));
     await expectFailure(outcome, "quota_exhausted", "20261126-010203-0003");
     assert.equal((await emulator.admin.stats()).requests.byStatus["429"], 1);
   });
 
   test("503 at rate 1.0 → overloaded", async () => {
     const emulator = await emulatorWith({ profile: "zero-latency", config: { faults: { errorRates: { "503": 1 } } } });
-    const outcome = await runCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0004" }));
+    const outcome = await runVerifyCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0004" }));
     await expectFailure(outcome, "overloaded", "20261126-010203-0004");
   });
 
   test("a port with nothing listening → network_unreachable", async () => {
     const port = await freePortWithNothingListening();
-    const outcome = await runCli([], env(`http://127.0.0.1:${port}`, { GEMINI_RUN_ID: "20261126-010203-0005" }));
+    const outcome = await runVerifyCli([], env(`http://127.0.0.1:${port}`, { GEMINI_RUN_ID: "20261126-010203-0005" }));
     await expectFailure(outcome, "network_unreachable", "20261126-010203-0005");
     assert.match(outcome.stdout, /ECONNREFUSED/);
   });
@@ -210,7 +183,7 @@ describe("failure classes", () => {
     const url = await plainServer(() => {
       // Holds every request open; the timeout must end it.
     });
-    const outcome = await runCli([], env(url, { GEMINI_RUN_ID: "20261126-010203-000a", GEMINI_TIMEOUT: "500ms" }));
+    const outcome = await runVerifyCli([], env(url, { GEMINI_RUN_ID: "20261126-010203-000a", GEMINI_TIMEOUT: "500ms" }));
     await expectFailure(outcome, "network_unreachable", "20261126-010203-000a");
     assert.match(outcome.stdout, /no answer before the timeout/);
   });
@@ -220,7 +193,7 @@ describe("failure classes", () => {
       res.writeHead(404, { "content-type": "text/html" });
       res.end("<html><body><h1>404 Not Found</h1></body></html>");
     });
-    const outcome = await runCli([], env(url, { GEMINI_RUN_ID: "20261126-010203-0006" }));
+    const outcome = await runVerifyCli([], env(url, { GEMINI_RUN_ID: "20261126-010203-0006" }));
     await expectFailure(outcome, "wrong_base_url", "20261126-010203-0006");
   });
 
@@ -229,19 +202,19 @@ describe("failure classes", () => {
       res.writeHead(200, { "content-type": "text/html" });
       res.end("<html><body>Welcome</body></html>");
     });
-    const outcome = await runCli([], env(url, { GEMINI_RUN_ID: "20261126-010203-0007" }));
+    const outcome = await runVerifyCli([], env(url, { GEMINI_RUN_ID: "20261126-010203-0007" }));
     await expectFailure(outcome, "wrong_base_url", "20261126-010203-0007");
   });
 
   test("a base URL with the version in it → wrong_base_url, not unknown_model", async () => {
     const emulator = await emulatorWith({ profile: "zero-latency" });
-    const outcome = await runCli([], env(`${emulator.url}/v1beta`, { GEMINI_RUN_ID: "20261126-010203-0008" }));
+    const outcome = await runVerifyCli([], env(`${emulator.url}/v1beta`, { GEMINI_RUN_ID: "20261126-010203-0008" }));
     await expectFailure(outcome, "wrong_base_url", "20261126-010203-0008");
   });
 
   test("an answer cut off by maxOutputTokens → invalid_response", async () => {
     const emulator = await emulatorWith({ profile: "zero-latency" });
-    const outcome = await runCli(
+    const outcome = await runVerifyCli(
       [],
       env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0009", GEMINI_MAX_OUTPUT_TOKENS: "3", GEMINI_THINKING_BUDGET: "0" }),
     );
@@ -249,7 +222,7 @@ describe("failure classes", () => {
   });
 
   test("bad usage → every problem on its own line, exit 2", async () => {
-    const outcome = await runCli(["--bogus"], env("http://127.0.0.1:9", { GEMINI_API_VERSION: "v3" }));
+    const outcome = await runVerifyCli(["--bogus"], env("http://127.0.0.1:9", { GEMINI_API_VERSION: "v3" }));
     await expectFailure(outcome, "bad_usage");
     assert.match(outcome.stderr, /unknown option '--bogus'/);
     assert.match(outcome.stderr, /invalid GEMINI_API_VERSION: expected one of v1beta, v1, got 'v3'/);
@@ -260,13 +233,13 @@ describe("failure classes", () => {
       res.writeHead(404, { "content-type": "text/html" });
       res.end("<html>not here</html>");
     });
-    const outcome = await runCli(["--contract"], env(url));
+    const outcome = await runVerifyCli(["--contract"], env(url));
     await expectFailure(outcome, "bad_usage");
     assert.match(outcome.stderr, /needs the emulator's admin API/);
   });
 
   test("--help lists every exit code with its hint", async () => {
-    const outcome = await runCli(["--help"], {});
+    const outcome = await runVerifyCli(["--help"], {});
     assert.equal(outcome.code, 0);
     for (const [name, info] of Object.entries(FAILURES)) {
       assert.ok(outcome.stdout.includes(`${String(info.exitCode).padStart(2)}  ${name}`), `${name} in --help`);
