@@ -25,8 +25,8 @@ export interface GroundTruth {
   emulatorRequests: number;
   k6Requests: number;
   emulatorByStatus: Record<string, number>;
-  rateLimited: { emulator: number; k6: number | null };
-  overloaded: { emulator: number; k6: number | null };
+  rateLimited: { emulator: number; k6: number };
+  overloaded: { emulator: number; k6: number };
   serverTotalP95Ms: number;
   serverTtfbP95Ms: number;
   /**
@@ -80,9 +80,10 @@ export async function emulatorStats(baseUrl: string): Promise<EmulatorStats | nu
   }
 }
 
-function counter(summary: K6Summary, metric: string): number | null {
+// k6 leaves a Counter that never got a sample out of the summary, so a missing one counted zero.
+function counter(summary: K6Summary, metric: string): number {
   const count = summary.metrics[metric]?.values.count;
-  return typeof count === "number" ? count : null;
+  return typeof count === "number" ? count : 0;
 }
 
 /** Puts the emulator's own counts next to k6's. */
