@@ -96,11 +96,13 @@ test("ports agree: the datasource reaches InfluxDB's published port by service n
   assert.equal(source.jsonData?.dbName, services.influxdb!.environment?.INFLUXDB_DB);
   assert.equal(source.jsonData?.dbName, "k6", "k6's InfluxDB output writes to the database named in GEMINI_INFLUXDB_URL (k6 in the docs)");
   assert.ok(containerPorts(services.grafana!).includes(3000));
-  const command = services.emulator!.command ?? [];
-  const port = Number(command[command.indexOf("--port") + 1]);
+  // The command is a shell line (npm ci, then the emulator), so the flags are read from its text.
+  const command = (services.emulator!.command ?? []).join(" ");
+  const port = Number(/--port (\d+)/.exec(command)?.[1]);
+  assert.match(command, /--host 0\.0\.0\.0/, "inside a container the emulator must listen on every interface");
   assert.ok(containerPorts(services.emulator!).includes(port), `emulator listens on ${port} but publishes ${services.emulator!.ports}`);
-  assert.equal(command[command.indexOf("--host") + 1], "0.0.0.0", "inside a container the emulator must listen on every interface");
-  assert.ok(existsSync(join(REPO_ROOT, command.find((arg) => arg.endsWith(".ts")) ?? "missing.ts")), "the emulator entry point exists");
+  const entry = /\S+\.ts\b/.exec(command)?.[0] ?? "missing.ts";
+  assert.ok(existsSync(join(REPO_ROOT, entry)), `the emulator entry point ${entry} exists`);
 });
 
 test("every dashboard references the provisioned datasource by uid, never the default one", () => {
