@@ -46,14 +46,16 @@ function asObj(v: unknown): Record<string, unknown> | undefined {
 /** All text of the request's contents and system instruction, joined by newlines. */
 export function promptText(request: Record<string, unknown>): string {
   const texts: string[] = [];
-  const collect = (content: unknown): void => {
-    const parts = asObj(content)?.parts;
-    if (Array.isArray(parts)) for (const p of parts) if (typeof asObj(p)?.text === "string") texts.push(asObj(p)?.text as string);
-  };
   const system = field(request, "systemInstruction", "system_instruction");
-  if (system) collect(system);
-  if (Array.isArray(request.contents)) for (const c of request.contents) collect(c);
+  if (system) collectTexts(system, texts);
+  if (Array.isArray(request.contents)) for (const c of request.contents) collectTexts(c, texts);
   return texts.join("\n");
+}
+
+// A module function rather than a closure: a closure per request costs a name definition under tsx.
+function collectTexts(content: unknown, texts: string[]): void {
+  const parts = asObj(content)?.parts;
+  if (Array.isArray(parts)) for (const p of parts) if (typeof asObj(p)?.text === "string") texts.push(asObj(p)?.text as string);
 }
 
 /** Text of the last user turn, which is what a moderation prompt asks about. */
@@ -254,20 +256,36 @@ function moderationChooser(label: Label, matches: string[], rng: Rng): Chooser {
   };
 }
 
+/** Whether a schema holds a label-like enum anywhere. */
+function schemaHasLabels(schema: unknown): boolean {
+  const found: unknown[][] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (asObj(node)) {
+      const o = asObj(node) as Record<string, unknown>;
+      if (Array.isArray(o.enum)) found.push(o.enum);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(schema);
+  return found.some((values) => looksLikeLabels(values));
+}
+
+// Requests of a load test share a handful of schemas: the decision is remembered by the schema's JSON.
+const labelSchemas = new Map<string, boolean>();
+
 /** Whether the request asks to classify a text: a label-like enum in its schema, or classify/moderate in its instructions. */
 function isModeration(request: Record<string, unknown>, schema: unknown, allText: string): boolean {
-  if (schema !== undefined && JSON.stringify(schema).length < 20_000 && /"enum"\s*:/.test(JSON.stringify(schema))) {
-    const found: unknown[][] = [];
-    const walk = (node: unknown): void => {
-      if (Array.isArray(node)) node.forEach(walk);
-      else if (asObj(node)) {
-        const o = asObj(node) as Record<string, unknown>;
-        if (Array.isArray(o.enum)) found.push(o.enum);
-        Object.values(o).forEach(walk);
+  if (schema !== undefined) {
+    const json = JSON.stringify(schema);
+    if (json.length < 20_000 && /"enum"\s*:/.test(json)) {
+      let labels = labelSchemas.get(json);
+      if (labels === undefined) {
+        labels = schemaHasLabels(schema);
+        if (labelSchemas.size < 1000) labelSchemas.set(json, labels);
       }
-    };
-    walk(schema);
-    if (found.some((values) => looksLikeLabels(values))) return true;
+      if (labels) return true;
+    }
   }
   void request;
   const head = allText.length > 20_000 ? allText.slice(0, 20_000) : allText;

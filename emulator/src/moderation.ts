@@ -29,25 +29,91 @@ const NORMALIZED: Array<[Exclude<Label, "clean">, string[]]> = (Object.keys(LEXI
 const TERM_WORDS = new Map<string, string[]>(NORMALIZED.flatMap(([, terms]) => terms.map((t): [string, string[]] => [t, t.trim().split(" ")])));
 const LEXICON_WORDS = new Set([...TERM_WORDS.values()].flat());
 
+// Hot path of every moderation request. A trie over the lexicon's words (letters and digits only) lets one
+// pass over the lower-cased text find which lexicon words occur without cutting the text into words; the
+// normalized text is built only when a multi-word term has all its words present (same result as includes()).
+const WORD_IDS = new Map<string, number>([...LEXICON_WORDS].map((w, i) => [w, i]));
+const TRIE_WIDTH = 36;
+const trie: number[] = [];
+const trieWord: number[] = [];
+function trieNode(): number {
+  for (let c = 0; c < TRIE_WIDTH; c++) trie.push(-1);
+  trieWord.push(-1);
+  return trieWord.length - 1;
+}
+function charSlot(c: number): number {
+  return c >= 97 && c <= 122 ? c - 97 : c >= 48 && c <= 57 ? c - 22 : -1;
+}
+trieNode();
+for (const [word, id] of WORD_IDS) {
+  let node = 0;
+  for (let i = 0; i < word.length; i++) {
+    const slot = node * TRIE_WIDTH + charSlot(word.charCodeAt(i));
+    if ((trie[slot] as number) < 0) trie[slot] = trieNode();
+    node = trie[slot] as number;
+  }
+  trieWord[node] = id;
+}
+const TRIE = Int32Array.from(trie);
+const TRIE_WORD = Int32Array.from(trieWord);
+
+interface TermPlan {
+  /** The normalized term, with its surrounding spaces. */
+  spaced: string;
+  trimmed: string;
+  wordIds: number[];
+}
+const PLANS: Array<[Exclude<Label, "clean">, TermPlan[]]> = NORMALIZED.map(([label, terms]) => [
+  label,
+  terms.map((t) => ({ spaced: t, trimmed: t.trim(), wordIds: (TERM_WORDS.get(t) ?? []).map((w) => WORD_IDS.get(w) as number) })),
+]);
+
+/** Marks which lexicon words occur as whole words of `lower` (words are runs of a-z0-9, as normalize() cuts them). */
+function lexiconWordsIn(lower: string): Uint8Array {
+  const found = new Uint8Array(WORD_IDS.size);
+  let node = 0;
+  for (let i = 0; i < lower.length; i++) {
+    const slot = charSlot(lower.charCodeAt(i));
+    if (slot < 0) {
+      if (node > 0) {
+        const id = TRIE_WORD[node] as number;
+        if (id >= 0) found[id] = 1;
+      }
+      node = 0;
+      continue;
+    }
+    // -1: this word is no lexicon word; skip to its end.
+    if (node >= 0) node = TRIE[node * TRIE_WIDTH + slot] as number;
+  }
+  if (node > 0) {
+    const id = TRIE_WORD[node] as number;
+    if (id >= 0) found[id] = 1;
+  }
+  return found;
+}
+
 /** The lexicon's decision: the label with most distinct matching terms, and the terms that matched. */
 export function classifyText(text: string): { label: Label; matches: string[] } {
-  const haystack = normalize(text);
-  // Hot path of every moderation request: a word set answers one-word terms and rules out most
-  // multi-word ones, instead of scanning the whole text once per term (same result as includes()).
-  const words = new Set<string>();
-  for (const word of haystack.split(" ")) if (LEXICON_WORDS.has(word)) words.add(word);
-  const occurs = (term: string): boolean => {
-    const termWords = TERM_WORDS.get(term) ?? [];
-    if (!termWords.every((w) => words.has(w))) return false;
-    return termWords.length === 1 || haystack.includes(term);
-  };
+  const lower = text.toLowerCase();
+  const found = lexiconWordsIn(lower);
+  let haystack: string | undefined;
   let best: Label = "clean";
   let bestCount = 0;
   let bestMatches: string[] = [];
-  for (const [label, terms] of NORMALIZED) {
-    const matches = terms.filter(occurs).map((t) => t.trim());
-    // NORMALIZED follows LABELS priority, so only a strictly larger count displaces an earlier label.
-    if (matches.length > bestCount) {
+  for (const [label, terms] of PLANS) {
+    let matches: string[] | undefined;
+    for (const term of terms) {
+      let all = true;
+      for (const id of term.wordIds) if (found[id] === 0) all = false;
+      if (!all) continue;
+      if (term.wordIds.length > 1) {
+        haystack ??= " " + lower.replace(/[^a-z0-9]+/g, " ").trim() + " ";
+        if (!haystack.includes(term.spaced)) continue;
+      }
+      (matches ??= []).push(term.trimmed);
+    }
+    // PLANS follows LABELS priority, so only a strictly larger count displaces an earlier label.
+    if (matches && matches.length > bestCount) {
       best = label;
       bestCount = matches.length;
       bestMatches = matches;

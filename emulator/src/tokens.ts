@@ -3,35 +3,51 @@
 // line breaks one token, spaces nothing; a character outside ASCII costs one token. Splitting a text at a
 // space or symbol boundary never changes the sum, so streamed chunks add up to the whole.
 
+// Character classes for the counter, one byte per UTF-16 code unit: a table lookup instead of range tests.
+const WORD = 0;
+const NEWLINE = 1;
+const SPACE = 2;
+const SYMBOL = 3;
+const HIGH_SURROGATE = 4;
+const CLASSES = new Uint8Array(65536).fill(SYMBOL);
+for (let c = 48; c <= 57; c++) CLASSES[c] = WORD;
+for (let c = 65; c <= 90; c++) CLASSES[c] = WORD;
+for (let c = 97; c <= 122; c++) CLASSES[c] = WORD;
+CLASSES[95] = WORD;
+CLASSES[10] = NEWLINE;
+CLASSES[13] = NEWLINE;
+CLASSES[32] = SPACE;
+CLASSES[9] = SPACE;
+CLASSES.fill(HIGH_SURROGATE, 0xd800, 0xdc00);
+
 /** Token count of one text. */
 export function countTextTokens(text: string): number {
   let tokens = 0;
-  let run = 0;
-  let inNewlines = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const isWordChar = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-    if (isWordChar) {
-      run++;
-      inNewlines = false;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const cls = CLASSES[text.charCodeAt(i)] as number;
+    if (cls === WORD) {
+      const start = i;
+      i++;
+      while (i < n && CLASSES[text.charCodeAt(i)] === WORD) i++;
+      tokens += (i - start + 3) >> 2;
       continue;
     }
-    if (run > 0) {
-      tokens += (run + 3) >> 2;
-      run = 0;
-    }
-    if (c === 10 || c === 13) {
-      if (!inNewlines) tokens++;
-      inNewlines = true;
+    if (cls === NEWLINE) {
+      tokens++;
+      i++;
+      while (i < n && CLASSES[text.charCodeAt(i)] === NEWLINE) i++;
       continue;
     }
-    inNewlines = false;
-    if (c === 32 || c === 9) continue;
+    if (cls === SPACE) {
+      i++;
+      continue;
+    }
     // A surrogate pair is one character: count it once.
-    if (c >= 0xd800 && c <= 0xdbff) i++;
+    i += cls === HIGH_SURROGATE ? 2 : 1;
     tokens++;
   }
-  if (run > 0) tokens += (run + 3) >> 2;
   return tokens;
 }
 

@@ -168,20 +168,50 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH + 1): number {
   return max;
 }
 
+/** Nesting depth of a parsed JSON value (1 for an empty array or object), counted no further than `limit`. */
+function valueDepth(value: unknown, limit: number): number {
+  if (typeof value !== "object" || value === null) return 0;
+  if (limit <= 1) return 1;
+  let max = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && max < limit - 1; i++) {
+      const item: unknown = value[i];
+      if (typeof item === "object" && item !== null) {
+        const d = valueDepth(item, limit - 1);
+        if (d > max) max = d;
+      }
+    }
+  } else {
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === "object" && item !== null) {
+        const d = valueDepth(item, limit - 1);
+        if (d > max) max = d;
+        if (max >= limit - 1) break;
+      }
+    }
+  }
+  return max + 1;
+}
+
+const TOO_DEEP = "Invalid JSON payload received. Too many nested levels.";
+
 /** Parses a request body, answering malformed JSON the way the service does. */
 export function parseJsonBody(text: string): { value: unknown } | { error: ApiError } {
   if (text.trim() === "") return { value: {} };
-  if (jsonDepth(text) > MAX_JSON_DEPTH) {
-    const message = "Invalid JSON payload received. Too many nested levels.";
-    return { error: invalidArgument(message, [{ description: message }]) };
-  }
+  // Depth is checked before syntax, as the service does. Valid JSON nests exactly as deep as its text's
+  // brackets, so the parsed value is measured (cheap) and the text is scanned only when parsing fails.
+  let value: unknown;
   try {
-    return { value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (err) {
+    if (jsonDepth(text) > MAX_JSON_DEPTH) return { error: invalidArgument(TOO_DEEP, [{ description: TOO_DEEP }]) };
     const truncated = /end of (JSON|data)|Unterminated/i.test(String((err as Error).message));
     const message = `Invalid JSON payload received. ${truncated ? "Unexpected end of string." : "Unexpected token."}`;
     return { error: invalidArgument(message, [{ description: message }]) };
   }
+  if (valueDepth(value, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) return { error: invalidArgument(TOO_DEEP, [{ description: TOO_DEEP }]) };
+  return { value };
 }
 
 /** Checks a parsed body against a request message; returns the service's error or undefined. */
