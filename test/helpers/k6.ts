@@ -2,7 +2,7 @@
 // started in the test process, and read what k6 and the emulator measured.
 
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -56,12 +56,18 @@ export async function runScenario(options: {
 /** Runs k6 directly on the bundled script with exactly `env` (plus PATH/HOME); for config errors. */
 export async function runK6Direct(env: Record<string, string>): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const k6 = await ensureK6({ log: () => {} });
-  const { code, stdout, stderr } = await runCaptured(k6, ["run", "--no-color", "dist/moderation.js"], {
-    cwd: REPO_ROOT,
-    env: { ...cleanEnv(), ...env },
-    timeoutMs: 60_000,
-  });
-  return { exitCode: code, stdout, stderr };
+  // A bare run writes <run-id>-summary.json and -junit.xml into its results folder: keep them out of the repo.
+  const resultsDir = await mkdtemp(path.join(tmpdir(), "gemini-k6-direct-"));
+  try {
+    const { code, stdout, stderr } = await runCaptured(k6, ["run", "--no-color", "dist/moderation.js"], {
+      cwd: REPO_ROOT,
+      env: { ...cleanEnv(), GEMINI_RESULTS_DIR: resultsDir, ...env },
+      timeoutMs: 60_000,
+    });
+    return { exitCode: code, stdout, stderr };
+  } finally {
+    await rm(resultsDir, { recursive: true, force: true });
+  }
 }
 
 /** Builds dist/ once (esbuild, about a second). */
