@@ -17,6 +17,7 @@ import {
   keysConfig,
   notFoundMessage,
   quotaConfig,
+  rejectionOf,
   requestLogConfig,
   type ErrorBody,
 } from "../helpers/conformance.ts";
@@ -34,13 +35,8 @@ function client(apiVersion?: string, apiKey: string = TEST_KEY): GoogleGenAI {
 
 /** Awaits a call that must fail and returns the SDK's ApiError with its body parsed. */
 async function apiErrorOf(call: () => Promise<unknown>): Promise<{ status: number; body: ErrorBody }> {
-  try {
-    await call();
-  } catch (error) {
-    assert.ok(error instanceof ApiError, `expected ApiError, got ${String(error)}`);
-    return { status: error.status, body: JSON.parse(error.message) as ErrorBody };
-  }
-  assert.fail("the call succeeded but an error was expected");
+  const error = await rejectionOf(call, ApiError);
+  return { status: error.status, body: JSON.parse(error.message) as ErrorBody };
 }
 
 async function loggedPaths(): Promise<string[]> {

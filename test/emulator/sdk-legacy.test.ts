@@ -23,6 +23,7 @@ import {
   keysConfig,
   notFoundMessage,
   quotaConfig,
+  rejectionOf,
   requestLogConfig,
 } from "../helpers/conformance.ts";
 
@@ -37,14 +38,8 @@ function model(name = MODEL, apiKey = TEST_KEY, generationConfig?: GenerationCon
 }
 
 /** Awaits a call that must fail with the SDK's fetch error and returns it. */
-async function fetchErrorOf(call: () => Promise<unknown>): Promise<GoogleGenerativeAIFetchError> {
-  try {
-    await call();
-  } catch (error) {
-    assert.ok(error instanceof GoogleGenerativeAIFetchError, `expected GoogleGenerativeAIFetchError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail("the call succeeded but an error was expected");
+function fetchErrorOf(call: () => Promise<unknown>): Promise<GoogleGenerativeAIFetchError> {
+  return rejectionOf(call, GoogleGenerativeAIFetchError);
 }
 
 before(async () => {

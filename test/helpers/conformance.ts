@@ -1,5 +1,7 @@
 // What the real service says (messages, error detail types, from shared/gemini-api/BEHAVIOR.md) and
-// the emulator config fragments the SDK tests patch in, kept in one place for both SDK test files.
+// the emulator config fragments the SDK tests patch in, and the assertion helpers kept in one place for both SDK test files.
+
+import assert from "node:assert/strict";
 
 /** The error envelope of the real service. */
 export interface ErrorBody {
@@ -67,3 +69,15 @@ export function quotaConfig(model: string, rpm: number | null): object {
 export function faultConfig(status: 429 | 500 | 503 | 504, rate: number): object {
   return { faults: { errorRates: { [String(status)]: rate } } };
 }
+
+/** Awaits a call that must fail with an error of class `kind`, and returns that error. */
+export async function rejectionOf<E extends Error>(call: () => Promise<unknown>, kind: abstract new (...args: never[]) => E): Promise<E> {
+  try {
+    await call();
+  } catch (error) {
+    assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
+    return error;
+  }
+  assert.fail("the call succeeded but an error was expected");
+}
+
