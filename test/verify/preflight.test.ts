@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { countTokensRequest } from "../../lib/gemini-requests.ts";
 import { parseVerdict } from "../../lib/moderation.ts";
+import { freePort } from "../../tools/influxdb.ts";
 import { FAILURES, type FailureClass } from "../../verify/failures.ts";
 import { sampleModerationBody } from "../../verify/sdk-request.ts";
 import { startEmulator, type StartOptions, type TestEmulator } from "../helpers/emulator.ts";
@@ -16,15 +16,6 @@ import { runVerifyCli, type CliOutcome } from "../helpers/verify.ts";
 
 const KEY = "verify-test-key-7f3a9c";
 const RUN_ID = "20261126-010203-beef";
-
-async function freePortWithNothingListening(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  assert.ok(address && typeof address === "object");
-  await new Promise<void>((done) => server.close(() => done()));
-  return address.port;
-}
 
 const emulators: TestEmulator[] = [];
 const servers: http.Server[] = [];
@@ -173,7 +164,7 @@ describe("failure classes", () => {
   });
 
   test("a port with nothing listening → network_unreachable", async () => {
-    const port = await freePortWithNothingListening();
+    const port = await freePort();
     const outcome = await runVerifyCli([], env(`http://127.0.0.1:${port}`, { GEMINI_RUN_ID: "20261126-010203-0005" }));
     await expectFailure(outcome, "network_unreachable", "20261126-010203-0005");
     assert.match(outcome.stdout, /ECONNREFUSED/);
