@@ -2,7 +2,7 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { resolveConfig } from "./src/config.ts";
+import { resolveConfig, type ConfigOptions } from "./src/config.ts";
 import { EmulatorState } from "./src/state.ts";
 import { createHandler } from "./src/server.ts";
 import { invalidArgument, MSG_INVALID_ARGUMENT } from "./src/errors.ts";
@@ -12,15 +12,10 @@ export { LEXICON, LABELS, classifyText } from "./src/moderation.ts";
 export { countTextTokens } from "./src/tokens.ts";
 export type { EmulatorConfig } from "./src/profiles.ts";
 
-/** Options of start(); see docs/emulator.md for the config object. */
-export interface StartOptions {
+/** Options of start(): where to listen, plus the configuration options (docs/emulator.md). */
+export interface StartOptions extends ConfigOptions {
   port?: number;
   host?: string;
-  config?: object;
-  configFile?: string;
-  profile?: string;
-  seed?: number;
-  admin?: boolean;
 }
 
 /** A running emulator. */

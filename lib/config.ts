@@ -1,6 +1,8 @@
 // Parses the GEMINI_* environment once into a typed, frozen config and reports every bad variable at once.
 // Pure (no k6 import): the scenario passes in k6's __ENV; Node tests pass a plain object.
 
+import type { RetryPolicy } from "./retry.ts";
+
 /** The load shapes a run can use. */
 export type ScenarioChoice = "closed" | "open" | "both";
 
@@ -34,13 +36,7 @@ export interface GeminiConfig {
     minAccuracy: number;
     minGoodput: number;
   };
-  retry: {
-    maxAttempts: number;
-    baseDelayMs: number;
-    maxDelayMs: number;
-    budgetRatio: number;
-    budgetMinRetries: number;
-  };
+  retry: RetryPolicy;
   budget: { maxRequests: number | undefined; maxCostUsd: number | undefined };
   runId: string | undefined;
   resultsDir: string;
