@@ -2,7 +2,7 @@
 // same load, servers in their own processes), then chunk-timing accuracy of 500 concurrent SSE
 // streams. Prints a table and writes the figures into docs/benchmarks.md.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawnNodeServer, type NodeServerProcess } from "./node-server.ts";
 import { createServer, request as httpRequest, Agent, type IncomingMessage } from "node:http";
 import { createRequire } from "node:module";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -83,42 +83,6 @@ function promptBody(serial?: number): string {
   return JSON.stringify({
     contents: [{ role: "user", parts: [{ text }] }],
     generationConfig: { maxOutputTokens: 64, thinkingConfig: { thinkingBudget: 0 } },
-  });
-}
-
-interface Child {
-  url: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Spawns a Node process and waits for the URL it prints on stdout. */
-function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  return new Promise((resolve, reject) => {
-    child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited (${code}) before printing a URL: ${stderr}`)));
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-      const url = /https?:\/\/\S+/.exec(stdout)?.[0];
-      if (url) {
-        resolve({
-          url,
-          process: child,
-          stop: async () => {
-            child.kill("SIGTERM");
-            await exited;
-          },
-        });
-      }
-    });
   });
 }
 
@@ -351,13 +315,13 @@ function writeSection(section: string): void {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const body = promptBody();
-  const emulator = await spawnServer(["emulator/cli.ts", "--port", "0", "--profile", "zero-latency", "--seed", "1"]);
-  let bare: Child | undefined;
+  const emulator = await spawnNodeServer(["emulator/cli.ts", "--port", "0", "--profile", "zero-latency", "--seed", "1"]);
+  let bare: NodeServerProcess | undefined;
   try {
     const path = `/v1beta/models/${MODEL}:generateContent`;
     const sample = await post(`${emulator.url}${path}`, body);
     if (sample.status !== 200) throw new Error(`the emulator answered ${sample.status}: ${sample.text.slice(0, 300)}`);
-    bare = await spawnServer([fileURLToPath(import.meta.url), "--bare-server"], { BENCH_BARE_BODY: sample.text });
+    bare = await spawnNodeServer([fileURLToPath(import.meta.url), "--bare-server"], { env: { BENCH_BARE_BODY: sample.text } });
 
     process.stdout.write(`warming up (${options.warmupSeconds} s each)…\n`);
     await load(`${bare.url}${path}`, body, options, options.warmupSeconds);

@@ -3,7 +3,7 @@
 // the same load shape, and measures k6's memory per VU. Prints the figures and records them in
 // docs/benchmarks.md (k6 section).
 
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { streamGenerateContentRequest } from "../lib/gemini-requests.ts";
 import { closedShape } from "../lib/workloads.ts";
 import { parseDurationMs } from "../lib/config.ts";
 import { ensureK6, REPO_ROOT, SetupError } from "./k6.ts";
+import { spawnNodeServer, type NodeServerProcess } from "./node-server.ts";
 import { K6_VERSION } from "./versions.ts";
 
 const execFileAsync = promisify(execFile);
@@ -26,35 +27,9 @@ const BENCH_MARK_START = "<!-- bench:k6:start -->";
 const BENCH_MARK_END = "<!-- bench:k6:end -->";
 const MODEL = "gemini-2.5-flash";
 
-interface Emulator {
-  url: string;
-  stop(): Promise<void>;
-}
-
 /** The emulator in its own process, so its CPU use is not billed to this one's event loop. */
-async function startEmulatorProcess(): Promise<Emulator> {
-  const child = spawn(process.execPath, ["--import", "tsx", "emulator/cli.ts", "--port", "0", "--profile", "zero-latency"], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let seen = "";
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      seen += chunk;
-      const match = /https?:\/\/\S+/.exec(seen);
-      if (match) resolve(match[0].replace(/\/$/, ""));
-    });
-    child.on("exit", (code) => reject(new Error(`the emulator exited (${code}) before listening`)));
-  });
-  return { url, stop: () => stopChild(child) };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
+function startEmulatorProcess(): Promise<NodeServerProcess> {
+  return spawnNodeServer(["emulator/cli.ts", "--port", "0", "--profile", "zero-latency"]);
 }
 
 async function emulatorCount(url: string): Promise<number> {

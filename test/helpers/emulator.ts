@@ -1,9 +1,9 @@
 // Test helpers around the emulator: start it in-process or as a CLI child process, and talk to
 // its admin API (config, stats, reset) under /__emulator/.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { start } from "../../emulator/index.ts";
+import { spawnNodeServer, type NodeServerProcess } from "../../tools/node-server.ts";
 
 /** Root of the repository (where package.json is). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -25,16 +25,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<TestEmu
   return { url: server.url, close: () => server.close(), admin: adminClient(server.url) };
 }
 
-export interface EmulatorProcess {
-  url: string;
-  pid: number;
-  child: ChildProcess;
-  /** Everything the process wrote to stderr so far. */
-  stderr(): string;
-  /** True while the process has not exited. */
-  alive(): boolean;
-  /** Sends SIGTERM and waits for the exit. */
-  stop(): Promise<number | null>;
+export interface EmulatorProcess extends NodeServerProcess {
   admin: Admin;
 }
 
@@ -42,52 +33,9 @@ export interface EmulatorProcess {
  * Runs the emulator CLI as a child process (`node --import tsx emulator/cli.ts --port 0 …`) and
  * resolves once it has printed its URL, so a crash of the server cannot take the test with it.
  */
-export function spawnEmulator(args: string[] = [], options: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<EmulatorProcess> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const nodeArgs = options.nodeArgs ?? [];
-  const child = spawn(process.execPath, ["--import", "tsx", ...nodeArgs, "emulator/cli.ts", "--port", "0", ...args], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  let exited = false;
-  const exit = new Promise<number | null>((resolve) => {
-    child.on("exit", (code) => {
-      exited = true;
-      resolve(code);
-    });
-  });
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`emulator did not print its URL within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-      const url = /https?:\/\/\S+/.exec(stdout)?.[0];
-      if (url && child.pid !== undefined) {
-        clearTimeout(timer);
-        resolve({
-          url,
-          pid: child.pid,
-          child,
-          stderr: () => stderr,
-          alive: () => !exited,
-          stop: async () => {
-            if (!exited) child.kill("SIGTERM");
-            return exit;
-          },
-          admin: adminClient(url),
-        });
-      }
-    });
-    void exit.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`emulator exited (code ${code}) before printing its URL; stderr: ${stderr}`));
-    });
-  });
+export async function spawnEmulator(args: string[] = [], options: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<EmulatorProcess> {
+  const server = await spawnNodeServer(["emulator/cli.ts", "--port", "0", ...args], options);
+  return { ...server, admin: adminClient(server.url) };
 }
 
 /** Percentiles the admin stats report (exact, nearest rank). */
