@@ -28,6 +28,8 @@ export interface Sample {
   startedAt: string;
 }
 
+const toMicros = (ms: number): number => Math.round(ms * 1000) / 1000;
+
 /** Nearest-rank percentiles of a list of numbers (sorted in place). */
 export function percentiles(values: Float64Array | number[]): Percentiles {
   const n = values.length;
@@ -36,16 +38,15 @@ export function percentiles(values: Float64Array | number[]): Percentiles {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i] as number;
   const rank = (p: number): number => sorted[Math.max(0, Math.ceil((p / 100) * n) - 1)] as number;
-  const round = (v: number): number => Math.round(v * 1000) / 1000;
   return {
     count: n,
-    min: round(sorted[0] as number),
-    mean: round(sum / n),
-    p50: round(rank(50)),
-    p90: round(rank(90)),
-    p95: round(rank(95)),
-    p99: round(rank(99)),
-    max: round(sorted[n - 1] as number),
+    min: toMicros(sorted[0] as number),
+    mean: toMicros(sum / n),
+    p50: toMicros(rank(50)),
+    p90: toMicros(rank(90)),
+    p95: toMicros(rank(95)),
+    p99: toMicros(rank(99)),
+    max: toMicros(sorted[n - 1] as number),
   };
 }
 
@@ -94,8 +95,10 @@ export class Stats {
     this.tokens.thoughts += s.thoughtsTokens;
     if (this.size < this.capacity && this.next >= this.allocated) this.grow();
     const i = this.next;
-    this.ttfb[i] = s.ttfbMs;
-    this.totalMs[i] = s.totalMs;
+    // Kept at microsecond resolution, the resolution /samples reports, so percentiles computed by a
+    // client from the samples equal the server's to the last digit.
+    this.ttfb[i] = toMicros(s.ttfbMs);
+    this.totalMs[i] = toMicros(s.totalMs);
     this.started[i] = s.startedAtMs;
     this.status[i] = s.status;
     this.modelIdx[i] = intern(s.model, this.names, this.nameIndex);
@@ -193,8 +196,8 @@ export class Stats {
       method: this.methods[this.methodIdx[i] as number] as string,
       status: this.status[i] as number,
       stream: this.streamFlag[i] === 1,
-      ttfbMs: Math.round((this.ttfb[i] as number) * 1000) / 1000,
-      totalMs: Math.round((this.totalMs[i] as number) * 1000) / 1000,
+      ttfbMs: this.ttfb[i] as number,
+      totalMs: this.totalMs[i] as number,
       promptTokens: this.prompt[i] as number,
       outputTokens: this.output[i] as number,
       thoughtsTokens: this.thoughts[i] as number,
