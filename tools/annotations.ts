@@ -89,6 +89,26 @@ export async function writeRunAnnotations(run: RunRecord, target: InfluxTarget =
 }
 
 /**
+ * Called by the run tool just before k6 starts: marks the run's start while it runs, when
+ * `GEMINI_INFLUXDB_URL` is set. Waits at most `waitMs`, so a slow database does not delay the run;
+ * silent on failure: the end-of-run call writes the start again and warns once if the database is
+ * still unreachable.
+ */
+export async function annotateRunStart(runJsonPath: string, env: Record<string, string | undefined>, waitMs = 2000): Promise<void> {
+  const url = env.GEMINI_INFLUXDB_URL?.trim();
+  if (!url) return;
+  const write = (async () => {
+    const json = JSON.parse(await readFile(runJsonPath, "utf8")) as Record<string, unknown>;
+    await writeRunAnnotations(runRecordFromJson(json), parseInfluxUrl(url));
+  })().catch(() => {
+    // Reported by annotateRun at the end of the run.
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([write, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs).unref()))]);
+  clearTimeout(timer);
+}
+
+/**
  * Called by the run tool after `run.json` is written: annotates the run and writes its rollups
  * (for the "Compare runs" dashboard) when `GEMINI_INFLUXDB_URL` is set. Never throws: a database that is down costs only a warning, since
  * `npm run results:import` writes the annotations again from `run.json`.

@@ -26,6 +26,8 @@ const TARGETED_RATIO = 0.85;
 const BENCH_MARK_START = "<!-- bench:k6:start -->";
 const BENCH_MARK_END = "<!-- bench:k6:end -->";
 const MODEL = "gemini-2.5-flash";
+/** gemini-2.5-flash at tier 3, the highest published quota (../shared/gemini-api/BEHAVIOR.md, Quotas). */
+const HIGHEST_PUBLISHED_RPM = 10_000;
 
 /** The emulator in its own process, so its CPU use is not billed to this one's event loop. */
 function startEmulatorProcess(): Promise<NodeServerProcess> {
@@ -211,10 +213,22 @@ function renderTable(f: {
     `Ratio moderation / bare: **${f.ratio.toFixed(3)}** (target ≥ ${TARGETED_RATIO}: ${f.ratio >= TARGETED_RATIO ? "met" : "missed"}).`,
     `k6 and the emulator share the machine's cores, so CPU the script spends is CPU the emulator lacks;`,
     `k6's CPU per request is the script's cost without that coupling.`,
+    headroomLine(f.moderationCpuUs),
     ``,
     `k6 memory: peak RSS ${f.lowRssMiB.toFixed(0)} MiB at ${MEMORY_VUS[0]} VUs, ${f.highRssMiB.toFixed(0)} MiB at ${MEMORY_VUS[1]} VUs: ` +
       `**${f.perVuMiB.toFixed(2)} MiB per VU**.`,
   ].join("\n");
+}
+
+/** What the script's CPU cost means against real quotas: requests one core of k6 can drive. */
+function headroomLine(cpuPerRequestUs: number): string {
+  const perCore = 1e6 / cpuPerRequestUs;
+  const perMinute = perCore * 60;
+  return (
+    `At ${cpuPerRequestUs.toFixed(0)} µs per request one core of k6 drives about ${perCore.toFixed(0)} moderation requests/s ` +
+    `(${Math.round(perMinute).toLocaleString("en-US")} per minute), ${(perMinute / HIGHEST_PUBLISHED_RPM).toFixed(0)}× the highest published ` +
+    `${MODEL} quota (${HIGHEST_PUBLISHED_RPM.toLocaleString("en-US")} requests per minute, tier 3).`
+  );
 }
 
 /** Replaces the k6 section of docs/benchmarks.md between its markers; the emulator section is left alone. */

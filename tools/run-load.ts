@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, parseConfig, type GeminiConfig } from "../lib/config.ts";
 import { newRunId } from "../lib/run-id.ts";
 import { ensureK6, REPO_ROOT, SetupError } from "./k6.ts";
-import { annotateRun } from "./annotations.ts";
+import { annotateRun, annotateRunStart } from "./annotations.ts";
 import { influxOutputArgs } from "./influx-output.ts";
 
 const execFileAsync = promisify(execFile);
@@ -105,38 +105,36 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
     script,
   ];
 
-  const startedAt = new Date();
+  const runJsonPath = path.join(resultsDir, "run.json");
+  const record = {
+    runId,
+    scenario: config.scenario,
+    model: config.model,
+    baseUrl: redactUrl(baseUrl),
+    emulatorProfile: emulator ? profile : (options.profile ?? null),
+    script,
+    settings: publicSettings(k6Env),
+    k6: { binary: k6, version: await k6Version(k6) },
+    gitCommit: await gitCommit(),
+    startedAt: new Date().toISOString(),
+  };
+  // Written before k6 starts, so a run that dies half-way still leaves its record (without an end),
+  // and its start is marked on the dashboards while it runs.
+  await writeRunJson(runJsonPath, record);
+  await annotateRunStart(runJsonPath, env);
   let outcome: { exitCode: number; stdout: string; stderr: string };
   try {
     outcome = await runK6(k6, args, k6Env, options.stdio ?? "inherit");
   } finally {
     await emulator?.close();
   }
-  const endedAt = new Date();
-
-  await writeFile(
-    path.join(resultsDir, "run.json"),
-    `${JSON.stringify(
-      {
-        runId,
-        scenario: config.scenario,
-        model: config.model,
-        baseUrl: redactUrl(baseUrl),
-        emulatorProfile: emulator ? profile : (options.profile ?? null),
-        script,
-        settings: publicSettings(k6Env),
-        k6: { binary: k6, version: await k6Version(k6) },
-        gitCommit: await gitCommit(),
-        startedAt: startedAt.toISOString(),
-        endedAt: endedAt.toISOString(),
-        k6ExitCode: outcome.exitCode,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  await annotateRun(path.join(resultsDir, "run.json"), env, log);
+  await writeRunJson(runJsonPath, { ...record, endedAt: new Date().toISOString(), k6ExitCode: outcome.exitCode });
+  await annotateRun(runJsonPath, env, log);
   return { runId, exitCode: outcome.exitCode, resultsDir, reportPath, baseUrl, stdout: outcome.stdout, stderr: outcome.stderr };
+}
+
+async function writeRunJson(file: string, record: Record<string, unknown>): Promise<void> {
+  await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** Throws a one-line SetupError listing every bad GEMINI_* variable, as the scenario would. */

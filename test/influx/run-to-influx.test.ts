@@ -17,6 +17,8 @@ let influx: TestInflux;
 let emulator: Awaited<ReturnType<typeof start>>;
 let resultsRoot: string;
 let run: RunLoadResult;
+/** The start annotation's text, when it could be read before the run ended. */
+let startMarkedWhileRunning: string | undefined;
 let runJson: { runId: string; startedAt: string; endedAt: string; gitCommit: string | null; k6ExitCode: number };
 
 const tagValues = async (key: string, from = "iterations"): Promise<string[]> =>
@@ -26,11 +28,20 @@ const columnNames = (series: Series[]): string[] => (series[0]?.values ?? []).ma
 before(async () => {
   await buildScenarios();
   [influx, emulator, resultsRoot] = await Promise.all([startTestInflux(), start({ port: 0, profile: "fast", seed: 11 }), tempResultsRoot()]);
-  run = await runScenario({
+  const running = runScenario({
     baseUrl: emulator.url,
     resultsRoot,
     env: { GEMINI_SCENARIO: "both", GEMINI_DURATION: "5s", GEMINI_RATE: "5", GEMINI_VUS: "2", GEMINI_STREAM: "true", GEMINI_INFLUXDB_URL: influx.url },
   });
+  let finished = false;
+  void running.then(() => (finished = true), () => (finished = true));
+  while (!finished && startMarkedWhileRunning === undefined) {
+    // Until the run tool creates the database, querying it fails: that is "not marked yet".
+    const [marks] = await querySeries(influx.target, `SELECT "text" FROM "gemini_run" WHERE "event" = 'start'`).catch(() => []);
+    if (marks && !finished) startMarkedWhileRunning = String(marks.values[0]?.[1]);
+    else await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  run = await running;
   runJson = JSON.parse(await readFile(join(run.resultsDir, "run.json"), "utf8")) as typeof runJson;
 });
 
@@ -83,6 +94,11 @@ test("the run's start and end are annotated with its scenario, settings and git 
     assert.ok(!("GEMINI_API_KEY" in settings), "the API key must never be stored");
     assert.match(String(row.text), new RegExp(run.runId));
   }
+});
+
+test("the run's start is marked while it runs, not only once it has ended", () => {
+  assert.ok(startMarkedWhileRunning, "no start annotation in InfluxDB before the run ended");
+  assert.match(startMarkedWhileRunning, new RegExp(`run ${run.runId} started`));
 });
 
 test("the run's summary and its timeline on time since start are stored for the compare dashboard", async () => {
