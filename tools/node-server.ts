@@ -55,7 +55,8 @@ export function spawnNodeServer(args: string[], options: SpawnOptions = {}): Pro
     }, timeoutMs);
     child.stdout?.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
-      const url = /https?:\/\/\S+/.exec(stdout)?.[0];
+      // Only complete lines: a URL split across two pipe chunks would otherwise be read cut off.
+      const url = /https?:\/\/\S+/.exec(stdout.slice(0, stdout.lastIndexOf("\n") + 1))?.[0];
       if (url && child.pid !== undefined) {
         clearTimeout(timer);
         resolve({

@@ -49,7 +49,7 @@ process.stdout.write(`\n== tests (${files.length} files, concurrency ${concurren
 // TAP everywhere (node picks "spec" on a terminal), so the closing "# pass" / "# fail" lines are
 // the same for a developer and in CI logs.
 const reporter = process.env.GEMINI_TEST_REPORTER ?? "tap";
-const run = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, ...files], {
+const run = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=600000", `--test-reporter=${reporter}`, ...files], {
   cwd: root,
   stdio: "inherit",
   env: process.env,

@@ -123,7 +123,7 @@ export async function runContractCheck(options: ContractOptions): Promise<Contra
   const k6 = { ...k6ContractRequests(target, options.model, body), ...options.k6Requests };
 
   // No timeout option: @google/genai would add an X-Server-Timeout header k6 does not send.
-  const genai = new GoogleGenAI({ apiKey: options.apiKey, httpOptions: { baseUrl: options.baseUrl, apiVersion: options.apiVersion } });
+  const genai = new GoogleGenAI({ vertexai: false, apiKey: options.apiKey, httpOptions: { baseUrl: options.baseUrl, apiVersion: options.apiVersion } });
   const genaiParams = genaiParameters(options.model, body);
   const legacy = legacyParameters(options.model, body);
   const legacyModel = new GoogleGenerativeAI(options.apiKey).getGenerativeModel(legacy.modelParams, {

@@ -73,6 +73,8 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     steps: [],
   };
   const ai = new GoogleGenAI({
+    // The Gemini API, whatever GOOGLE_GENAI_USE_VERTEXAI says: the SDK would otherwise read it.
+    vertexai: false,
     apiKey: options.apiKey,
     httpOptions: { baseUrl: options.baseUrl, apiVersion: options.apiVersion, timeout: options.timeoutMs },
   });

@@ -30,7 +30,8 @@ let emulator: TestEmulator;
 function client(apiVersion?: string, apiKey: string = TEST_KEY): GoogleGenAI {
   const httpOptions: { baseUrl: string; apiVersion?: string } = { baseUrl: emulator.url };
   if (apiVersion !== undefined) httpOptions.apiVersion = apiVersion;
-  return new GoogleGenAI({ apiKey, httpOptions });
+  // vertexai: false, so a GOOGLE_GENAI_USE_VERTEXAI in the environment cannot switch the SDK's endpoint.
+  return new GoogleGenAI({ vertexai: false, apiKey, httpOptions });
 }
 
 /** Awaits a call that must fail and returns the SDK's ApiError with its body parsed. */

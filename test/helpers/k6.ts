@@ -14,10 +14,13 @@ import { runCaptured } from "./exec.ts";
 
 const execFileAsync = promisify(execFile);
 
-/** Variables that would leak from the developer's shell into a test run and change it. */
-const SCRUBBED = /^(GEMINI_|K6_)/;
+/**
+ * Variables that would leak from the developer's shell or the CI machine into a test run and change
+ * it: our settings, k6's, and proxies (k6 sends non-loopback requests through them).
+ */
+const SCRUBBED = /^(GEMINI_|K6_|https?_proxy$|all_proxy$|no_proxy$)/i;
 
-/** process.env without GEMINI_* and K6_* (K6_BIN kept), so tests set exactly what they mean. */
+/** process.env without GEMINI_*, K6_* (K6_BIN kept) and proxy variables, so tests set exactly what they mean. */
 export function cleanEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(process.env)) {

@@ -3,6 +3,7 @@
 
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { GEMINI_API_REFERENCE } from "./reference.ts";
 
 export type FieldLabel = "" | "optional" | "repeated" | "map";
 
@@ -36,7 +37,7 @@ export interface ProtoSchema {
 }
 
 /** Where the shared reference protos live. */
-export const PROTO_DIR = "/work/shared/gemini-api/protos";
+export const PROTO_DIR = join(GEMINI_API_REFERENCE, "protos");
 
 /** Reads every .proto file in a folder into one schema (they share one package). */
 export function loadProtoDir(dir: string = PROTO_DIR): ProtoSchema {

@@ -3,9 +3,10 @@
 
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { GEMINI_API_REFERENCE } from "./reference.ts";
 
 /** Where the shared recordings live. */
-export const RECORDINGS_DIR = "/work/shared/gemini-api/recordings";
+export const RECORDINGS_DIR = join(GEMINI_API_REFERENCE, "recordings");
 
 export interface RecordedInteraction {
   file: string;

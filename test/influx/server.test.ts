@@ -19,7 +19,10 @@ after(async () => {
 });
 
 test("two servers run side by side on their own ports (HTTP and RPC) and answer the v1 and v2 write APIs", async () => {
-  const [one, two] = await Promise.all([startInfluxDB(), startInfluxDB()]);
+  // One after the other: the second starts while the first runs, and neither can answer the
+  // other's readiness check by having picked the same free port at the same moment.
+  const one = await startInfluxDB();
+  const two = await startInfluxDB();
   started.push(one, two);
   assert.notEqual(one.port, two.port);
   const config = await readFile(join(one.dataDir, "influxdb.conf"), "utf8");

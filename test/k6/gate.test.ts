@@ -40,7 +40,10 @@ describe("the CI gate", () => {
       const run = await runScenario({
         baseUrl: emulator.url,
         resultsRoot,
-        env: { GEMINI_SCENARIO: "both", GEMINI_DURATION: "6s", GEMINI_VUS: "4", GEMINI_RATE: "8" },
+        // The emulator's classifier agrees with 88% of the labels over the whole data set, but a short
+        // run sees only a few stretches of it, and on a slow machine fewer: the accuracy floor is set
+        // below what any stretch scores, so this run tests the gate, not the luck of the draw.
+        env: { GEMINI_SCENARIO: "both", GEMINI_DURATION: "6s", GEMINI_VUS: "4", GEMINI_RATE: "8", GEMINI_MIN_ACCURACY: "0.6" },
       });
       assert.equal(run.exitCode, 0, `k6 failed:\n${run.stdout}\n${run.stderr}`);
       const stats = await emulatorStats(emulator.url);

@@ -1,5 +1,5 @@
 // k6's percentiles must agree with the emulator's exact ground truth: if they did not, every
-// number the suite reports would be suspect. Tolerance: 5% plus a few ms of loopback overhead.
+// number the suite reports would be suspect. Tolerance: 5%, plus loopback overhead on k6's side.
 
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
@@ -7,14 +7,20 @@ import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
 import { buildScenarios, emulatorStats, metricValue, readSummary, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 
-/** Time the loopback hop, k6's HTTP client and the emulator's own bookkeeping may add. */
-const LOOPBACK_ALLOWANCE_MS = 4;
+/**
+ * Time k6 may see beyond the emulator's own clock: the loopback hop and the moments before the
+ * emulator's handler starts and after its last write. It only ever adds to k6's figure, and a
+ * stalled CI machine stretches it, so k6 may read that much higher but hardly lower.
+ */
+const LOOPBACK_ALLOWANCE_MS = 15;
+const CLOCK_SLACK_MS = 2;
 
 function assertAgrees(label: string, k6Ms: number, truthMs: number): void {
-  const tolerance = truthMs * 0.05 + LOOPBACK_ALLOWANCE_MS;
+  const low = truthMs * 0.95 - CLOCK_SLACK_MS;
+  const high = truthMs * 1.05 + LOOPBACK_ALLOWANCE_MS;
   assert.ok(
-    Math.abs(k6Ms - truthMs) <= tolerance,
-    `${label}: k6 says ${k6Ms.toFixed(2)} ms, the emulator measured ${truthMs.toFixed(2)} ms (allowed ±${tolerance.toFixed(2)} ms)`,
+    k6Ms >= low && k6Ms <= high,
+    `${label}: k6 says ${k6Ms.toFixed(2)} ms, the emulator measured ${truthMs.toFixed(2)} ms (allowed ${low.toFixed(2)}–${high.toFixed(2)} ms)`,
   );
 }
 

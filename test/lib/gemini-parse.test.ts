@@ -1,4 +1,4 @@
-// Unit tests for lib/gemini-parse.ts against real recorded chunks (/work/shared/gemini-api/recordings/).
+// Unit tests for lib/gemini-parse.ts against real recorded chunks (../shared/gemini-api/recordings/).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -15,8 +15,9 @@ import {
   readPlainSse,
 } from "../../lib/gemini-parse.ts";
 import type { GenerateContentResponse } from "../../lib/gemini-types.ts";
+import { RECORDINGS_DIR } from "../helpers/recordings.ts";
 
-const RECORDINGS = "/work/shared/gemini-api/recordings";
+const RECORDINGS = RECORDINGS_DIR;
 
 interface Recording {
   interactions: Array<{ request: { url: string }; response: { statusCode: number; bodySegments: GenerateContentResponse[] } }>;
