@@ -9,9 +9,10 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import path from "node:path";
+import { REPO_ROOT } from "./k6.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
-const DOC = `${REPO_ROOT}docs/benchmarks.md`;
+const DOC = path.join(REPO_ROOT, "docs", "benchmarks.md");
 const SECTION_START = "<!-- emulator-bench:start -->";
 const SECTION_END = "<!-- emulator-bench:end -->";
 

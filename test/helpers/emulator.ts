@@ -1,12 +1,11 @@
 // Test helpers around the emulator: start it in-process or as a CLI child process, and talk to
 // its admin API (config, stats, reset) under /__emulator/.
 
-import { fileURLToPath } from "node:url";
 import { start } from "../../emulator/index.ts";
 import { spawnNodeServer, type NodeServerProcess } from "../../tools/node-server.ts";
 
 /** Root of the repository (where package.json is). */
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export { REPO_ROOT } from "../../tools/k6.ts";
 
 /** A key every test sends unless it tests auth. Not a real key. */
 export const TEST_KEY = "test-key-0000";
