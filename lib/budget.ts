@@ -1,7 +1,9 @@
 // Real-API safety: the planned request count and estimated cost of a run, and per-request cost from usage.
-// Pure; the scenario prints the plan in setup() and thresholds (lib/thresholds.ts) stop the run when it is spent.
+// Pure; the scenario prints the plan in setup(), caps each scenario's requests (requestCaps), and thresholds
+// (lib/thresholds.ts) stop the run when the cost budget is spent.
 
 import type { GeminiConfig } from "./config.ts";
+import type { RetryPolicy } from "./retry.ts";
 import { offeredRate } from "./workloads.ts";
 
 /** Prices of one model, USD per 1M tokens; output includes thinking tokens. */
@@ -58,35 +60,92 @@ export interface RunPlan {
 /** Assumed time per closed-model request when estimating its count: VUs wait for answers, so the count depends on latency. */
 export const CLOSED_ASSUMED_REQUEST_MS = 1000;
 
+/** The one countTokens request setup() sends before the load. */
+export const PREFLIGHT_REQUESTS = 1;
+
+/** Iterations the open model starts at most: k6 starts one at the very beginning and one per interval after. */
+export function openIterations(config: Pick<GeminiConfig, "rate" | "durationMs">): number {
+  return Math.ceil(offeredRate(config) * (config.durationMs / 1000)) + 1;
+}
+
 /**
- * Plans a run. Open model: rate × duration, exact apart from retries. Closed model: VU-seconds of the
- * ramp (¾ of peak VUs × duration) divided by an assumed 1 s per request, an estimate, not a bound.
- * Retries can add up to the retry budget's share on top.
+ * The retry policy a run uses. With a request budget no VU gets retries for free: each VU's retries
+ * stay within the ratio of its own requests, so the whole test's stay within the ratio of all
+ * requests, and {@link requestCaps} can guarantee the budget.
+ */
+export function retryPolicyFor(config: Pick<GeminiConfig, "retry" | "budget">): RetryPolicy {
+  return config.budget.maxRequests === undefined ? config.retry : { ...config.retry, budgetMinRetries: 0 };
+}
+
+/** Share of requests that may be retried on top (0 when retries are off). */
+function retryShare(config: Pick<GeminiConfig, "retry">): number {
+  return config.retry.maxAttempts > 1 ? config.retry.budgetRatio : 0;
+}
+
+/** How many requests each scenario may start; undefined where nothing caps it. */
+export interface RequestCaps {
+  closed: number | undefined;
+  open: number | undefined;
+}
+
+/**
+ * Caps on the requests each scenario starts (`exec.scenario.iterationInTest` is exact within a
+ * scenario), so that with the preflight and every retry the budget allows, HTTP requests never exceed
+ * GEMINI_MAX_REQUESTS. Running both, the open model keeps what its plan needs and the closed model,
+ * which runs first, gets the rest.
+ */
+export function requestCaps(config: Pick<GeminiConfig, "scenario" | "budget" | "retry" | "rate" | "durationMs">): RequestCaps {
+  const max = config.budget.maxRequests;
+  if (max === undefined) return { closed: undefined, open: undefined };
+  // The epsilon keeps 99 / 1.1 at 90, not 89.999…
+  const requests = Math.max(0, Math.floor((max - PREFLIGHT_REQUESTS) / (1 + retryShare(config)) + 1e-9));
+  if (config.scenario === "closed") return { closed: requests, open: undefined };
+  if (config.scenario === "open") return { closed: undefined, open: requests };
+  const open = Math.min(requests, openIterations(config));
+  return { closed: requests - open, open };
+}
+
+/**
+ * Plans a run. Open model: the iterations k6 starts at the rate over the duration, exact apart from
+ * retries. Closed model: VU-seconds of the ramp (¾ of peak VUs × duration) divided by an assumed 1 s
+ * per request, an estimate, not a bound. Retries add at most the budget's ratio of the requests, plus
+ * one per VU when no request budget is set; the preflight adds one. A request budget caps the total.
  */
 export function planRun(
-  config: Pick<GeminiConfig, "scenario" | "durationMs" | "vus" | "rate" | "retry">,
+  config: Pick<GeminiConfig, "scenario" | "durationMs" | "vus" | "rate" | "retry" | "budget" | "maxVus">,
   perRequest: TokenUsage,
   price: ModelPrice | undefined,
 ): RunPlan {
   const seconds = config.durationMs / 1000;
   let requests = 0;
+  let vus = 0;
   const basis: string[] = [];
   if (config.scenario !== "closed") {
-    const open = Math.ceil(offeredRate(config) * seconds);
+    const open = openIterations(config);
     requests += open;
-    basis.push(`open: ${offeredRate(config)}/s × ${seconds}s = ${open}`);
+    vus += config.maxVus;
+    basis.push(`open: ${offeredRate(config)}/s × ${seconds}s + 1 = ${open}`);
   }
   if (config.scenario !== "open") {
     const closed = Math.ceil((0.75 * config.vus * seconds * 1000) / CLOSED_ASSUMED_REQUEST_MS);
     requests += closed;
+    vus += config.vus;
     basis.push(`closed: about ${closed} at ${CLOSED_ASSUMED_REQUEST_MS / 1000}s per request`);
   }
-  const withRetries = Math.ceil(requests * (1 + (config.retry.maxAttempts > 1 ? config.retry.budgetRatio : 0)));
-  if (withRetries > requests) basis.push(`+${withRetries - requests} retries at most`);
+  const policy = retryPolicyFor(config);
+  const retries = retryShare(config) > 0 ? Math.ceil(requests * retryShare(config)) + (policy.budgetMinRetries > 0 ? vus * policy.budgetMinRetries : 0) : 0;
+  if (retries > 0) basis.push(`+${retries} retries at most`);
+  basis.push(`+${PREFLIGHT_REQUESTS} preflight`);
+  let total = requests + retries + PREFLIGHT_REQUESTS;
+  const max = config.budget.maxRequests;
+  if (max !== undefined && total > max) {
+    total = max;
+    basis.push(`capped at GEMINI_MAX_REQUESTS=${max}`);
+  }
   return {
-    requests: withRetries,
+    requests: total,
     basis: basis.join(", "),
-    costUsd: price === undefined ? undefined : withRetries * requestCostUsd(price, perRequest),
+    costUsd: price === undefined ? undefined : total * requestCostUsd(price, perRequest),
     perRequest,
   };
 }
@@ -113,16 +172,21 @@ export function describePlan(plan: RunPlan, config: Pick<GeminiConfig, "model" |
     `estimated cost: ${cost} at about ${plan.perRequest.promptTokens} prompt + ${plan.perRequest.outputTokens} output + ${plan.perRequest.thinkingTokens} thinking tokens per request (prices of ${table.date}, ${table.source})`,
     `budget: ${limits.length > 0 ? limits.join(" and ") + "; the test aborts when it is spent" : "none (loopback target)"}`,
   ];
-  const overRequests = config.budget.maxRequests !== undefined && plan.requests > config.budget.maxRequests;
+  const overRequests = config.budget.maxRequests !== undefined && plan.basis.includes("capped at GEMINI_MAX_REQUESTS");
   const overCost = config.budget.maxCostUsd !== undefined && plan.costUsd !== undefined && plan.costUsd > config.budget.maxCostUsd;
   if (overRequests || overCost) lines.push("warning: the plan exceeds the budget, so the run will stop before its planned end");
   return lines.join("\n");
 }
 
 /** A cost budget is meaningless without a price; returns the problem to report, if any. */
-export function budgetProblem(config: Pick<GeminiConfig, "model" | "budget">, table: PriceTable): string | undefined {
+export function budgetProblem(config: Pick<GeminiConfig, "model" | "budget" | "scenario" | "retry" | "rate" | "durationMs">, table: PriceTable): string | undefined {
   if (config.budget.maxCostUsd !== undefined && priceFor(table, config.model) === undefined) {
     return `invalid GEMINI_MAX_COST_USD: data/prices.json has no price for ${config.model}; add one or use GEMINI_MAX_REQUESTS`;
+  }
+  const caps = requestCaps(config);
+  if (caps.closed === 0 || caps.open === 0) {
+    const scenarios = config.scenario === "both" ? "each scenario" : "the scenario";
+    return `invalid GEMINI_MAX_REQUESTS: ${config.budget.maxRequests} leaves ${scenarios} no request after the preflight and the retry share; raise it, or lower GEMINI_RETRY_BUDGET or GEMINI_RATE`;
   }
   return undefined;
 }

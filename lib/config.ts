@@ -2,6 +2,7 @@
 // Pure (no k6 import): the scenario passes in k6's __ENV; Node tests pass a plain object.
 
 import type { RetryPolicy } from "./retry.ts";
+import { arrivalRate, RATE_TOLERANCE, SMALLEST_RATE_TEXT } from "./workloads.ts";
 
 /** The load shapes a run can use. */
 export type ScenarioChoice = "closed" | "open" | "both";
@@ -9,7 +10,7 @@ export type ScenarioChoice = "closed" | "open" | "both";
 /** The whole run configuration. `apiKey` must never be printed: use {@link redactedConfig}. */
 export interface GeminiConfig {
   baseUrl: string;
-  /** True for 127.0.0.0/8, localhost and ::1: the emulator, where no key or budget is needed. */
+  /** True for 127.0.0.0/8, localhost and ::1 (see {@link isLoopbackHost}): the emulator, where no key or budget is needed. */
   isLoopback: boolean;
   apiKey: string;
   model: string;
@@ -69,17 +70,59 @@ export function parseDurationMs(text: string): number | undefined {
   return total;
 }
 
-/** True for a loopback host: localhost, 127.0.0.0/8, ::1. */
+/**
+ * True only for hosts that are loopback without a name lookup: `localhost`, a dotted IPv4 address in
+ * 127.0.0.0/8 and ::1 (bracketed or not, any spelling). Names such as `api.localhost` are not: k6
+ * resolves them through DNS or the hosts file, so they may point anywhere.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost") || host === "::1") return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (host === "localhost") return true;
+  const octets = host.split(".");
+  if (octets.length === 4) return octets[0] === "127" && octets.every((octet) => /^(0|[1-9]\d{0,2})$/.test(octet) && Number(octet) <= 255);
+  return isIpv6Loopback(host);
+}
+
+/** True for an IPv6 address equal to ::1, written with or without `::` and leading zeros. */
+function isIpv6Loopback(host: string): boolean {
+  const halves = host.split("::");
+  if (halves.length > 2) return false;
+  const groups = (text: string | undefined) => (text === undefined || text === "" ? [] : text.split(":"));
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return false;
+  const all = [...head, ...Array<string>(missing).fill("0"), ...tail];
+  if (!all.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return false;
+  return all.every((group, index) => parseInt(group, 16) === (index === 7 ? 1 : 0));
 }
 
 /** The host part of an http(s) URL, or undefined when it is not one. k6 has no URL class, so this is by hand. */
 export function urlHost(url: string): string | undefined {
-  const match = /^https?:\/\/(\[[^\]]+\]|[^/:?#]+)(:\d+)?(\/[^?#]*)?$/i.exec(url.trim());
+  const match = /^https?:\/\/(\[[^\]]+\]|[^/:?#@]+)(:\d+)?(\/[^?#@]*)?$/i.exec(url.trim());
   return match ? match[1] : undefined;
+}
+
+/**
+ * A URL as it may be printed or stored: scheme://host:port/path, without credentials (anything up to
+ * an `@`), query string or fragment, where a key could hide. Works on any text, valid URL or not.
+ */
+export function displayUrl(url: string): string {
+  const withoutQuery = url.trim().replace(/[?#][\s\S]*$/, "");
+  return withoutQuery.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, "$1");
+}
+
+/** What is wrong with GEMINI_BASE_URL, as one problem line that shows only its {@link displayUrl} form; undefined when fine. */
+function baseUrlProblem(url: string): string | undefined {
+  const shown = displayUrl(url);
+  if (url.replace(/[?#][\s\S]*$/, "").includes("@")) {
+    return `invalid GEMINI_BASE_URL: expected a URL without credentials (user@ or user:pass@), got '${shown}' with them removed; remove them and put the key in GEMINI_API_KEY`;
+  }
+  if (/[?#]/.test(url)) {
+    return `invalid GEMINI_BASE_URL: expected a URL without query string or fragment, got '${shown}' with them removed; remove them and put any key in GEMINI_API_KEY`;
+  }
+  if (urlHost(url) === undefined) return `invalid GEMINI_BASE_URL: expected an http:// or https:// URL such as http://127.0.0.1:8080, got '${shown}'`;
+  return undefined;
 }
 
 /**
@@ -107,11 +150,11 @@ export function parseConfig(env: Env): GeminiConfig {
   const positive = (name: string, fallback: number, what: string) => number(name, fallback, `a positive number ${what}`, (n) => n > 0);
   const count = (name: string, fallback: number, what: string) => number(name, fallback, `a whole number ≥ 1 ${what}`, (n) => Number.isInteger(n) && n >= 1);
   const fraction = (name: string, fallback: number, what: string) => number(name, fallback, `a number from 0 to 1 ${what}`, (n) => n >= 0 && n <= 1);
-  const duration = (name: string, fallback: string): number => {
+  const duration = (name: string, fallback: string, minimum: string): number => {
     const text = raw(name) ?? fallback;
     const ms = parseDurationMs(text);
-    if (ms === undefined || ms <= 0) {
-      bad(name, "a duration such as 30s, 2m or 1h30m", text);
+    if (ms === undefined || ms < (parseDurationMs(minimum) ?? 0)) {
+      bad(name, `a duration of at least ${minimum} such as 30s, 2m or 1h30m`, text);
       return parseDurationMs(fallback) ?? 0;
     }
     return ms;
@@ -133,8 +176,9 @@ export function parseConfig(env: Env): GeminiConfig {
   };
 
   const baseUrl = (raw("GEMINI_BASE_URL") ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
-  const host = urlHost(baseUrl);
-  if (host === undefined) bad("GEMINI_BASE_URL", "an http:// or https:// URL such as http://127.0.0.1:8080", baseUrl);
+  const urlProblem = baseUrlProblem(baseUrl);
+  if (urlProblem !== undefined) problems.push(urlProblem);
+  const host = urlProblem === undefined ? urlHost(baseUrl) : undefined;
   const isLoopback = host !== undefined && isLoopbackHost(host);
 
   const model = raw("GEMINI_MODEL") ?? "gemini-2.5-flash";
@@ -144,14 +188,19 @@ export function parseConfig(env: Env): GeminiConfig {
   const scenario = oneOf("GEMINI_SCENARIO", "both", ["closed", "open", "both"] as const);
   const stream = flag("GEMINI_STREAM", true);
   const rate = positive("GEMINI_RATE", 5, "of requests per second");
-  const durationMs = duration("GEMINI_DURATION", "30s");
+  if (arrivalRate(rate).error > RATE_TOLERANCE) {
+    bad("GEMINI_RATE", `a whole number per second, minute or hour to within 1% (the smallest is 1 per hour, ${SMALLEST_RATE_TEXT})`, String(rate));
+  }
+  // Shorter runs give k6 stages of "0ms" and an open model without a single arrival.
+  const durationMs = duration("GEMINI_DURATION", "30s", "1s");
   const vus = count("GEMINI_VUS", 10, "of virtual users");
   // Enough VUs for about 4 s responses (a slow 2.5 Pro answer) at the offered rate: VUs started mid-run
   // take time to initialise, and the first seconds would otherwise drop iterations.
   const preAllocatedVus = count("GEMINI_PREALLOCATED_VUS", Math.max(1, Math.ceil(rate * 4)), "of VUs started before the open scenario");
   const maxVus = count("GEMINI_MAX_VUS", Math.max(preAllocatedVus, Math.ceil(rate * 10)), "of VUs the open scenario may use");
   if (maxVus < preAllocatedVus) bad("GEMINI_MAX_VUS", `a number ≥ GEMINI_PREALLOCATED_VUS (${preAllocatedVus})`, String(maxVus));
-  const timeoutMs = duration("GEMINI_TIMEOUT", "60s");
+  // Below 10 ms no answer, not even the emulator's, could arrive: every request would time out.
+  const timeoutMs = duration("GEMINI_TIMEOUT", "60s", "10ms");
   const optionalInt = (name: string, expected: string, ok: (n: number) => boolean): number | undefined => {
     if (raw(name) === undefined) return undefined;
     return number(name, 0, expected, (n) => Number.isInteger(n) && ok(n));
@@ -175,6 +224,11 @@ export function parseConfig(env: Env): GeminiConfig {
     budgetRatio: fraction("GEMINI_RETRY_BUDGET", 0.1, "(retries allowed per request)"),
     budgetMinRetries: 1,
   };
+  if (retry.baseDelayMs > retry.maxDelayMs) {
+    problems.push(
+      `invalid GEMINI_BACKOFF_BASE_MS: expected at most GEMINI_BACKOFF_MAX_MS (${retry.maxDelayMs}), got '${retry.baseDelayMs}'; lower it or raise GEMINI_BACKOFF_MAX_MS`,
+    );
+  }
   const optionalPositive = (name: string, expected: string, ok: (n: number) => boolean): number | undefined =>
     raw(name) === undefined ? undefined : number(name, 0, expected, ok);
   const budget = {
@@ -191,10 +245,10 @@ export function parseConfig(env: Env): GeminiConfig {
 
   let apiKey = raw("GEMINI_API_KEY") ?? "";
   if (host !== undefined && !isLoopback) {
-    if (apiKey === "") problems.push(`missing GEMINI_API_KEY: ${baseUrl} is not a loopback address, so a real API key is needed`);
+    if (apiKey === "") problems.push(`missing GEMINI_API_KEY: ${displayUrl(baseUrl)} is not a loopback address, so a real API key is needed`);
     if (budget.maxRequests === undefined && budget.maxCostUsd === undefined) {
       problems.push(
-        `missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD: ${baseUrl} is not a loopback address, so the run needs a budget (a request count and/or US dollars)`,
+        `missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD: ${displayUrl(baseUrl)} is not a loopback address, so the run needs a budget (a request count and/or US dollars)`,
       );
     }
   } else if (apiKey === "") {
@@ -208,9 +262,9 @@ export function parseConfig(env: Env): GeminiConfig {
   });
 }
 
-/** The config with the key replaced, safe for summaries and logs. */
+/** The config with the key replaced and the URL in its {@link displayUrl} form, safe for summaries and logs. */
 export function redactedConfig(config: GeminiConfig): Omit<GeminiConfig, "apiKey"> & { apiKey: string } {
-  return { ...config, apiKey: config.apiKey === "" ? "" : "[redacted]" };
+  return { ...config, baseUrl: displayUrl(config.baseUrl), apiKey: config.apiKey === "" ? "" : "[redacted]" };
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -45,10 +45,18 @@ export interface GenerateOutcome {
 class AttemptFailure {
   constructor(
     readonly errorClass: ErrorClass,
+    readonly status: number,
     readonly message: string,
     readonly retryInfoMs?: number,
   ) {}
 }
+
+/** k6's error code for a request that ran out of time (https://grafana.com/docs/k6/latest/javascript-api/error-codes/). */
+const K6_REQUEST_TIMEOUT_CODE = 1050;
+/** k6's own default per-request timeout, when the target sets none. */
+const K6_DEFAULT_TIMEOUT_MS = 60_000;
+/** Time kept before the hard stop for k6 to give up on an attempt and for the metrics to be recorded. */
+const CUT_MARGIN_MS = 250;
 
 /** A client bound to one target, model and retry policy; create one per VU. */
 export class GeminiClient {
@@ -56,6 +64,7 @@ export class GeminiClient {
   // URL and params depend only on the target, model and method: built once, not per request.
   private readonly streamTemplate: BuiltRequest;
   private readonly unaryTemplate: BuiltRequest;
+  private readonly timeoutMs: number;
 
   constructor(
     target: Target,
@@ -65,36 +74,44 @@ export class GeminiClient {
     this.budget = new RetryBudget(policy.budgetRatio, policy.budgetMinRetries);
     this.streamTemplate = streamGenerateContentRequest(target, model, { json: "" });
     this.unaryTemplate = generateContentRequest(target, model, { json: "" });
+    this.timeoutMs = target.timeout ?? K6_DEFAULT_TIMEOUT_MS;
   }
 
   /**
    * Sends one generate request (streamed with alt=sse when `stream`), retrying as the policy allows.
    * `body` may be pre-serialized JSON ({ json }) to spare a stringify per request.
+   * `hardStopAtMs` (epoch ms) is when k6 will cut the iteration off: the scenario's end plus its
+   * graceful stop. An interrupted iteration records nothing, so a service slower than the graceful
+   * stop would look healthier than it is; instead each attempt's timeout ends before the hard stop
+   * and no retry starts that could not finish, so every request ends recorded — a cut one as a timeout.
    */
-  generate(body: GenerateContentRequest | JsonText, stream: boolean): GenerateOutcome {
+  generate(body: GenerateContentRequest | JsonText, stream: boolean, hardStopAtMs: number = Number.POSITIVE_INFINITY): GenerateOutcome {
     const built = stream ? this.streamTemplate : this.unaryTemplate;
     const json = isJsonText(body) ? body.json : JSON.stringify(body);
     this.budget.recordRequest();
     let totalMs = 0;
     for (let attempt = 1; ; attempt++) {
-      const res = http.post(built.url, json, built.params);
+      if (attempt > 1) metrics.retries.add(1);
+      const res = http.post(built.url, json, this.paramsBefore(built, hardStopAtMs));
       // Each property read on a k6 response converts a Go value; read each one once.
       const timings = res.timings;
       const status = res.status;
-      const attemptMs = timings.duration;
+      // What the attempt cost the caller, connection set-up included (k6's duration starts after it).
+      const setupMs = timings.blocked + timings.connecting + timings.tls_handshaking;
+      const attemptMs = setupMs + timings.duration;
       totalMs += attemptMs;
       metrics.attemptDuration.add(attemptMs);
       const responseBody = res.body;
       const read = this.readAttempt(status, res.error_code, typeof responseBody === "string" ? responseBody : "", stream);
       if (!(read instanceof AttemptFailure)) {
         const done: GenerateOutcome = { ok: true, status, result: read, attempts: attempt, durationMs: totalMs };
-        if (stream) done.ttftMs = timings.waiting;
+        if (stream) done.ttftMs = setupMs + timings.sending + timings.waiting;
         this.record(done, attemptMs);
         return done;
       }
       if (read.errorClass === "rate_limited") metrics.rateLimited.add(1);
       if (read.errorClass === "overloaded") metrics.overloaded.add(1);
-      const decision = decideRetry(this.policy, this.budget, attempt, read.errorClass, read.retryInfoMs);
+      const decision = decideRetry(this.policy, this.budget, attempt, read, hardStopAtMs - Date.now() - CUT_MARGIN_MS);
       if (!decision.retry) {
         const failed: GenerateOutcome = {
           ok: false, status, errorClass: read.errorClass, errorMessage: read.message, attempts: attempt, durationMs: totalMs,
@@ -102,11 +119,17 @@ export class GeminiClient {
         this.record(failed, attemptMs);
         return failed;
       }
-      metrics.retries.add(1);
       const waitStart = Date.now();
       sleep(decision.delayMs / 1000);
       totalMs += Date.now() - waitStart;
     }
+  }
+
+  /** The prepared params, or a copy whose timeout ends before the hard stop when that comes first. */
+  private paramsBefore(built: BuiltRequest, hardStopAtMs: number): BuiltRequest["params"] {
+    const leftMs = hardStopAtMs - Date.now() - CUT_MARGIN_MS;
+    if (!(leftMs < this.timeoutMs)) return built.params;
+    return { ...built.params, timeout: Math.max(1, Math.floor(leftMs)) };
   }
 
   /** The result of a usable answer, or why the attempt failed (no wrapper object on the success path). */
@@ -114,18 +137,19 @@ export class GeminiClient {
     const errorClass = classifyStatus(status, errorCode);
     if (errorClass !== undefined) {
       const error = parseErrorBody(body);
-      const message = status === 0 ? `no answer (k6 error code ${errorCode})` : `HTTP ${status}${error ? ` ${error.status}: ${error.message.split("\n")[0]}` : ""}`;
-      return new AttemptFailure(errorClass, message, retryInfoDelayMs(error?.details));
+      const message = describeFailure(status, errorCode, error);
+      return new AttemptFailure(errorClass, status, message, retryInfoDelayMs(error?.details));
     }
     try {
       if (!stream) return foldChunks([parseGenerateContentBody(body)]);
       const result = parseSseGeneration(body);
       if (result.streamError) {
-        return new AttemptFailure(classifyStreamError(result.streamError.code), `stream failed after it started: ${result.streamError.status}`);
+        const code = result.streamError.code;
+        return new AttemptFailure(classifyStreamError(code), code, `stream failed after it started: ${result.streamError.status}`);
       }
       return result;
     } catch (error) {
-      if (error instanceof InvalidResponseError) return new AttemptFailure("invalid_response", error.message);
+      if (error instanceof InvalidResponseError) return new AttemptFailure("invalid_response", status, error.message);
       throw error;
     }
   }
@@ -147,14 +171,29 @@ export class GeminiClient {
     if (usage.thoughtsTokenCount > 0) metrics.thinkingTokens.add(usage.thoughtsTokenCount);
     if (isBlocked(result)) metrics.blocked.add(1);
     const generationMs = outcome.ttftMs !== undefined ? lastAttemptMs - outcome.ttftMs : lastAttemptMs;
-    if (outcome.ttftMs !== undefined) {
-      metrics.ttft.add(outcome.ttftMs);
-      if (usage.candidatesTokenCount > 0) metrics.timePerOutputToken.add(generationMs / usage.candidatesTokenCount);
-    }
-    // A one-chunk stream has no measurable generation time; a rate from it would be noise.
-    const measurable = outcome.ttftMs === undefined || result.chunks > 1;
-    if (usage.candidatesTokenCount > 0 && generationMs > 0 && measurable) {
-      metrics.tokensPerSecond.add(usage.candidatesTokenCount / (generationMs / 1000));
-    }
+    if (outcome.ttftMs !== undefined) metrics.ttft.add(outcome.ttftMs);
+    // A stream's first chunk arrives with its first byte, inside the time to first token: only the
+    // tokens after it were generated in `generationMs`. A one-chunk stream has no generation time to
+    // measure, and a rate from it would be noise.
+    if (outcome.ttftMs !== undefined && result.chunks < 2) return;
+    const generated = outcome.ttftMs !== undefined ? usage.candidatesTokenCount - firstChunkTokens(result) : usage.candidatesTokenCount;
+    if (generated <= 0 || generationMs <= 0) return;
+    if (outcome.ttftMs !== undefined) metrics.timePerOutputToken.add(generationMs / generated);
+    metrics.tokensPerSecond.add(generated / (generationMs / 1000));
   }
+}
+
+/**
+ * Visible tokens of a stream's first chunk: its usage count where the chunk has one (2.5 models
+ * count cumulatively in every chunk), else an even share of the total.
+ */
+function firstChunkTokens(result: GenerationResult): number {
+  return result.firstChunkTokens ?? result.usage.candidatesTokenCount / result.chunks;
+}
+
+/** One line on a failed attempt, never including the key. */
+function describeFailure(status: number, errorCode: number, error: ReturnType<typeof parseErrorBody>): string {
+  if (status === 0) return errorCode === K6_REQUEST_TIMEOUT_CODE ? "timed out (no complete answer in time)" : `no answer (k6 error code ${errorCode})`;
+  if (status >= 300 && status < 400) return `HTTP ${status}: a redirect, not followed (the key would go with it); point GEMINI_BASE_URL at the final address`;
+  return `HTTP ${status}${error ? ` ${error.status}: ${error.message.split("\n")[0]}` : ""}`;
 }

@@ -9,6 +9,8 @@ export interface GenerationResult {
   text: string;
   chunks: number;
   usage: Required<Pick<UsageMetadata, "promptTokenCount" | "candidatesTokenCount" | "thoughtsTokenCount">>;
+  /** candidatesTokenCount of the first chunk, when that chunk carries usage. */
+  firstChunkTokens?: number;
   finishReason?: string;
   blockReason?: string;
   /** Set when the stream ended with an error object after a 200 status. */
@@ -110,6 +112,7 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   let escapedText = "";
   let chunks = 0;
   let pos = 0;
+  let firstEventEnd = 0;
   while (pos < length) {
     let end = body.indexOf(separator, pos);
     if (end === -1) end = length;
@@ -133,6 +136,7 @@ export function readPlainSse(body: string): GenerationResult | undefined {
     const content = body.indexOf('"content"', close);
     if (content !== -1 && content < end) return undefined;
     escapedText += body.slice(start, close);
+    if (chunks === 0) firstEventEnd = end;
     chunks++;
     pos = end + separator.length;
   }
@@ -167,6 +171,13 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   }
   const result: GenerationResult = { text, chunks, usage: { promptTokenCount, candidatesTokenCount, thoughtsTokenCount } };
   if (finishReason !== undefined) result.finishReason = finishReason;
+  // The first count in the body belongs to the first chunk only if it lies within that chunk.
+  const firstCountKey = body.indexOf('"candidatesTokenCount":');
+  if (firstCountKey !== -1 && firstCountKey < firstEventEnd) {
+    const first = countAfter(body, '"candidatesTokenCount":', firstCountKey);
+    if (first < 0) return undefined;
+    result.firstChunkTokens = first;
+  }
   return result;
 }
 
@@ -269,6 +280,8 @@ export function foldChunks(chunks: GenerateContentResponse[], streamError?: ApiE
   };
   if (finishReason !== undefined) result.finishReason = finishReason;
   if (blockReason !== undefined) result.blockReason = blockReason;
+  const firstCount = chunks[0]?.usageMetadata?.candidatesTokenCount;
+  if (firstCount !== undefined) result.firstChunkTokens = firstCount;
   if (streamError !== undefined) result.streamError = streamError;
   return result;
 }

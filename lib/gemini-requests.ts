@@ -16,8 +16,8 @@ export interface Target {
   baseUrl: string;
   apiKey: string;
   apiVersion: "v1" | "v1beta";
-  /** Per-attempt timeout, in k6's duration form or milliseconds. */
-  timeout?: string | number;
+  /** Per-attempt timeout, ms. */
+  timeout?: number;
 }
 
 /** Everything `http.request` needs, plus the method name for metrics. */
@@ -28,7 +28,9 @@ export interface BuiltRequest {
   params: {
     headers: Record<string, string>;
     tags: { name: GeminiMethod };
-    timeout?: string | number;
+    /** Always 0: a followed redirect would carry the key header to another host. */
+    redirects: number;
+    timeout?: number;
   };
   geminiMethod: GeminiMethod;
 }
@@ -54,6 +56,7 @@ function build(target: Target, model: string, method: GeminiMethod, body: unknow
   const params: BuiltRequest["params"] = {
     headers: { "content-type": "application/json", "x-goog-api-key": target.apiKey },
     tags: { name: method },
+    redirects: 0,
   };
   if (target.timeout !== undefined) params.timeout = target.timeout;
   return { method: "POST", url: methodUrl(target, model, method, query), body: isJsonText(body) ? body.json : JSON.stringify(body), params, geminiMethod: method };

@@ -1,5 +1,6 @@
 // Retry decisions, pure so their timing can be tested: RetryInfo on 429, capped exponential backoff with
-// full jitter on 500/503/504, a bounded number of attempts, and a retry budget so retries cannot multiply load.
+// full jitter on 500/503/504, a bounded number of attempts, a retry budget so retries cannot multiply
+// load, and no retry that the end of the scenario would cut off.
 
 import type { ErrorClass } from "./errors.ts";
 
@@ -18,7 +19,19 @@ export interface RetryPolicy {
 /** What to do after a failed attempt. */
 export type RetryDecision =
   | { retry: true; delayMs: number; reason: "retry_info" | "backoff" }
-  | { retry: false; reason: "not_retryable" | "attempts_exhausted" | "budget_exhausted" };
+  | { retry: false; reason: "not_retryable" | "attempts_exhausted" | "budget_exhausted" | "retry_delay_too_long" | "no_time_left" };
+
+/** What a failed attempt tells the retry decision. */
+export interface FailedAttempt {
+  errorClass: ErrorClass;
+  /** HTTP status (for a stream that failed after its 200, the error's code); 0 without an answer. */
+  status: number;
+  /** RetryInfo.retryDelay of a 429, in ms. */
+  retryInfoMs?: number | undefined;
+}
+
+/** Less time than this after the wait, and a retry would be cut off by the end of the scenario. */
+export const MIN_RETRY_WINDOW_MS = 1000;
 
 /** Parses a protobuf Duration in JSON form ("26s", "11.968498755s") into milliseconds. */
 export function parseRetryDelay(value: unknown): number | undefined {
@@ -74,24 +87,46 @@ export class RetryBudget {
   }
 }
 
-const RETRYABLE: ReadonlySet<ErrorClass> = new Set<ErrorClass>(["rate_limited", "overloaded", "server", "timeout"]);
+/**
+ * The retryable failures: 429 (after its RetryInfo delay), 503, 504 and timeouts, and of the other
+ * 5xx only 500 — a 501 or 505 will not change on a second try.
+ */
+function isRetryable(failure: FailedAttempt): boolean {
+  switch (failure.errorClass) {
+    case "rate_limited":
+    case "overloaded":
+    case "timeout":
+      return true;
+    case "server":
+      return failure.status === 500;
+    default:
+      return false;
+  }
+}
 
 /**
  * Decides whether attempt number `attempt` (1-based) should be retried. On 429 the server's
- * RetryInfo delay is honoured as sent: retrying sooner only earns another 429. Otherwise backoff
- * with full jitter. Client and network errors are not retried: a wrong key or host stays wrong.
+ * RetryInfo delay is honoured as sent — retrying sooner only earns another 429 — and a delay longer
+ * than the backoff cap fails the request instead: the user would not wait that long either.
+ * Otherwise backoff with full jitter. Client and network errors are not retried: a wrong key or
+ * host stays wrong. No retry starts that could not finish before `timeLeftMs` runs out (the end of
+ * the scenario), so no request is left unfinished and unrecorded. The budget is consulted last, so
+ * a refused retry costs none of it.
  */
 export function decideRetry(
   policy: RetryPolicy,
   budget: RetryBudget,
   attempt: number,
-  errorClass: ErrorClass,
-  retryInfoMs: number | undefined,
+  failure: FailedAttempt,
+  timeLeftMs: number = Number.POSITIVE_INFINITY,
   random: () => number = Math.random,
 ): RetryDecision {
-  if (!RETRYABLE.has(errorClass)) return { retry: false, reason: "not_retryable" };
+  if (!isRetryable(failure)) return { retry: false, reason: "not_retryable" };
   if (attempt >= policy.maxAttempts) return { retry: false, reason: "attempts_exhausted" };
+  const fromServer = failure.errorClass === "rate_limited" && failure.retryInfoMs !== undefined;
+  if (fromServer && (failure.retryInfoMs as number) > policy.maxDelayMs) return { retry: false, reason: "retry_delay_too_long" };
+  const delayMs = fromServer ? (failure.retryInfoMs as number) : backoffDelayMs(policy, attempt, random);
+  if (delayMs + MIN_RETRY_WINDOW_MS > timeLeftMs) return { retry: false, reason: "no_time_left" };
   if (!budget.tryTake()) return { retry: false, reason: "budget_exhausted" };
-  if (errorClass === "rate_limited" && retryInfoMs !== undefined) return { retry: true, delayMs: retryInfoMs, reason: "retry_info" };
-  return { retry: true, delayMs: backoffDelayMs(policy, attempt, random), reason: "backoff" };
+  return { retry: true, delayMs, reason: fromServer ? "retry_info" : "backoff" };
 }

@@ -1,6 +1,7 @@
 // End-of-test outputs: summary.json, junit.xml (one testcase per threshold) and the text summary for stdout.
 // Pure (no k6 import): the scenario's handleSummary passes k6's summary data and the run context in.
 
+import { displayUrl } from "./config.ts";
 import { CLOSED_SCENARIO, OPEN_SCENARIO } from "./workloads.ts";
 
 /** One metric as k6 hands it to handleSummary. */
@@ -51,6 +52,18 @@ export function isBookkeeping(expression: string): boolean {
   return /^\s*(rate|count)\s*>=\s*0\s*$/.test(expression);
 }
 
+/**
+ * True when a rate or trend metric got no samples: k6 then reports its statistics as 0 (and passes its
+ * thresholds), which would read as a measurement. Counters are not affected: their 0 is a true count.
+ * A metric k6 left out of the data entirely was never sampled either.
+ */
+export function hasNoSamples(metric: SummaryMetric | undefined): boolean {
+  if (metric === undefined) return true;
+  if (metric.type === "rate") return (metric.values.passes ?? 0) + (metric.values.fails ?? 0) === 0;
+  if (metric.type === "trend") return metric.values.count === 0;
+  return false;
+}
+
 /** Number of moderation requests that completed (with or without success). */
 export function requestsSent(data: SummaryData): number {
   return data.metrics.gemini_request_duration?.values.count ?? 0;
@@ -69,7 +82,8 @@ export function thresholdResults(data: SummaryData): ThresholdResult[] {
     for (const [expression, { ok }] of Object.entries(entry?.thresholds ?? {})) {
       if (isBookkeeping(expression)) continue;
       const aggregation = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)/.exec(expression)?.[1];
-      results.push({ metric, expression, ok, actual: aggregation === undefined ? undefined : entry?.values[aggregation] });
+      const actual = aggregation === undefined || hasNoSamples(entry) ? undefined : entry?.values[aggregation];
+      results.push({ metric, expression, ok, actual });
     }
   }
   return results;
@@ -89,17 +103,19 @@ export function loadReport(data: SummaryData, context: SummaryContext): LoadRepo
   const report: LoadReport = { httpRequests: count("http_reqs"), retries: count("gemini_retries") };
   // A run cut short (budget spent, hopeless error rate) ran for less than its configured time.
   const ranMs = data.state.testRunDurationMs;
-  const openMs = Math.max(1, Math.min(context.openDurationMs, ranMs - context.openStartMs));
   const closedMs = Math.max(1, Math.min(context.closedDurationMs, ranMs));
   if (context.scenario !== "closed") {
     const iterations = count(`iterations{scenario:${OPEN_SCENARIO}}`);
+    // Only the open scenario drops iterations. Every scheduled iteration either started or was dropped,
+    // so the share that started, times the offered rate, is exact whatever k6's rounding at the window's
+    // end and however early the run was cut short (docs/metrics.md).
+    const dropped = count("dropped_iterations");
+    const scheduled = iterations + dropped;
     report.open = {
       offeredRate: context.offeredRate,
-      // k6 starts an iteration at both ends of the window (t = 0 and t = duration): rate × duration + 1
-      // in all, so the window holds one more 1/rate slot than its length.
-      achievedRate: iterations / (openMs / 1000 + 1 / context.offeredRate),
+      achievedRate: scheduled === 0 ? 0 : (context.offeredRate * iterations) / scheduled,
       iterations,
-      dropped: count("dropped_iterations"),
+      dropped,
       httpRequests: count(`http_reqs{scenario:${OPEN_SCENARIO}}`),
     };
   }
@@ -144,14 +160,25 @@ function formatNumber(value: number | undefined, digits = 2): string {
   return Math.abs(value) < 1 ? value.toFixed(Math.max(digits, 3)) : value.toFixed(digits);
 }
 
-const percent = (value: number | undefined) => (value === undefined ? "n/a" : `${(value * 100).toFixed(1)}%`);
+const NO_SAMPLES = "n/a (no samples)";
+
+/** A rate metric as a percentage, or n/a when nothing was measured (k6 would say 0). */
+function ratePercent(metric: SummaryMetric | undefined): string {
+  const rate = metric?.values.rate;
+  return hasNoSamples(metric) || rate === undefined ? NO_SAMPLES : `${(rate * 100).toFixed(1)}%`;
+}
+
+/** One statistic of a trend metric, or n/a when the trend has no samples. */
+function trendStat(metric: SummaryMetric | undefined, stat: string, digits: number): string {
+  return hasNoSamples(metric) ? NO_SAMPLES : formatNumber(metric?.values[stat], digits);
+}
 
 /** The compact text summary printed on stdout. */
 export function textSummary(data: SummaryData, context: SummaryContext, files: string[]): string {
   const m = data.metrics;
   const lines: string[] = [];
   lines.push("");
-  lines.push(`gemini-k6 moderation · run ${context.runId} · ${context.model} at ${context.baseUrl} (${context.apiVersion}) · scenario ${context.scenario}`);
+  lines.push(`gemini-k6 moderation · run ${context.runId} · ${context.model} at ${displayUrl(context.baseUrl)} (${context.apiVersion}) · scenario ${context.scenario}`);
   const load = loadReport(data, context);
   if (load.open) {
     const o = load.open;
@@ -164,21 +191,20 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   if (load.closed) {
     lines.push(`closed model: ${load.closed.peakVus} VUs at peak, achieved ${load.closed.achievedRate.toFixed(2)} req/s (${load.closed.iterations} iterations)`);
   }
-  const errorRate = m.gemini_errors?.values.rate;
   const byClass = Object.keys(m)
     .map((name) => /^gemini_errors\{error_class:(\w+)\}$/.exec(name))
     .filter((match): match is RegExpExecArray => match !== null && (m[match[0]]?.values.passes ?? 0) > 0)
     .map((match) => `${match[1]} ${m[match[0]]?.values.passes}`);
   lines.push(
     `requests:     ${formatNumber(m.gemini_request_duration?.values.count)} sent, ${load.httpRequests} HTTP attempts incl. ${load.retries} retries; ` +
-      `errors ${percent(errorRate)}${byClass.length > 0 ? ` (${byClass.join(", ")})` : ""}; ` +
+      `errors ${ratePercent(m.gemini_errors)}${byClass.length > 0 ? ` (${byClass.join(", ")})` : ""}; ` +
       `429s ${formatNumber(m.gemini_rate_limited?.values.count ?? 0)}, 503s ${formatNumber(m.gemini_overloaded?.values.count ?? 0)}, blocked ${formatNumber(m.gemini_blocked?.values.count ?? 0)}`,
   );
   lines.push(`latency (ms)             p50      p90      p95      p99      max`);
   const trendRow = (label: string, name: string) => {
-    const v = m[name]?.values;
-    if (!v) return;
-    const cells = ["med", "p(90)", "p(95)", "p(99)", "max"].map((k) => formatNumber(v[k], 1).padStart(8)).join(" ");
+    const metric = m[name];
+    if (!metric) return;
+    const cells = hasNoSamples(metric) ? `  ${NO_SAMPLES}` : ["med", "p(90)", "p(95)", "p(99)", "max"].map((k) => formatNumber(metric.values[k], 1).padStart(8)).join(" ");
     lines.push(`  ${label.padEnd(20)} ${cells}`);
   };
   trendRow("request (all tries)", "gemini_request_duration");
@@ -187,15 +213,19 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   trendRow("ms per output token", "gemini_time_per_output_token");
   lines.push(
     `tokens:       prompt ${formatNumber(m.gemini_prompt_tokens?.values.count ?? 0)}, output ${formatNumber(m.gemini_output_tokens?.values.count ?? 0)}, ` +
-      `thinking ${formatNumber(m.gemini_thinking_tokens?.values.count ?? 0)}; output tokens/s p50 ${formatNumber(m.gemini_tokens_per_second?.values.med, 1)}; ` +
+      `thinking ${formatNumber(m.gemini_thinking_tokens?.values.count ?? 0)}; output tokens/s p50 ${trendStat(m.gemini_tokens_per_second, "med", 1)}; ` +
       `estimated cost $${(m.gemini_cost_usd?.values.count ?? 0).toFixed(4)}`,
   );
-  lines.push(`moderation:   accuracy ${percent(m.gemini_moderation_correct?.values.rate)}, goodput ${percent(m.gemini_goodput?.values.rate)}, checks ${percent(m.checks?.values.rate)}`);
+  // The gated contract checks only: plain `checks` also counts "verdict matches the label", which is accuracy.
+  lines.push(
+    `moderation:   accuracy ${ratePercent(m.gemini_moderation_correct)}, goodput ${ratePercent(m.gemini_goodput)}, ` +
+      `contract checks ${ratePercent(m["checks{check_kind:contract}"])}`,
+  );
   const results = thresholdResults(data);
   const failed = results.filter((r) => !r.ok).length;
   if (requestsSent(data) === 0) lines.push("no moderation requests were sent: the run stopped before its load (see the message above)");
   lines.push(`thresholds:   ${failed === 0 ? "all passed" : `${failed} of ${results.length} crossed — the run fails`}`);
-  for (const r of results) lines.push(`  ${r.ok ? "✓" : "✗"} ${r.metric} ${r.expression} (actual ${formatNumber(r.actual)})`);
+  for (const r of results) lines.push(`  ${r.ok ? "✓" : "✗"} ${r.metric} ${r.expression} (${r.actual === undefined ? "no samples" : `actual ${formatNumber(r.actual)}`})`);
   lines.push(`results:      ${files.join(", ")}`);
   lines.push("");
   return lines.join("\n");
@@ -211,13 +241,14 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
   const summary = {
     runId: context.runId,
     model: context.model,
-    baseUrl: context.baseUrl,
+    baseUrl: displayUrl(context.baseUrl),
     apiVersion: context.apiVersion,
     scenario: context.scenario,
     passed: results.every((r) => r.ok),
     load: loadReport(data, context),
-    thresholds: results,
-    config: context.config,
+    // null, not a missing key, where a metric had no samples (k6's own verdict, `ok`, is kept).
+    thresholds: results.map((r) => ({ ...r, actual: r.actual ?? null })),
+    config: withDisplayUrl(context.config),
     testRunDurationMs: data.state.testRunDurationMs,
     metrics: data.metrics,
   };
@@ -226,4 +257,10 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
     [summaryPath]: JSON.stringify(summary, null, 2) + "\n",
     [junitPath]: junitXml(results, context, data.state.testRunDurationMs),
   };
+}
+
+/** The stored config with its base URL in the {@link displayUrl} form, whoever built it. */
+function withDisplayUrl(config: unknown): unknown {
+  if (typeof config !== "object" || config === null || !("baseUrl" in config) || typeof config.baseUrl !== "string") return config;
+  return { ...config, baseUrl: displayUrl(config.baseUrl) };
 }

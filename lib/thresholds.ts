@@ -19,8 +19,9 @@ export function thresholdsFor(
     gemini_request_duration: [`p(95)<${t.p95Ms}`],
     gemini_errors: [
       `rate<=${t.maxErrorRate}`,
-      // Wait for some samples so one early failure does not end the run.
-      { threshold: `rate<${HOPELESS_ERROR_RATE}`, abortOnFail: true, delayAbortEval: "10s" },
+      // Wait for some samples so one early failure does not end the run. A user who accepts more errors
+      // than the hopeless share is stopped only once their own limit is reached.
+      { threshold: `rate<${Math.max(HOPELESS_ERROR_RATE, t.maxErrorRate)}`, abortOnFail: true, delayAbortEval: "10s" },
     ],
     // Only the contract checks (status, valid verdict): accuracy has its own threshold below.
     "checks{check_kind:contract}": [`rate>=${t.minChecks}`],

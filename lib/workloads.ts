@@ -37,15 +37,36 @@ export function closedShape(config: Pick<GeminiConfig, "durationMs" | "vus">, ex
       { duration: ms(config.durationMs - 2 * ramp), target: config.vus },
       { duration: ms(ramp), target: 0 },
     ],
-    gracefulRampDown: ms(GRACEFUL_STOP_MS),
+    // VUs told to stop when the ramp-down begins may finish their request until the scenario's own
+    // graceful stop ends, so in-flight requests are cut only at duration + GRACEFUL_STOP_MS.
+    gracefulRampDown: ms(ramp + GRACEFUL_STOP_MS),
     gracefulStop: ms(GRACEFUL_STOP_MS),
   };
 }
 
-/** k6 wants a whole rate per time unit; a fractional rate per second becomes a whole rate per minute. */
-export function arrivalRate(perSecond: number): { rate: number; timeUnit: string } {
-  if (Number.isInteger(perSecond)) return { rate: perSecond, timeUnit: "1s" };
-  return { rate: Math.max(1, Math.round(perSecond * 60)), timeUnit: "1m" };
+const TIME_UNITS = [
+  { timeUnit: "1s", seconds: 1 },
+  { timeUnit: "1m", seconds: 60 },
+  { timeUnit: "1h", seconds: 3600 },
+] as const;
+
+/** How far (relative) the rate k6 runs may be from the one asked for; lib/config.ts refuses rates beyond it. */
+export const RATE_TOLERANCE = 0.01;
+/** The smallest GEMINI_RATE worth naming in a message: 1 per hour, in requests per second. */
+export const SMALLEST_RATE_TEXT = (1 / 3600).toPrecision(3);
+
+/**
+ * k6 wants a whole number of iterations per time unit: of 1s, 1m and 1h, the one whose whole rate is
+ * closest to `perSecond` (the shortest on a tie). `error` is the relative difference from `perSecond`.
+ */
+export function arrivalRate(perSecond: number): { rate: number; timeUnit: string; error: number } {
+  let best = { rate: 1, timeUnit: "1h", error: Infinity };
+  for (const { timeUnit, seconds } of TIME_UNITS) {
+    const rate = Math.max(1, Math.round(perSecond * seconds));
+    const error = Math.abs(rate / seconds - perSecond) / perSecond;
+    if (error < best.error) best = { rate, timeUnit, error };
+  }
+  return best;
 }
 
 /**
@@ -59,12 +80,20 @@ export function openShape(
   return {
     executor: "constant-arrival-rate",
     exec,
-    ...arrivalRate(config.rate),
+    ...wholeRate(config.rate),
     duration: ms(config.durationMs),
     preAllocatedVUs: config.preAllocatedVus,
     maxVUs: config.maxVus,
     gracefulStop: ms(GRACEFUL_STOP_MS),
   };
+}
+
+/**
+ * Time from a scenario's own start to its hard stop, when k6 cuts whatever is still in flight: its
+ * duration plus the graceful stop, for both shapes (the closed shape's graceful ramp-down ends there too).
+ */
+export function scenarioHardStopMs(config: Pick<GeminiConfig, "durationMs">, kind: "closed" | "open"): number {
+  return config.durationMs + GRACEFUL_STOP_MS;
 }
 
 /** The `options.scenarios` block for the chosen shape; `both` runs closed first, then open. */
@@ -82,8 +111,13 @@ export function scenariosFor(
   return scenarios;
 }
 
+function wholeRate(perSecond: number): { rate: number; timeUnit: string } {
+  const { rate, timeUnit } = arrivalRate(perSecond);
+  return { rate, timeUnit };
+}
+
 /** Offered rate of the open scenario in requests per second (what k6 was asked to start). */
 export function offeredRate(config: Pick<GeminiConfig, "rate">): number {
   const { rate, timeUnit } = arrivalRate(config.rate);
-  return timeUnit === "1m" ? rate / 60 : rate;
+  return rate / (TIME_UNITS.find((unit) => unit.timeUnit === timeUnit)?.seconds ?? 1);
 }

@@ -3,16 +3,18 @@
 
 import exec from "k6/execution";
 import http from "k6/http";
-import { check } from "k6";
+import { check, sleep } from "k6";
 import { SharedArray } from "k6/data";
-import { ConfigError, parseConfig, redactedConfig, type GeminiConfig } from "../lib/config.ts";
+import { ConfigError, displayUrl, parseConfig, redactedConfig, type GeminiConfig } from "../lib/config.ts";
 import { GeminiClient } from "../lib/gemini-client.ts";
 import { countTokensRequest } from "../lib/gemini-requests.ts";
 import { parseErrorBody } from "../lib/gemini-parse.ts";
 import { jsonStringContent, moderationBodyBuilder, parseVerdict, validatePosts, SYSTEM_INSTRUCTION, VERDICT_SCHEMA, type LabeledPost } from "../lib/moderation.ts";
-import { CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO, offeredRate, scenariosFor } from "../lib/workloads.ts";
+import { CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO, offeredRate, scenarioHardStopMs, scenariosFor } from "../lib/workloads.ts";
 import { thresholdsFor } from "../lib/thresholds.ts";
-import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, tokenCostUsd, type PriceTable } from "../lib/budget.ts";
+import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCaps, retryPolicyFor, tokenCostUsd, type PriceTable } from "../lib/budget.ts";
+import { decideRetry, RetryBudget, retryInfoDelayMs } from "../lib/retry.ts";
+import { classifyStatus } from "../lib/errors.ts";
 import { summaryOutputs, type SummaryData } from "../lib/summary.ts";
 import { newRunId } from "../lib/run-id.ts";
 import * as metrics from "../lib/metrics.ts";
@@ -39,7 +41,8 @@ const posts = new SharedArray<LabeledPost>("moderation posts", () => validatePos
 
 const price = priceFor(PRICES, config.model);
 const target = { baseUrl: config.baseUrl, apiKey: config.apiKey, apiVersion: config.apiVersion, timeout: config.timeoutMs };
-const client = new GeminiClient(target, config.model, config.retry);
+const client = new GeminiClient(target, config.model, retryPolicyFor(config));
+const caps = requestCaps(config);
 const moderationBody = moderationBodyBuilder({ maxOutputTokens: config.maxOutputTokens, thinkingBudget: config.thinkingBudget });
 
 export const options = {
@@ -63,16 +66,33 @@ export function setup(): void {
   const plan = planRun(config, estimateUsage(promptChars, config.model, config.thinkingBudget), price);
   for (const line of describePlan(plan, config, PRICES).split("\n")) console.log(`gemini-k6 plan: ${line}`);
 
-  const request = countTokensRequest(target, config.model, [{ role: "user", parts: [{ text: "preflight" }] }]);
-  const res = http.post(request.url, request.body, request.params);
+  const res = preflight();
   if (res.status === 200) return;
   const error = parseErrorBody(typeof res.body === "string" ? res.body : "");
   const detail = error ? `${res.status} ${error.status}: ${error.message.split("\n")[0]}` : res.status === 0 ? `no answer (${res.error})` : `HTTP ${res.status}`;
   let hint = "check GEMINI_BASE_URL, GEMINI_API_KEY and GEMINI_MODEL";
-  if (res.status === 0) hint = `nothing answered at GEMINI_BASE_URL=${config.baseUrl}; start the emulator (npm run emulator) or fix the URL`;
+  if (res.status === 0) hint = `nothing answered at GEMINI_BASE_URL=${displayUrl(config.baseUrl)}; start the emulator (npm run emulator) or fix the URL`;
+  else if (res.status >= 300 && res.status < 400) hint = `GEMINI_BASE_URL=${displayUrl(config.baseUrl)} redirects elsewhere; redirects are not followed (the key would go with them): use the final address`;
+  else if (res.status === 429 || res.status === 503) hint = "the service is rate limiting or overloaded even before the load: wait and retry, or check your quota";
   else if (res.status === 401 || res.status === 403 || (res.status === 400 && /API key/i.test(error?.message ?? ""))) hint = "the service rejected GEMINI_API_KEY";
-  else if (res.status === 404) hint = `GEMINI_MODEL=${config.model} or GEMINI_API_VERSION=${config.apiVersion} is not served at GEMINI_BASE_URL=${config.baseUrl}`;
+  else if (res.status === 404) hint = `GEMINI_MODEL=${config.model} or GEMINI_API_VERSION=${config.apiVersion} is not served at GEMINI_BASE_URL=${displayUrl(config.baseUrl)}`;
   exec.test.abort(`gemini-k6: preflight failed (${detail}): ${hint}`);
+}
+
+/** The preflight countTokens call, retried like any request so one passing 429 or 503 does not end the run. */
+function preflight(): ReturnType<typeof http.post> {
+  const request = countTokensRequest(target, config.model, [{ role: "user", parts: [{ text: "preflight" }] }]);
+  // Under a request budget the preflight is the one request it reserves (lib/budget.ts): no retries then.
+  const budget = new RetryBudget(0, config.budget.maxRequests === undefined ? config.retry.maxAttempts : 0);
+  for (let attempt = 1; ; attempt++) {
+    const res = http.post(request.url, request.body, request.params);
+    const errorClass = classifyStatus(res.status, res.error_code);
+    if (errorClass === undefined) return res;
+    const retryInfoMs = retryInfoDelayMs(parseErrorBody(typeof res.body === "string" ? res.body : "")?.details);
+    const decision = decideRetry(config.retry, budget, attempt, { errorClass, status: res.status, retryInfoMs });
+    if (!decision.retry) return res;
+    sleep(decision.delayMs / 1000);
+  }
 }
 
 function sumLengths(): number {
@@ -81,14 +101,35 @@ function sumLengths(): number {
   return total;
 }
 
+// When k6 will cut each scenario's iterations off (its start, duration and graceful stop), read once
+// per VU: a VU may serve both scenarios in turn, and exec.scenario is built anew on every access.
+let closedHardStopAtMs: number | undefined;
+let openHardStopAtMs: number | undefined;
+
 /** Closed model iteration (scenario closed_ramping_vus). */
 export function closedRampingVus(): void {
-  moderateOnePost();
+  closedHardStopAtMs ??= exec.scenario.startTime + scenarioHardStopMs(config, "closed");
+  if (caps.closed !== undefined && exec.scenario.iterationInTest >= caps.closed) return budgetSpent("closed", closedHardStopAtMs);
+  moderateOnePost(closedHardStopAtMs);
 }
 
 /** Open model iteration (scenario open_constant_arrival). */
 export function openConstantArrival(): void {
-  moderateOnePost();
+  openHardStopAtMs ??= exec.scenario.startTime + scenarioHardStopMs(config, "open");
+  if (caps.open !== undefined && exec.scenario.iterationInTest >= caps.open) return budgetSpent("open", openHardStopAtMs);
+  moderateOnePost(openHardStopAtMs);
+}
+
+/**
+ * A scenario has started all the requests GEMINI_MAX_REQUESTS allows it (lib/budget.ts requestCaps).
+ * When no scenario follows, the test stops; when the open model is still to come, the closed model's
+ * VUs idle until their scenario ends, so the open model keeps its share.
+ */
+function budgetSpent(kind: "closed" | "open", hardStopAtMs: number): void {
+  if (kind === "open" || config.scenario === "closed") {
+    exec.test.abort(`gemini-k6: the request budget is spent (GEMINI_MAX_REQUESTS=${config.budget.maxRequests}, counting the preflight and the retries it allows); the test stops`);
+  }
+  sleep(Math.max(0, hardStopAtMs - Date.now()) / 1000);
 }
 
 // Everything below runs for every request, so it is kept lean: in k6's JavaScript runtime every
@@ -114,13 +155,13 @@ const CONTRACT_TAGS = { check_kind: "contract" };
 const ACCURACY_TAGS = { check_kind: "accuracy" };
 const LABEL_TAGS: Record<string, { label: string }> = {};
 
-function moderateOnePost(): void {
+function moderateOnePost(hardStopAtMs: number): void {
   // Each VU walks the data set from its own offset; the file interleaves labels, so any stretch of it
   // mixes every category. (__ITER and __VU are plain numbers, unlike exec.scenario, which is built per access.)
   const index = (__ITER + (__VU - 1) * 53) % postCount;
   const post = (postCache[index] ??= posts[index] as LabeledPost);
   const body = moderationBody(post.text, (escapedCache[index] ??= jsonStringContent(post.text)));
-  const outcome = client.generate({ json: body }, stream);
+  const outcome = client.generate({ json: body }, stream, hardStopAtMs);
   const result = outcome.result;
   const verdict = outcome.ok && result !== undefined ? parseVerdict(result.text) : undefined;
   const valid = verdict !== undefined && verdict.valid;
@@ -148,7 +189,7 @@ export function handleSummary(data: SummaryData): Record<string, string> {
     runId,
     outputPrefix,
     model: config.model,
-    baseUrl: config.baseUrl,
+    baseUrl: displayUrl(config.baseUrl),
     apiVersion: config.apiVersion,
     scenario: config.scenario,
     offeredRate: offeredRate(config),

@@ -99,7 +99,7 @@ export async function annotateRunStart(runJsonPath: string, env: Record<string, 
   if (!url) return;
   const write = (async () => {
     const json = JSON.parse(await readFile(runJsonPath, "utf8")) as Record<string, unknown>;
-    await writeRunAnnotations(runRecordFromJson(json), parseInfluxUrl(url));
+    await writeRunAnnotations(runRecordFromJson(json), parseInfluxUrl(url, "GEMINI_INFLUXDB_URL"));
   })().catch(() => {
     // Reported by annotateRun at the end of the run.
   });
@@ -119,7 +119,7 @@ export async function annotateRun(runJsonPath: string, env: Record<string, strin
   try {
     const json = JSON.parse(await readFile(runJsonPath, "utf8")) as Record<string, unknown>;
     const record = runRecordFromJson(json);
-    const target = parseInfluxUrl(url);
+    const target = parseInfluxUrl(url, "GEMINI_INFLUXDB_URL");
     await writeRunAnnotations(record, target);
     await writeRunRollups(target, record.id);
   } catch (error) {

@@ -11,7 +11,7 @@ import { runRecordFromJson, writeRunAnnotations } from "./annotations.ts";
 import { writeRunRollups } from "./influx-rollups.ts";
 import { EXIT, UsageError, parseArgs, runCli } from "./influx-cli.ts";
 import { parseTagsAsFields, TAGS_AS_FIELDS } from "./influx-output.ts";
-import { InfluxError, createDatabase, describeTarget, quoteString, querySeries, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
+import { InfluxError, authHeaders, createDatabase, describeTarget, quoteString, querySeries, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
 
 /** One `{"type":"Point"}` line of k6's JSON output. */
 interface K6JsonPoint {
@@ -27,6 +27,39 @@ export interface ImportStats {
   duplicates: number;
   skipped: number;
   byMeasurement: Record<string, number>;
+  /** The `testid` tags of the samples (the run id, unless the folder was renamed). */
+  testids: string[];
+  /** Set when the file ends in damage: the samples before it were imported, nothing after. */
+  damaged?: { afterLine: number; reason: string };
+}
+
+/** The file is unreadable from `afterLine` on (a run that died hard); what came before is good. */
+export class DamagedFileError extends Error {
+  override name = "DamagedFileError";
+  constructor(readonly file: string, readonly afterLine: number, readonly reason: string) {
+    super(`cannot read ${file} after line ${afterLine} (${reason}): the file is damaged there`);
+  }
+}
+
+/** Run ids are folder names: k6's `YYYYMMDD-HHMMSS-xxxx`, or any name made of these characters. */
+const RUN_ID = /^[A-Za-z0-9_.-]+$/;
+
+/** Throws a `UsageError` unless `runId` names a folder inside the results directory. */
+export function checkRunId(runId: string): void {
+  if (!RUN_ID.test(runId) || runId === "." || runId === "..") {
+    throw new UsageError(`invalid run id ${JSON.stringify(runId)}: expected a run folder name such as 20261126-010203-a1b2 (letters, digits, "_", "." and "-"; not "." or "..")`);
+  }
+}
+
+/**
+ * The tags stored as fields when the run was written live: the run's recorded setting, else this
+ * environment's `K6_INFLUXDB_TAGS_AS_FIELDS`, else the built-in list — the same resolution as the
+ * live output, so imported points match the live ones.
+ */
+export function resolveTagsAsFields(settings: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  const recorded = (settings as Record<string, unknown> | undefined)?.K6_INFLUXDB_TAGS_AS_FIELDS;
+  if (typeof recorded === "string" && recorded.trim()) return recorded;
+  return env.K6_INFLUXDB_TAGS_AS_FIELDS || TAGS_AS_FIELDS;
 }
 
 /** The directory holding the runs: `GEMINI_RESULTS_DIR` or `results/`. */
@@ -77,7 +110,7 @@ export function sampleToLine(point: K6JsonPoint, fieldKinds = parseTagsAsFields(
   return { key: `${series} ${time}`, line: `${series} ${fieldParts.join(",")} ${time}` };
 }
 
-/** Reads the `Point` lines of a k6 JSON output file (gzip-compressed when it ends in `.gz`). */
+/** Reads the `Point` lines of a k6 JSON output file (gzip-compressed when it ends in `.gz`); damage throws `DamagedFileError`. */
 export async function* readK6Points(file: string): AsyncGenerator<K6JsonPoint> {
   const stream = createReadStream(file);
   const lines = createInterface({ input: file.endsWith(".gz") ? stream.pipe(createGunzip()) : stream, crlfDelay: Infinity });
@@ -91,16 +124,13 @@ export async function* readK6Points(file: string): AsyncGenerator<K6JsonPoint> {
     }
   } catch (error) {
     // A run killed hard can leave a truncated gzip stream or a half-written last line.
-    throw new UsageError(`cannot read ${file} after line ${number} (${(error as Error).message}): the file is damaged there; the samples before that line were imported`);
+    throw new DamagedFileError(file, number, (error as Error).message);
   }
 }
 
 async function writeLines(target: InfluxTarget, lines: string[]): Promise<void> {
   const params = new URLSearchParams({ db: target.database, precision: "ns" });
-  const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
-  if (target.username !== undefined) {
-    headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password ?? ""}`).toString("base64")}`;
-  }
+  const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8", ...authHeaders(target) };
   let response: Response;
   try {
     response = await fetch(`${target.baseUrl}/write?${params}`, { method: "POST", headers, body: lines.join("\n"), signal: AbortSignal.timeout(60_000) });
@@ -117,27 +147,31 @@ async function writeLines(target: InfluxTarget, lines: string[]): Promise<void> 
  * Imports one metrics file into the target database in batches and returns what it wrote;
  * without a target it only counts, which is how tests learn what the file holds.
  */
-export async function importMetricsFile(file: string, target: InfluxTarget | undefined, batchSize = 5000): Promise<ImportStats> {
+export async function importMetricsFile(file: string, target: InfluxTarget | undefined, batchSize = 5000, tagsAsFields = TAGS_AS_FIELDS): Promise<ImportStats> {
   if (target) await createDatabase(target);
-  const fieldKinds = parseTagsAsFields(TAGS_AS_FIELDS);
-  const stats: ImportStats = { samples: 0, points: 0, duplicates: 0, skipped: 0, byMeasurement: {} };
+  const fieldKinds = parseTagsAsFields(tagsAsFields);
+  const stats: ImportStats = { samples: 0, points: 0, duplicates: 0, skipped: 0, byMeasurement: {}, testids: [] };
+  const testids = new Set<string>();
   // Two samples with the same series and nanosecond time are one InfluxDB point, for k6's live
   // output as for us: counted here so the report says how many the file had.
   const seen = new Set<string>();
   let batch: string[] = [];
   const points = readK6Points(file);
-  // On a damaged file, whatever was read before the damage is still written.
+  // On a damaged file, whatever was read before the damage is still written and reported.
   const next = async (): Promise<IteratorResult<K6JsonPoint>> => {
     try {
       return await points.next();
     } catch (error) {
-      if (target && batch.length > 0) await writeLines(target, batch);
-      throw error;
+      if (!(error instanceof DamagedFileError)) throw error;
+      stats.damaged = { afterLine: error.afterLine, reason: error.reason };
+      return { done: true, value: undefined };
     }
   };
   for (let item = await next(); !item.done; item = await next()) {
     const point = item.value;
     stats.samples++;
+    const testid = point.data.tags?.testid;
+    if (testid) testids.add(testid);
     const converted = sampleToLine(point, fieldKinds);
     if (!converted) {
       stats.skipped++;
@@ -158,12 +192,13 @@ export async function importMetricsFile(file: string, target: InfluxTarget | und
     }
   }
   if (target && batch.length > 0) await writeLines(target, batch);
+  stats.testids = [...testids].sort();
   return stats;
 }
 
 /** Imports `results/<runId>/metrics.json.gz`, the run's annotations from `run.json`, and its rollups. */
 export async function importRun(runId: string, target: InfluxTarget, dir = resultsDir()): Promise<ImportStats> {
-  if (!/^[\w.-]+$/.test(runId)) throw new UsageError(`invalid run id ${JSON.stringify(runId)}: expected a folder name from ${dir}, e.g. 20261126-010203-a1b2`);
+  checkRunId(runId);
   const runDir = join(dir, runId);
   const file = join(runDir, "metrics.json.gz");
   if (!existsSync(file)) {
@@ -171,12 +206,12 @@ export async function importRun(runId: string, target: InfluxTarget, dir = resul
       ? `run ${runId} has no metrics.json.gz in ${runDir}: it was not run by \`npm run load\``
       : `unknown run id ${runId}: no folder ${runDir} (set GEMINI_RESULTS_DIR if the results live elsewhere)`);
   }
-  const stats = await importMetricsFile(file, target);
-  const runJson = join(runDir, "run.json");
-  if (existsSync(runJson)) {
-    await writeRunAnnotations(runRecordFromJson(JSON.parse(await readFile(runJson, "utf8")) as Record<string, unknown>), target);
-  }
-  if (stats.points > 0) await writeRunRollups(target, runId);
+  const runJsonFile = join(runDir, "run.json");
+  const runJson = existsSync(runJsonFile) ? (JSON.parse(await readFile(runJsonFile, "utf8")) as Record<string, unknown>) : undefined;
+  const stats = await importMetricsFile(file, target, undefined, resolveTagsAsFields(runJson?.settings));
+  // Also after damage: the annotations and rollups then describe what the file still held.
+  if (runJson) await writeRunAnnotations(runRecordFromJson(runJson), target);
+  if (stats.points > 0) for (const testid of stats.testids.length > 0 ? stats.testids : [runId]) await writeRunRollups(target, testid);
   return stats;
 }
 
@@ -199,6 +234,10 @@ async function main(): Promise<number> {
     + (stats.duplicates ? `, ${stats.duplicates} samples sharing series and time with another (one point each, as in k6's live output)` : "")
     + (stats.skipped ? `, ${stats.skipped} non-finite values skipped` : "")
     + "\n");
+  if (stats.damaged) {
+    process.stderr.write(`results:import: partial import of run ${runId}: metrics.json.gz is damaged after line ${stats.damaged.afterLine} (${stats.damaged.reason}); the ${stats.samples} samples before it, the annotations and the rollups were written, the rest of the run is lost\n`);
+    return EXIT.damaged;
+  }
   return EXIT.ok;
 }
 

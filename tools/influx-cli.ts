@@ -1,11 +1,12 @@
 // Shared command-line plumbing for the InfluxDB tools: argument reading and one-line failures
-// with distinct exit codes (1 regression, 2 bad input, 3 InfluxDB unreachable or failing).
+// with distinct exit codes (1 regression, 2 bad input, 3 InfluxDB unreachable or failing, 4 a
+// partial import of a damaged metrics file).
 import { InfluxError, UsageError } from "./influx-query.ts";
 
 export { UsageError };
 
 /** Exit codes shared by `compare`, `runs` and `results:import`. */
-export const EXIT = { ok: 0, regression: 1, usage: 2, influx: 3 } as const;
+export const EXIT = { ok: 0, regression: 1, usage: 2, influx: 3, damaged: 4 } as const;
 
 /** Splits `argv` into positional arguments and `--name value` / `--name=value` options. */
 export function parseArgs(argv: string[], valueOptions: string[]): { positional: string[]; options: Map<string, string> } {

@@ -12,6 +12,12 @@ export interface InfluxTarget {
 /** A user-facing failure: printed as one line, never with a stack trace. */
 export class InfluxError extends Error {
   override name = "InfluxError";
+  /** The HTTP status InfluxDB answered with, when it answered at all. */
+  readonly status: number | undefined;
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
 }
 
 /** Bad user input (arguments, run ids, URLs): exit code 2 in the tools. */
@@ -22,16 +28,24 @@ export class UsageError extends Error {
 /** The database URL used when neither `--influx` nor `GEMINI_INFLUXDB_URL` is given. */
 export const DEFAULT_INFLUXDB_URL = "http://127.0.0.1:8086/k6";
 
-/** Parses `http://[user:pass@]host:port/<db>`; the database defaults to `k6`. */
-export function parseInfluxUrl(text: string): InfluxTarget {
+/** The URL text with any password replaced by `***`, for messages (parseable or not). */
+export function redactUrl(text: string): string {
+  return text.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/@:]*):[^/@]*@/i, "$1:***@");
+}
+
+/**
+ * Parses `http://[user:pass@]host:port/<db>`; the database defaults to `k6`. The one parser of
+ * `GEMINI_INFLUXDB_URL` and `--influx` for every tool; its messages never show the password.
+ */
+export function parseInfluxUrl(text: string, name = "InfluxDB URL"): InfluxTarget {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`invalid InfluxDB URL ${JSON.stringify(text)}: expected e.g. ${DEFAULT_INFLUXDB_URL}`);
+    throw new UsageError(`invalid ${name} ${JSON.stringify(redactUrl(text))}: expected e.g. ${DEFAULT_INFLUXDB_URL}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`invalid InfluxDB URL ${JSON.stringify(text)}: expected an http(s) URL such as ${DEFAULT_INFLUXDB_URL}`);
+    throw new UsageError(`invalid ${name} ${JSON.stringify(redactUrl(text))}: expected an http(s) URL such as ${DEFAULT_INFLUXDB_URL}`);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, "")) || "k6";
   const target: InfluxTarget = { baseUrl: `${url.protocol}//${url.host}`, database };
@@ -42,7 +56,9 @@ export function parseInfluxUrl(text: string): InfluxTarget {
 
 /** The target from an explicit URL, else `GEMINI_INFLUXDB_URL`, else the local default. */
 export function resolveInfluxTarget(explicit?: string, env: NodeJS.ProcessEnv = process.env): InfluxTarget {
-  return parseInfluxUrl(explicit || env.GEMINI_INFLUXDB_URL || DEFAULT_INFLUXDB_URL);
+  if (explicit) return parseInfluxUrl(explicit, "--influx");
+  if (env.GEMINI_INFLUXDB_URL?.trim()) return parseInfluxUrl(env.GEMINI_INFLUXDB_URL.trim(), "GEMINI_INFLUXDB_URL");
+  return parseInfluxUrl(DEFAULT_INFLUXDB_URL);
 }
 
 /** The target without credentials, for messages. */
@@ -90,11 +106,32 @@ export async function queryInflux(target: InfluxTarget, query: string, options: 
   }
   const text = await response.text();
   if (!response.ok) {
-    throw new InfluxError(`InfluxDB at ${target.baseUrl} answered ${response.status}: ${text.trim().slice(0, 300)}`);
+    throw new InfluxError(`InfluxDB at ${target.baseUrl} answered ${response.status}: ${text.trim().slice(0, 300)}`, response.status);
   }
-  const body = JSON.parse(text) as { results?: StatementResult[]; error?: string };
+  let body: { results?: StatementResult[]; error?: string };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    body = {};
+  }
+  if (typeof body !== "object" || body === null || (!Array.isArray(body.results) && typeof body.error !== "string")) {
+    throw new InfluxError(`${target.baseUrl} did not answer like InfluxDB's /query API; is this Grafana's port? (InfluxDB listens on 8086 by default)`);
+  }
   if (body.error) throw new InfluxError(`InfluxDB error: ${body.error}`);
   return body.results ?? [];
+}
+
+/**
+ * Runs several statements in one request. InfluxDB 1.8 answers a batch against a missing database
+ * with a bare "not executed"; the first statement is then run alone to learn the real error.
+ */
+export async function queryStatements(target: InfluxTarget, statements: string[], options: { method?: "GET" | "POST"; epoch?: "ms" | "ns" } = {}): Promise<StatementResult[]> {
+  const results = await queryInflux(target, statements.join("; "), options);
+  if (statements.length > 1 && results.some((result) => result.error === "not executed")) {
+    const [first] = await queryInflux(target, statements[0] ?? "", options);
+    if (first?.error) return [first];
+  }
+  return results;
 }
 
 /** Runs one statement and returns its series; a statement error becomes an `InfluxError`. */
@@ -109,10 +146,34 @@ export async function querySeries(target: InfluxTarget, query: string): Promise<
   return result?.series ?? [];
 }
 
-/** Creates the database if it is missing (a no-op when it exists). */
+/** The error InfluxDB gives when a database is missing; with several statements the first says so, the rest "not executed". */
+export function isDatabaseNotFound(results: StatementResult[]): boolean {
+  return results.some((result) => result.error !== undefined && /database not found/.test(result.error));
+}
+
+const REFUSED_FOR_RIGHTS = /requires admin privilege|not authorized|authorization failed/i;
+
+/**
+ * Creates the database if it is missing (a no-op when it exists). A user with `GRANT ALL ON <db>`
+ * but no admin rights may not run CREATE DATABASE: that refusal is ignored, so the write that
+ * follows reports a real problem (a missing database, missing rights) in its own words.
+ */
 export async function createDatabase(target: InfluxTarget): Promise<void> {
-  const [result] = await queryInflux(target, `CREATE DATABASE ${quoteIdentifier(target.database)}`, { method: "POST" });
-  if (result?.error) throw new InfluxError(`cannot create database "${target.database}": ${result.error}`);
+  let results: StatementResult[];
+  try {
+    results = await queryInflux(target, `CREATE DATABASE ${quoteIdentifier(target.database)}`, { method: "POST" });
+  } catch (error) {
+    if (error instanceof InfluxError && (error.status === 401 || error.status === 403 || REFUSED_FOR_RIGHTS.test(error.message))) return;
+    throw error;
+  }
+  const [result] = results;
+  if (result?.error && !REFUSED_FOR_RIGHTS.test(result.error)) throw new InfluxError(`cannot create database "${target.database}": ${result.error}`);
+}
+
+/** `Authorization` header for the target's credentials (none without a user name). */
+export function authHeaders(target: InfluxTarget): Record<string, string> {
+  if (target.username === undefined) return {};
+  return { authorization: `Basic ${Buffer.from(`${target.username}:${target.password ?? ""}`).toString("base64")}` };
 }
 
 /** Quotes an InfluxQL identifier (measurement, tag or database name). */

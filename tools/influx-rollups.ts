@@ -2,13 +2,15 @@
 // point per run and a timeline on *time since the run's start*. InfluxQL cannot shift each series
 // to its own start, so the timeline is stored with timestamps counted from a fixed base
 // (2000-01-01T00:00:00Z = the run's first sample) and the dashboard shows that range in UTC.
-import { InfluxError, quoteString, queryInflux, type InfluxTarget, type Series } from "./influx-query.ts";
+import { InfluxError, authHeaders, quoteString, queryInflux, queryStatements, type InfluxTarget, type Series } from "./influx-query.ts";
 import { readRunStats, type RunStats } from "./run-stats.ts";
 
 /**
- * One point per run, all runs in one series (for `difference()`): the run id is the field `run`,
- * never `testid` — a field named like a tag turns `WHERE "testid" = …` into a field filter in
- * queries over several measurements, which then match nothing.
+ * One point per run, tagged `testid` so a run's rollup can be replaced without touching another
+ * run's (two runs may start in the same millisecond); queries without GROUP BY merge the series,
+ * which is what `difference()` across runs needs. The run id is also the field `run` (for tables),
+ * never a field named `testid` — a field named like a tag turns `WHERE "testid" = …` into a field
+ * filter in queries over several measurements, which then match nothing.
  */
 export const SUMMARY_MEASUREMENT = "gemini_run_summary";
 /** Per-run series tagged `testid`, timestamps = time since the run's start. */
@@ -30,8 +32,7 @@ function fieldsText(fields: Record<string, number | string | undefined>): string
 }
 
 async function writeLines(target: InfluxTarget, lines: string[]): Promise<void> {
-  const headers: Record<string, string> = {};
-  if (target.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password ?? ""}`).toString("base64")}`;
+  const headers = authHeaders(target);
   const response = await fetch(`${target.baseUrl}/write?${new URLSearchParams({ db: target.database, precision: "ms" })}`, {
     method: "POST", headers, body: lines.join("\n"), signal: AbortSignal.timeout(30_000),
   }).catch((error: unknown) => {
@@ -61,20 +62,24 @@ async function timeline(target: InfluxTarget, stats: RunStats): Promise<string[]
   // The offset makes the buckets start exactly at the run's first sample.
   const group = `GROUP BY time(${TIMELINE_STEP_SECONDS}s, ${startMs % step}ms) fill(none)`;
   const where = `WHERE "testid" = ${quoteString(stats.testid)} AND time >= ${startMs}ms AND time <= ${stats.end.getTime() + step}ms`;
-  const results = await queryInflux(target, [
+  const results = await queryStatements(target, [
     `SELECT count("value") AS n, percentile("value", 50) AS p50, percentile("value", 95) AS p95, percentile("value", 99) AS p99 FROM "gemini_request_duration" ${where} ${group}`,
     `SELECT percentile("value", 95) AS ttft_p95 FROM "gemini_ttft" ${where} ${group}`,
     `SELECT mean("value") AS error_rate FROM "gemini_errors" ${where} ${group}`,
     `SELECT sum("value") AS tokens FROM "gemini_output_tokens" ${where} ${group}`,
     `SELECT max("value") AS vus FROM "vus" ${where} ${group}`,
-  ].join("; "), { epoch: "ms" });
+  ], { epoch: "ms" });
   const failed = results.find((result) => result.error);
   if (failed?.error) throw new InfluxError(`cannot compute the timeline of run ${stats.testid}: ${failed.error}`);
   const [latency, ttft, errors, tokens, vus] = results.map((result) => byTime(result.series?.[0]));
   const times = new Set<number>();
   for (const rows of [latency, ttft, errors, tokens, vus]) for (const time of rows?.keys() ?? []) times.add(time);
   const lines: string[] = [];
+  const endMs = stats.end.getTime();
   for (const time of [...times].sort((a, b) => a - b)) {
+    // The last bucket covers only the rest of the run: a full step would show a false drop. At
+    // least a second, so a bucket holding only the run's last instant does not show a spike.
+    const seconds = Math.max(Math.min(step, endMs - time), 1000) / 1000;
     const l = latency?.get(time);
     const n = typeof l?.n === "number" ? l.n : undefined;
     const tokenSum = tokens?.get(time)?.tokens;
@@ -82,10 +87,10 @@ async function timeline(target: InfluxTarget, stats: RunStats): Promise<string[]
       p50: l?.p50 as number | undefined,
       p95: l?.p95 as number | undefined,
       p99: l?.p99 as number | undefined,
-      requests_per_second: n === undefined ? undefined : n / TIMELINE_STEP_SECONDS,
+      requests_per_second: n === undefined ? undefined : n / seconds,
       ttft_p95: ttft?.get(time)?.ttft_p95 as number | undefined,
       error_rate: errors?.get(time)?.error_rate as number | undefined,
-      tokens_per_second: typeof tokenSum === "number" ? tokenSum / TIMELINE_STEP_SECONDS : undefined,
+      tokens_per_second: typeof tokenSum === "number" ? tokenSum / seconds : undefined,
       vus: vus?.get(time)?.vus as number | undefined,
     });
     if (fields) lines.push(`${TIMELINE_MEASUREMENT},testid=${escapeKey(stats.testid)} ${fields} ${ELAPSED_BASE_MS + Math.max(time - startMs, 0)}`);
@@ -100,14 +105,18 @@ async function timeline(target: InfluxTarget, stats: RunStats): Promise<string[]
 export async function writeRunRollups(target: InfluxTarget, testid: string): Promise<{ stats: RunStats; timelinePoints: number }> {
   const stats = await readRunStats(target, testid);
   const [scenarios, models] = await Promise.all([tagValues(target, "scenario", testid), tagValues(target, "model", testid)]);
-  const [old] = await queryInflux(target, `SELECT "requests" FROM "${SUMMARY_MEASUREMENT}" WHERE "run" = ${quoteString(testid)}`, { epoch: "ns" });
-  const cleanup = [`DROP SERIES FROM "${TIMELINE_MEASUREMENT}" WHERE "testid" = ${quoteString(testid)}`];
-  for (const row of old?.series?.[0]?.values ?? []) cleanup.push(`DELETE FROM "${SUMMARY_MEASUREMENT}" WHERE time = ${String(row[0])}`);
-  const [dropped] = await queryInflux(target, cleanup.join("; "), { method: "POST" });
-  if (dropped?.error && !/not found/.test(dropped.error)) throw new InfluxError(`cannot replace the rollups of run ${testid}: ${dropped.error}`);
+  const cleanup = [
+    `DROP SERIES FROM "${TIMELINE_MEASUREMENT}" WHERE "testid" = ${quoteString(testid)}`,
+    `DROP SERIES FROM "${SUMMARY_MEASUREMENT}" WHERE "testid" = ${quoteString(testid)}`,
+  ];
+  for (const statement of cleanup) {
+    // One request each, so every statement's own error is seen (a batch reports only the first).
+    const [result] = await queryInflux(target, statement, { method: "POST" });
+    if (result?.error && !/not found/.test(result.error)) throw new InfluxError(`cannot replace the rollups of run ${testid}: ${result.error}`);
+  }
 
   const seconds = (stats.end.getTime() - stats.start.getTime()) / 1000;
-  const summary = `${SUMMARY_MEASUREMENT} ${fieldsText({
+  const summary = `${SUMMARY_MEASUREMENT},testid=${escapeKey(testid)} ${fieldsText({
     run: testid,
     run_scenario: scenarios.join("+"),
     run_model: models.join("+"),

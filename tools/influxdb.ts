@@ -23,7 +23,14 @@ export interface InfluxServer {
   url: string;
   port: number;
   dataDir: string;
+  /** With `auth: true`: an admin, and a user with `GRANT ALL` on the `k6` database (which exists) but no admin rights. */
+  users?: { admin: InfluxUser; writer: InfluxUser };
   close(): Promise<void>;
+}
+
+export interface InfluxUser {
+  username: string;
+  password: string;
 }
 
 export interface StartInfluxOptions {
@@ -33,7 +40,11 @@ export interface StartInfluxOptions {
   dataDir?: string;
   /** Print InfluxDB's own log lines (errors only) to stderr. */
   verbose?: boolean;
+  /** Turn on authentication and create the users listed in `InfluxServer.users` (for tests of non-admin writers). */
+  auth?: boolean;
 }
+
+const TEST_USERS = { admin: { username: "admin", password: "admin-secret" }, writer: { username: "writer", password: "writer-secret" } };
 
 /**
  * The `influxd` binary to use: `INFLUXD_BIN`, else our pinned build in `.tools/bin`, else an
@@ -94,7 +105,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function configText(dataDir: string, httpPort: number, rpcPort: number): string {
+function configText(dataDir: string, httpPort: number, rpcPort: number, auth: boolean): string {
   const dir = (name: string) => JSON.stringify(join(dataDir, name));
   // influxd also opens the backup RPC port 8088 by default: moved so that parallel servers never collide.
   return `reporting-disabled = true
@@ -113,6 +124,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   bind-address = "127.0.0.1:${httpPort}"
   log-enabled = false
   flux-enabled = false
+  auth-enabled = ${auth}
 
 [monitor]
   store-enabled = false
@@ -135,7 +147,7 @@ export async function startInfluxDB(options: StartInfluxOptions = {}): Promise<I
     const port = options.port || (await freePort());
     const rpcPort = await freePort();
     const configFile = join(dataDir, "influxdb.conf");
-    await writeFile(configFile, configText(dataDir, port, rpcPort));
+    await writeFile(configFile, configText(dataDir, port, rpcPort, options.auth === true));
     const child = spawn(binary, ["run", "-config", configFile], {
       stdio: ["ignore", options.verbose ? "inherit" : "ignore", "pipe"],
     });
@@ -151,10 +163,12 @@ export async function startInfluxDB(options: StartInfluxOptions = {}): Promise<I
     child.once("exit", () => process.off("exit", killOnExit));
     try {
       await waitForPing(url, child, () => stderr);
+      if (options.auth) await createTestUsers(url);
       return {
         url,
         port,
         dataDir,
+        ...(options.auth ? { users: TEST_USERS } : {}),
         close: async () => {
           await stopProcess(child);
           if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
@@ -168,6 +182,23 @@ export async function startInfluxDB(options: StartInfluxOptions = {}): Promise<I
   }
   if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+/** With auth on and no user yet, InfluxDB accepts one unauthenticated CREATE USER … WITH ALL PRIVILEGES. */
+async function createTestUsers(url: string): Promise<void> {
+  const { admin, writer } = TEST_USERS;
+  const statements = [
+    `CREATE USER "${admin.username}" WITH PASSWORD '${admin.password}' WITH ALL PRIVILEGES`,
+    `CREATE DATABASE "k6"`,
+    `CREATE USER "${writer.username}" WITH PASSWORD '${writer.password}'`,
+    `GRANT ALL ON "k6" TO "${writer.username}"`,
+  ];
+  for (const [index, q] of statements.entries()) {
+    const headers: Record<string, string> = index === 0 ? {} : { authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}` };
+    const response = await fetch(`${url}/query`, { method: "POST", headers, body: new URLSearchParams({ q }) });
+    const text = await response.text();
+    if (!response.ok || /"error"/.test(text)) throw new Error(`could not set up the test users (${q.replace(/'[^']*'/, "'…'")}): ${response.status} ${text.trim()}`);
+  }
 }
 
 async function waitForPing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
@@ -198,11 +229,13 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const portArg = process.argv.indexOf("--port");
-  const port = portArg >= 0 ? Number(process.argv[portArg + 1]) : 8086;
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new Error(`invalid --port: expected a number from 1 to 65535, got ${process.argv[portArg + 1] ?? "nothing"}`);
+  const portText = portArg >= 0 ? process.argv[portArg + 1] : "8086";
+  const port = portText !== undefined && /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`invalid --port: expected a number from 0 (any free port) to 65535, got ${portText ?? "nothing"}`);
   }
-  const dataDir = join(repoRoot, ".tools", "influxdb-data");
+  const dataDirArg = process.argv.indexOf("--data-dir");
+  const dataDir = dataDirArg >= 0 && process.argv[dataDirArg + 1] ? resolve(process.argv[dataDirArg + 1]!) : join(repoRoot, ".tools", "influxdb-data");
   const server = await startInfluxDB({ port, dataDir, verbose: true });
   process.stdout.write(`InfluxDB ${INFLUXDB_VERSION} listening on ${server.url} (data in ${dataDir}); Ctrl-C stops it\n`);
   process.stdout.write(`run with: GEMINI_INFLUXDB_URL=${server.url}/k6 npm run load\n`);

@@ -1,7 +1,8 @@
 // `npm run load`: builds the scenarios, finds k6, starts an emulator when no GEMINI_BASE_URL is
-// given, runs one load test into results/<run-id>/ and records run.json. Also used by npm start.
+// given, runs one load test into <results>/<run-id>/ and records run.json. Also used by npm start.
 
 import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -36,13 +37,16 @@ export interface RunLoadOptions {
   script?: string;
   /** Run `node build.mjs` first (default true). */
   build?: boolean;
-  /** Folder that holds the run folders (default `<repo>/results`). */
+  /** Folder that holds the run folders (default GEMINI_RESULTS_DIR, else `<repo>/results`). */
   resultsRoot?: string;
   /** `inherit` shows k6's progress (default); `pipe` captures stdout and stderr instead. */
   stdio?: "inherit" | "pipe";
   /** Extra arguments for `k6 run`, placed before the script. */
   k6Args?: string[];
-  /** Use this run id (e.g. one `npm start` already gave the SDK preflight); default a new one. */
+  /**
+   * Use this run id (e.g. one `npm start` already gave the SDK preflight); default GEMINI_RUN_ID, else a
+   * new one. A run id whose folder already holds a run is refused.
+   */
   runId?: string;
   /** Progress lines of the tool itself (default stderr). */
   log?: (line: string) => void;
@@ -66,16 +70,20 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
   const env: Record<string, string | undefined> = { ...(options.baseEnv ?? process.env), ...options.env };
 
   const explicitUrl = options.baseUrl ?? (env.GEMINI_BASE_URL?.trim() || undefined);
+  const { runId, resultsRoot, resultsDir } = runFolder(options, env);
   // The scenario checks its configuration too, but here a mistake costs no build, no emulator and
   // no k6 start-up, and reads as one line instead of a k6 error record.
-  const config = validateConfig({ ...env, ...(options.scenario ? { GEMINI_SCENARIO: options.scenario } : {}), GEMINI_BASE_URL: explicitUrl ?? "http://127.0.0.1:8080" });
+  const config = validateConfig({
+    ...env,
+    ...(options.scenario ? { GEMINI_SCENARIO: options.scenario } : {}),
+    GEMINI_BASE_URL: explicitUrl ?? "http://127.0.0.1:8080",
+    GEMINI_RUN_ID: runId,
+  });
+  refuseExistingRun(resultsDir);
 
   if (options.build ?? true) await buildScenarios();
   const k6 = await ensureK6({ log });
 
-  const runId = options.runId ?? newRunId(new Date());
-  const resultsRoot = options.resultsRoot ?? path.join(REPO_ROOT, "results");
-  const resultsDir = path.join(resultsRoot, runId);
   await mkdir(resultsDir, { recursive: true });
 
   const profile = options.profile ?? (env.GEMINI_EMULATOR_PROFILE?.trim() || "realistic");
@@ -133,6 +141,32 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
   return { runId, exitCode: outcome.exitCode, resultsDir, reportPath, baseUrl, stdout: outcome.stdout, stderr: outcome.stderr };
 }
 
+/**
+ * Where the run's results go. Precedence: the options, then GEMINI_RUN_ID and GEMINI_RESULTS_DIR (a
+ * relative folder is taken from the current folder), then a new id under `<repo>/results`.
+ */
+export function runFolder(
+  options: Pick<RunLoadOptions, "runId" | "resultsRoot">,
+  env: Record<string, string | undefined>,
+): { runId: string; resultsRoot: string; resultsDir: string } {
+  const runId = options.runId ?? (env.GEMINI_RUN_ID?.trim() || newRunId(new Date()));
+  const resultsRoot = path.resolve(options.resultsRoot ?? (env.GEMINI_RESULTS_DIR?.trim() || path.join(REPO_ROOT, "results")));
+  return { runId, resultsRoot, resultsDir: path.join(resultsRoot, runId) };
+}
+
+/** Files only a load test writes: a folder holding any of them already has a run. */
+const RUN_FILES = ["run.json", "summary.json", "metrics.json.gz"];
+
+/** Throws a one-line SetupError when `resultsDir` already holds a run, whose results must not be overwritten. */
+export function refuseExistingRun(resultsDir: string): void {
+  const existing = RUN_FILES.find((file) => existsSync(path.join(resultsDir, file)));
+  if (existing === undefined) return;
+  throw new SetupError(
+    `${path.join(resultsDir, existing)} already exists: run id ${path.basename(resultsDir)} is taken; ` +
+      `unset GEMINI_RUN_ID for a new id or choose another (results are never overwritten)`,
+  );
+}
+
 async function writeRunJson(file: string, record: Record<string, unknown>): Promise<void> {
   await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
 }
@@ -175,7 +209,8 @@ export function dashboardPeriodMs(config: Pick<GeminiConfig, "durationMs" | "sce
 export function publicSettings(env: Record<string, string | undefined>): Record<string, string> {
   const settings: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith("GEMINI_") || value === undefined) continue;
+    // K6_INFLUXDB_TAGS_AS_FIELDS too: results:import must store a run's points as the live output did.
+    if ((!name.startsWith("GEMINI_") && name !== "K6_INFLUXDB_TAGS_AS_FIELDS") || value === undefined) continue;
     if (/KEY|TOKEN|SECRET|PASSWORD/i.test(name)) continue;
     settings[name] = /URL$/.test(name) ? redactUrl(value) : value;
   }
@@ -267,7 +302,8 @@ async function gitCommit(): Promise<string | null> {
 }
 
 const USAGE = `usage: npm run load -- [--scenario closed|open|both] [--profile NAME] [--duration 1m] [--rate N] [--vus N] [--model NAME] [--dashboard]
-Without GEMINI_BASE_URL an emulator is started (profile from --profile or GEMINI_EMULATOR_PROFILE, default realistic).`;
+Without GEMINI_BASE_URL an emulator is started (profile from --profile or GEMINI_EMULATOR_PROFILE, default realistic).
+Results go to <GEMINI_RESULTS_DIR>/<GEMINI_RUN_ID>/ (default results/<new id>/); a run id that already holds a run is refused.`;
 
 /** Maps command-line flags to the GEMINI_* variables the scenario reads. */
 export function parseLoadArgs(argv: string[]): RunLoadOptions {

@@ -2,7 +2,7 @@
 // shared by `npm run compare` and `npm run runs`.
 import { UsageError } from "./influx-cli.ts";
 import { RUN_MEASUREMENT } from "./annotations.ts";
-import { describeTarget, quoteString, queryInflux, type InfluxTarget, type Series } from "./influx-query.ts";
+import { InfluxError, describeTarget, isDatabaseNotFound, quoteString, queryStatements, type InfluxTarget, type Series } from "./influx-query.ts";
 
 /** The headline numbers of one run; `undefined` when the run has no samples of that metric. */
 export interface RunStats {
@@ -41,6 +41,8 @@ const numberOrUndefined = (value: unknown): number | undefined => (typeof value 
 
 /** The measurements whose first and last samples bound a run. */
 const SPAN_MEASUREMENTS = `"iterations", "http_reqs", "gemini_request_duration", "vus"`;
+/** The measurements whose first and last samples bound the throughput's span: no setup, no VU gauge. */
+const WORK_MEASUREMENTS = `"iterations", "http_reqs"`;
 
 /** Reads one run's stats; an id with no samples is a `UsageError` naming the fix. */
 export async function readRunStats(target: InfluxTarget, testid: string): Promise<RunStats> {
@@ -55,13 +57,15 @@ export async function readRunStats(target: InfluxTarget, testid: string): Promis
     `SELECT mean("value") AS rate FROM "gemini_errors" ${where}`,
     `SELECT sum("value") AS tokens FROM "gemini_output_tokens" ${where}`,
     `SELECT mean("value") AS rate FROM "gemini_moderation_correct" ${where}`,
+    `SELECT first("value") FROM ${WORK_MEASUREMENTS} ${where}`,
+    `SELECT last("value") FROM ${WORK_MEASUREMENTS} ${where}`,
   ];
-  const results = await queryInflux(target, statements.join("; "), { epoch: "ms" });
-  const failed = results.find((result) => result.error);
-  if (failed?.error) {
-    if (/database not found/.test(failed.error)) throw new UsageError(`unknown run id ${testid}: database "${target.database}" at ${target.baseUrl} holds no runs yet`);
-    throw new UsageError(`InfluxDB could not read run ${testid}: ${failed.error}`);
+  const results = await queryStatements(target, statements, { epoch: "ms" });
+  if (isDatabaseNotFound(results)) {
+    throw new UsageError(`unknown run id ${testid}: database "${target.database}" at ${target.baseUrl} does not exist, so no run is stored there yet (\`npm run results:import -- ${testid}\` loads a local one)`);
   }
+  const failed = results.find((result) => result.error);
+  if (failed?.error) throw new InfluxError(`InfluxDB could not read run ${testid}: ${failed.error}`);
   const row = (index: number) => firstRow(results[index]?.series?.[0]);
   const times = (index: number) => (results[index]?.series ?? []).map((series) => Number(series.values[0]?.[0]));
   if (times(0).length === 0) {
@@ -70,6 +74,10 @@ export async function readRunStats(target: InfluxTarget, testid: string): Promis
   const start = new Date(Math.min(...times(0)));
   const end = new Date(Math.max(...times(1)));
   const seconds = Math.max((end.getTime() - start.getTime()) / 1000, 0.001);
+  // Throughput as documented: requests over the time from the first to the last iteration or
+  // request sample, which leaves out setup() and the VU gauge's samples before and after the work.
+  const workTimes = [...times(7), ...times(8)];
+  const workSeconds = workTimes.length > 0 ? Math.max((Math.max(...times(8)) - Math.min(...times(7))) / 1000, 0.001) : undefined;
   const latency = row(2);
   const requests = Number(latency.n ?? 0);
   const tokens = numberOrUndefined(row(5).tokens);
@@ -80,7 +88,7 @@ export async function readRunStats(target: InfluxTarget, testid: string): Promis
   assign("p99", numberOrUndefined(latency.p99));
   assign("ttftP95", numberOrUndefined(row(3).p95));
   assign("errorRate", numberOrUndefined(row(4).rate));
-  assign("throughput", requests > 0 ? requests / seconds : undefined);
+  assign("throughput", requests > 0 && workSeconds !== undefined ? requests / workSeconds : undefined);
   assign("tokensPerSecond", tokens === undefined ? undefined : tokens / seconds);
   assign("accuracy", numberOrUndefined(row(6).rate));
   return stats;
@@ -88,14 +96,14 @@ export async function readRunStats(target: InfluxTarget, testid: string): Promis
 
 /** Every stored run with its scenarios, models, start and end, oldest first. */
 export async function listRuns(target: InfluxTarget): Promise<StoredRun[]> {
-  const results = await queryInflux(target, [
+  const results = await queryStatements(target, [
     `SELECT first("value") FROM "iterations" GROUP BY "testid", "scenario", "model"`,
     `SELECT last("value") FROM "iterations" GROUP BY "testid"`,
     `SELECT last("commit") AS "commit" FROM "${RUN_MEASUREMENT}" GROUP BY "testid"`,
-  ].join("; "), { epoch: "ms" });
+  ], { epoch: "ms" });
+  if (isDatabaseNotFound(results)) return [];
   const failed = results.find((result) => result.error);
-  if (failed?.error && /database not found/.test(failed.error)) return [];
-  if (failed?.error) throw new UsageError(`InfluxDB could not list runs: ${failed.error}`);
+  if (failed?.error) throw new InfluxError(`InfluxDB could not list runs: ${failed.error}`);
   const runs = new Map<string, StoredRun>();
   for (const series of results[0]?.series ?? []) {
     const testid = series.tags?.testid ?? "";

@@ -4,11 +4,9 @@
 
 import { existsSync } from "node:fs";
 import { spawn } from "node:child_process";
-import path from "node:path";
 import { REPO_ROOT, SetupError } from "./k6.ts";
-import { runLoadTest } from "./run-load.ts";
+import { refuseExistingRun, runFolder, runLoadTest } from "./run-load.ts";
 import { setup } from "./setup.ts";
-import { newRunId } from "../lib/run-id.ts";
 import { start as startEmulator } from "../emulator/index.ts";
 
 const PROFILE = "realistic";
@@ -17,11 +15,13 @@ async function main(): Promise<number> {
   process.stderr.write("Setting up (k6)…\n");
   await setup();
 
+  // One run id for the preflight and the load test, so <results>/<run-id>/ holds both; the user's
+  // GEMINI_RUN_ID and GEMINI_RESULTS_DIR count, and a taken id is refused before the preflight writes.
+  const { runId, resultsRoot, resultsDir } = runFolder({}, process.env);
+  refuseExistingRun(resultsDir);
   const emulator = await startEmulator({ port: 0, profile: PROFILE });
-  // One run id for the preflight and the load test, so results/<run-id>/ holds both.
-  const runId = newRunId(new Date());
   process.stderr.write(`Gemini emulator (${PROFILE} profile) at ${emulator.url}\n`);
-  const verifyEnv = { GEMINI_BASE_URL: emulator.url, GEMINI_RUN_ID: runId, GEMINI_RESULTS_DIR: path.join(REPO_ROOT, "results") };
+  const verifyEnv = { GEMINI_BASE_URL: emulator.url, GEMINI_RUN_ID: runId, GEMINI_RESULTS_DIR: resultsRoot };
   try {
     process.stderr.write("Preflight: checking the emulator with the official SDK (npm run verify)…\n");
     const verifyCode = await runNpm(["run", "--silent", "verify"], verifyEnv);
@@ -35,6 +35,7 @@ async function main(): Promise<number> {
       baseUrl: emulator.url,
       profile: PROFILE,
       runId,
+      resultsRoot,
       scenario: process.env.GEMINI_SCENARIO ?? "both",
       dashboard: true,
       env: {

@@ -2,10 +2,12 @@
 // with the unloaded baseline and, when the target is an emulator, with its own ground truth.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { describeTarget, parseInfluxUrl, UsageError, type InfluxTarget } from "../tools/influx-query.ts";
 import { VerifyFailure } from "./failures.ts";
-import { describeInfluxTarget, parseInfluxUrl, writeVerifyPoint } from "./influx.ts";
+import { writeVerifyPoint } from "./influx.ts";
 import { computeLoadImpact, impactFields, readSummary, type Baseline, type K6Summary, type LoadImpact } from "./post-run.ts";
 import { runPreflight, type PreflightOptions } from "./preflight.ts";
+import { redactValue } from "./redact.ts";
 import { mergeVerifyJson, readVerifyJson } from "./results-file.ts";
 
 /** Settings of the post-run step. */
@@ -47,7 +49,8 @@ export interface AfterResult {
   baseline: Baseline;
   impact: LoadImpact;
   groundTruth: GroundTruth | null;
-  influx: { written: number; target: string } | null;
+  /** What reached InfluxDB, or why nothing did (the figures are in verify.json either way); null without GEMINI_INFLUXDB_URL. */
+  influx: { written: number; target: string } | { target: string; error: string } | null;
 }
 
 interface EmulatorStats {
@@ -157,6 +160,13 @@ export async function findEarlierPreflight(
 
 /** Runs the post-run cross-check, writes verify.json's `after` part and, if configured, InfluxDB. */
 export async function runAfter(options: AfterOptions): Promise<{ result: AfterResult; file: string }> {
+  let influxTarget: InfluxTarget | undefined;
+  try {
+    influxTarget = options.influxUrl ? parseInfluxUrl(options.influxUrl, "GEMINI_INFLUXDB_URL") : undefined;
+  } catch (error) {
+    if (error instanceof UsageError) throw new VerifyFailure("bad_usage", error.message);
+    throw error;
+  }
   const summary = await readSummary(options.resultsDir, options.runId);
   if (!options.targetExplicit) options = runTarget(options, summary);
   // Read before a fresh baseline, whose own calls would otherwise count as the run's.
@@ -185,30 +195,13 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
         `run ${options.runId} has no preflight baseline and a fresh one failed: ${failure?.message ?? "no baseline"}`,
       );
     }
-    await mergeVerifyJson(options.resultsDir, options.runId, "preflight", fresh);
+    await mergeVerifyJson(options.resultsDir, options.runId, "preflight", redactValue(fresh, options.apiKey));
     baseline = fresh.baseline;
     baselineSource = "fresh";
   }
   const impact = computeLoadImpact(summary, baseline);
   const groundTruth = stats ? compareWithGroundTruth(summary, impact, stats) : null;
 
-  let influx: AfterResult["influx"] = null;
-  if (options.influxUrl) {
-    const target = parseInfluxUrl(options.influxUrl);
-    const fields = impactFields(impact);
-    if (groundTruth) {
-      fields.emulator_requests = groundTruth.emulatorRequests;
-      fields.emulator_total_p95_ms = groundTruth.serverTotalP95Ms;
-      fields.emulator_ttfb_p95_ms = groundTruth.serverTtfbP95Ms;
-      if (groundTruth.k6MinusServerP95Ms !== null) fields.k6_minus_server_p95_ms = groundTruth.k6MinusServerP95Ms;
-    }
-    try {
-      influx = { written: await writeVerifyPoint(target, options.runId, "after", fields), target: describeInfluxTarget(target) };
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new VerifyFailure("network_unreachable", `writing to InfluxDB at ${describeInfluxTarget(target)} failed: ${reason}`);
-    }
-  }
   const result: AfterResult = {
     at: new Date().toISOString(),
     runId: options.runId,
@@ -217,8 +210,29 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
     baseline,
     impact,
     groundTruth,
-    influx,
+    influx: null,
   };
-  const file = await mergeVerifyJson(options.resultsDir, options.runId, "after", result);
+  // The figures are saved before InfluxDB is tried, so a database problem cannot lose them.
+  let file = await mergeVerifyJson(options.resultsDir, options.runId, "after", result);
+  if (influxTarget) {
+    result.influx = await writeInflux(influxTarget, options.runId, impact, groundTruth);
+    file = await mergeVerifyJson(options.resultsDir, options.runId, "after", result);
+  }
   return { result, file };
+}
+
+/** Writes the figures to InfluxDB; a failure is returned as `{ error }`, never thrown: it is not the run's. */
+async function writeInflux(target: InfluxTarget, runId: string, impact: LoadImpact, groundTruth: GroundTruth | null): Promise<AfterResult["influx"]> {
+  const fields = impactFields(impact);
+  if (groundTruth) {
+    fields.emulator_requests = groundTruth.emulatorRequests;
+    fields.emulator_total_p95_ms = groundTruth.serverTotalP95Ms;
+    fields.emulator_ttfb_p95_ms = groundTruth.serverTtfbP95Ms;
+    if (groundTruth.k6MinusServerP95Ms !== null) fields.k6_minus_server_p95_ms = groundTruth.k6MinusServerP95Ms;
+  }
+  try {
+    return { written: await writeVerifyPoint(target, runId, "after", fields), target: describeTarget(target) };
+  } catch (error) {
+    return { target: describeTarget(target), error: error instanceof Error ? error.message : String(error) };
+  }
 }

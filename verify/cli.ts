@@ -9,20 +9,12 @@ import { formatContract, runContractCheck } from "./contract.ts";
 import { classifyError, FAILURES, VerifyFailure } from "./failures.ts";
 import { runPreflight } from "./preflight.ts";
 import { formatAfter, formatPreflight, helpText } from "./report.ts";
+import { redact, redactValue } from "./redact.ts";
 import { mergeVerifyJson } from "./results-file.ts";
 
 function shown(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith("..") ? relative : file;
-}
-
-function redact(text: string, key: string): string {
-  return key.length >= 4 ? text.split(key).join("[redacted]") : text;
-}
-
-/** A copy of `value` with the key replaced wherever a server might have echoed it. */
-function redactValue<T>(value: T, key: string): T {
-  return JSON.parse(redact(JSON.stringify(value), JSON.stringify(key).slice(1, -1))) as T;
 }
 
 async function preflight(config: VerifyConfig, out: (text: string) => void): Promise<number> {

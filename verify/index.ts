@@ -6,4 +6,5 @@ export { runAfter, type AfterResult } from "./after.ts";
 export { computeLoadImpact, readSummary, type Baseline, type LoadImpact } from "./post-run.ts";
 export { FAILURES, VerifyFailure, classifyError, type FailureClass } from "./failures.ts";
 export { EXPECTED_DIFFERENCES, compareRequests, normaliseRequest } from "./request-diff.ts";
-export { VERIFY_MEASUREMENT, writeVerifyPoint, parseInfluxUrl } from "./influx.ts";
+export { VERIFY_MEASUREMENT, writeVerifyPoint } from "./influx.ts";
+export { parseInfluxUrl } from "../tools/influx-query.ts";

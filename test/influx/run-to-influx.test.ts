@@ -9,6 +9,7 @@ import { start } from "../../emulator/index.ts";
 import { countStoredPoints, importMetricsFile } from "../../tools/import-results.ts";
 import { querySeries, type Series } from "../../tools/influx-query.ts";
 import { ELAPSED_BASE_ISO } from "../../tools/influx-rollups.ts";
+import { readRunStats } from "../../tools/run-stats.ts";
 import type { RunLoadResult } from "../../tools/run-load.ts";
 import { buildScenarios, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 import { runTool, startTestInflux, type TestInflux } from "../helpers/influxdb.ts";
@@ -110,7 +111,13 @@ test("the run's summary and its timeline on time since start are stored for the 
   const [timeline] = await querySeries(influx.target, `SELECT "requests_per_second", "p95" FROM "gemini_run_timeline" WHERE "testid" = '${run.runId}'`);
   assert.ok(timeline && timeline.values.length >= 1);
   assert.equal(timeline.values[0]![0], ELAPSED_BASE_ISO.replace(".000", ""), "the timeline starts at the base instant");
-  const requests = timeline.values.reduce((sum, row) => sum + Number(row[1]) * 5, 0);
+  // Each bucket's rate is over the part of its 5 s the run covered (the last one is partial).
+  const stats = await readRunStats(influx.target, run.runId);
+  const runMs = stats.end.getTime() - stats.start.getTime();
+  const requests = timeline.values.reduce((sum, row) => {
+    const elapsedMs = Date.parse(String(row[0])) - Date.parse(ELAPSED_BASE_ISO);
+    return sum + Number(row[1]) * (Math.max(Math.min(5000, runMs - elapsedMs), 1000) / 1000);
+  }, 0);
   assert.equal(Math.round(requests), stored.gemini_request_duration, "the timeline covers every request");
 });
 

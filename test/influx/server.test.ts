@@ -1,6 +1,7 @@
 // tools/influxdb.ts: a real InfluxDB 1.8 on free ports with its own data directory, speaking the
 // v1 API (InfluxQL, /write) and the /api/v2/write endpoint @influxdata/influxdb-client uses.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { InfluxDB, Point } from "@influxdata/influxdb-client";
 import { ensureInfluxd, startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
+import { REPO_ROOT } from "../../tools/k6.ts";
 import { createDatabase, querySeries } from "../../tools/influx-query.ts";
 
 const started: InfluxServer[] = [];
@@ -76,5 +78,29 @@ test("INFLUXD_BIN overrides the binary and a wrong path is named", async () => {
   } finally {
     if (saved === undefined) delete process.env.INFLUXD_BIN;
     else process.env.INFLUXD_BIN = saved;
+  }
+});
+
+test("`npm run influxdb -- --port 0` starts on a free port and stops on SIGTERM", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "gemini-influx-cli-"));
+  const child = spawn(process.execPath, ["--import", "tsx", "tools/influxdb.ts", "--port", "0", "--data-dir", dataDir], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    let output = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        output += chunk;
+        const match = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+      child.once("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
+    });
+    assert.notEqual(new URL(url).port, "0");
+    assert.equal((await fetch(`${url}/ping`)).status, 204);
+  } finally {
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGTERM");
+    await exited;
+    await rm(dataDir, { recursive: true, force: true });
   }
 });

@@ -5,7 +5,7 @@ import { checkRules, delta, parseFailOn } from "../../tools/compare.ts";
 import { UsageError } from "../../tools/influx-cli.ts";
 import { influxOutputArgs } from "../../tools/influx-output.ts";
 import { parseInfluxUrl } from "../../tools/influx-query.ts";
-import { sampleToLine, toUnixNanos } from "../../tools/import-results.ts";
+import { resolveTagsAsFields, sampleToLine, toUnixNanos } from "../../tools/import-results.ts";
 import type { RunStats } from "../../tools/run-stats.ts";
 
 test("GEMINI_INFLUXDB_URL splits into server, database and credentials", () => {
@@ -74,4 +74,22 @@ test("the gate breaks exactly the rules whose limit the candidate exceeds", () =
   assert.match(broken[0]!, /p95.*\+15\.00%.*p95:\+10%/);
   assert.deepEqual(checkRules(slower, base, parseFailOn("p95:+10%")).broken, [], "faster is never a regression");
   assert.deepEqual(checkRules(base, { ...slower, p95: undefined }, parseFailOn("p95:+10%")).missing.length, 1);
+});
+
+test("a bad InfluxDB URL is named by where it came from, with its password hidden", () => {
+  for (const text of ["http://u:hunter22@/k6", "ftp://u:hunter22@host/k6", "u:hunter22@host"]) {
+    assert.throws(() => parseInfluxUrl(text, "GEMINI_INFLUXDB_URL"), (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, /^invalid GEMINI_INFLUXDB_URL /);
+      assert.doesNotMatch(error.message, /hunter22/);
+      return true;
+    });
+  }
+  assert.equal(parseInfluxUrl("http://127.0.0.1:8086/k6?precision=ms").database, "k6");
+});
+
+test("the import stores as fields the tags the live output did: the run's setting, else the environment, else the built-in list", () => {
+  assert.equal(resolveTagsAsFields({ K6_INFLUXDB_TAGS_AS_FIELDS: "vu:int" }, { K6_INFLUXDB_TAGS_AS_FIELDS: "iter:int" }), "vu:int");
+  assert.equal(resolveTagsAsFields({ GEMINI_RATE: "5" }, { K6_INFLUXDB_TAGS_AS_FIELDS: "iter:int" }), "iter:int");
+  assert.equal(resolveTagsAsFields(undefined, {}), influxOutputArgs({ GEMINI_INFLUXDB_URL: "http://127.0.0.1:8086/k6" }).env.K6_INFLUXDB_TAGS_AS_FIELDS);
 });

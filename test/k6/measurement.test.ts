@@ -61,4 +61,15 @@ test("k6's p95 of request duration and of time to first token match the emulator
   );
   assertAgrees("p95 http_req_duration", metricValue(summary, "http_req_duration", "p(95)"), all.totalMs.p95);
   assertAgrees("p95 gemini_ttft", metricValue(summary, "gemini_ttft", "p(95)"), streaming.ttfbMs.p95);
+
+  // Output speed: the emulator paces tokens after the first chunk at its configured rate, so k6's
+  // median must land on it — counting the first chunk's tokens, which arrive with the first byte,
+  // would overstate it.
+  const config = (await (await fetch(`${emulator.url}/__emulator/config`)).json()) as { models: Record<string, { tokensPerSecond: number }> };
+  const configured = config.models["gemini-2.5-flash"]!.tokensPerSecond;
+  const measured = metricValue(summary, "gemini_tokens_per_second", "med");
+  t.diagnostic(`tokens/s p50 k6 ${measured.toFixed(1)} / configured ${configured}`);
+  assert.ok(Math.abs(measured - configured) <= configured * 0.05, `k6 measured ${measured.toFixed(1)} tokens/s, the emulator sends ${configured}`);
+  const perToken = metricValue(summary, "gemini_time_per_output_token", "med");
+  assert.ok(Math.abs(perToken - 1000 / configured) <= (1000 / configured) * 0.05, `time per output token ${perToken} ms vs ${1000 / configured}`);
 });

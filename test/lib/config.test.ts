@@ -1,7 +1,7 @@
 // Unit tests for lib/config.ts: defaults, every bad variable reported at once, loopback rules, redaction.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, isLoopbackHost, LOCAL_PLACEHOLDER_KEY, parseConfig, parseDurationMs, redactedConfig } from "../../lib/config.ts";
+import { ConfigError, displayUrl, isLoopbackHost, LOCAL_PLACEHOLDER_KEY, parseConfig, parseDurationMs, redactedConfig } from "../../lib/config.ts";
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -95,9 +95,73 @@ test("a URL with a query string or no scheme is refused, so a ?key= cannot ride 
 });
 
 test("loopback detection covers localhost, 127/8 and ::1 only", () => {
-  for (const host of ["localhost", "127.0.0.1", "127.5.6.7", "[::1]", "::1"]) assert.equal(isLoopbackHost(host), true, host);
+  for (const host of ["localhost", "LOCALHOST", "127.0.0.1", "127.5.6.7", "127.255.255.255", "127.0.0.0", "[::1]", "::1", "0:0:0:0:0:0:0:1", "[0:0:0:0:0:0:0:1]", "0::1"]) {
+    assert.equal(isLoopbackHost(host), true, host);
+  }
   for (const host of ["10.0.0.1", "example.com", "128.0.0.1", "localhost.example.com", "0.0.0.0"]) assert.equal(isLoopbackHost(host), false, host);
   assert.equal(parseConfig({ GEMINI_BASE_URL: "http://[::1]:8080" }).isLoopback, true);
+});
+
+test("names under .localhost and malformed 127.x addresses are not loopback: k6 would resolve them", () => {
+  for (const host of [
+    "api.localhost", "evil.localhost", "localhost.", "127.0.0.999", "127.0.0.256", "127.0.0.01", "127.00.0.1", "127.1", "127.0.0.1.nip.io",
+    "127.0.0.1.", "::2", "1::1", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:0:1", "::1::", "[::1",
+  ]) {
+    assert.equal(isLoopbackHost(host), false, host);
+  }
+  // Such a target is treated as the real API: it needs a key and a budget.
+  const problems = problemsOf({ GEMINI_BASE_URL: "http://api.localhost:8080" });
+  assert.ok(problems.some((p) => p.startsWith("missing GEMINI_API_KEY")), problems.join("\n"));
+  assert.ok(problems.some((p) => p.startsWith("missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD")), problems.join("\n"));
+  assert.ok(problemsOf({ GEMINI_BASE_URL: "http://127.0.0.999:8080" }).some((p) => p.startsWith("missing GEMINI_API_KEY")));
+});
+
+test("credentials, query strings and fragments in GEMINI_BASE_URL are refused without echoing them", () => {
+  const cases = [
+    ["http://secret-canary-123@127.0.0.1:8080", /credentials/],
+    ["http://user:secret-canary-123@127.0.0.1:8080", /credentials/],
+    ["https://secret-canary-123@generativelanguage.googleapis.com/v1", /credentials/],
+    ["http://127.0.0.1:8080/?key=secret-canary-123", /query string/],
+    ["http://127.0.0.1:8080#secret-canary-123", /query string or fragment/],
+  ] as const;
+  for (const [url, problem] of cases) {
+    const problems = problemsOf({ GEMINI_BASE_URL: url, GEMINI_API_KEY: "k", GEMINI_MAX_REQUESTS: "5" });
+    assert.equal(problems.length, 1, problems.join("\n"));
+    assert.match(problems[0] ?? "", /^invalid GEMINI_BASE_URL: /);
+    assert.match(problems[0] ?? "", problem);
+    assert.match(problems[0] ?? "", /GEMINI_API_KEY/, "the message says where the key belongs");
+    assert.ok(!(problems[0] ?? "").includes("secret-canary-123"), problems[0]);
+  }
+  assert.match(problemsOf({ GEMINI_BASE_URL: "http://user:pw@127.0.0.1:8080/api" })[0] ?? "", /got 'http:\/\/127\.0\.0\.1:8080\/api'/);
+});
+
+test("displayUrl keeps scheme, host, port and path only", () => {
+  assert.equal(displayUrl("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+  assert.equal(displayUrl("https://KEY@generativelanguage.googleapis.com/v1"), "https://generativelanguage.googleapis.com/v1");
+  assert.equal(displayUrl("http://user:p@ss@host:1/p?key=KEY#frag"), "http://host:1/p");
+  assert.equal(displayUrl("KEY@host:8080/x?key=KEY"), "host:8080/x");
+  const redacted = redactedConfig(parseConfig({ GEMINI_BASE_URL: "http://127.0.0.1:9/v" }));
+  assert.equal(redacted.baseUrl, "http://127.0.0.1:9/v");
+});
+
+test("values that would run something else than asked are refused, naming the fix", () => {
+  const backoff = problemsOf({ GEMINI_BACKOFF_BASE_MS: "10000", GEMINI_BACKOFF_MAX_MS: "2000" });
+  assert.equal(backoff.length, 1);
+  assert.match(backoff[0] ?? "", /^invalid GEMINI_BACKOFF_BASE_MS: expected at most GEMINI_BACKOFF_MAX_MS \(2000\), got '10000'/);
+  assert.equal(parseConfig({ GEMINI_BACKOFF_BASE_MS: "2000", GEMINI_BACKOFF_MAX_MS: "2000" }).retry.baseDelayMs, 2000);
+
+  // 0.001/s is 3.6 per hour: no whole rate per second, minute or hour is within 1% of it.
+  const rate = problemsOf({ GEMINI_RATE: "0.001" });
+  assert.equal(rate.length, 1);
+  assert.match(rate[0] ?? "", /^invalid GEMINI_RATE: expected .*1 per hour, 0\.000278.*got '0\.001'/);
+  for (const ok of ["0.5", "2.5", "0.1", "1000", "0.000278", "0.0025"]) assert.equal(parseConfig({ GEMINI_RATE: ok }).rate, Number(ok), ok);
+  assert.equal(problemsOf({ GEMINI_RATE: "0.0001" }).length, 1, "below 1 per hour");
+
+  assert.match(problemsOf({ GEMINI_DURATION: "1ms" })[0] ?? "", /^invalid GEMINI_DURATION: expected a duration of at least 1s/);
+  assert.match(problemsOf({ GEMINI_DURATION: "999ms" })[0] ?? "", /^invalid GEMINI_DURATION/);
+  assert.equal(parseConfig({ GEMINI_DURATION: "1s" }).durationMs, 1000);
+  assert.match(problemsOf({ GEMINI_TIMEOUT: "0.4ms" })[0] ?? "", /^invalid GEMINI_TIMEOUT: expected a duration of at least 10ms/);
+  assert.equal(parseConfig({ GEMINI_TIMEOUT: "10ms" }).timeoutMs, 10);
 });
 
 test("durations follow k6's forms", () => {

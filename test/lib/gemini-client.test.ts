@@ -13,12 +13,12 @@ interface FakeResponse {
   status: number;
   body: string;
   error_code?: number;
-  timings?: { duration: number; waiting: number };
+  timings?: { duration: number; waiting: number; blocked?: number; connecting?: number; tls_handshaking?: number; sending?: number };
 }
 interface K6Fake {
   samples: Sample[];
   sleeps: number[];
-  requests: Array<{ url: string; body: string; params: { headers: Record<string, string>; tags: Record<string, string> } }>;
+  requests: Array<{ url: string; body: string; params: { headers: Record<string, string>; tags: Record<string, string>; timeout?: number; redirects?: number } }>;
   replies: FakeResponse[];
   now: number;
 }
@@ -32,7 +32,9 @@ const FAKES: Record<string, string> = {
       globalThis.__k6fake.requests.push({ url, body, params });
       const reply = globalThis.__k6fake.replies.shift();
       if (!reply) throw new Error("no reply queued");
-      return { status: reply.status, body: reply.body, error_code: reply.error_code ?? 0, timings: reply.timings ?? { duration: 100, waiting: 40 } };
+      const timings = { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, duration: 100, waiting: 40, ...reply.timings };
+      globalThis.__k6fake.now += timings.duration;
+      return { status: reply.status, body: reply.body, error_code: reply.error_code ?? 0, timings };
     } };`,
   "k6/metrics": ["Trend", "Counter", "Rate"]
     .map((kind) => `export class ${kind} { constructor(name) { this.name = name; } add(value, tags) { globalThis.__k6fake.samples.push({ metric: this.name, value: Number(value), tags: { ...(tags ?? {}) } }); } }`)
@@ -90,8 +92,9 @@ test("a streamed success records ttft, tokens apart from thinking, and one attem
   assert.deepEqual(samplesOf("gemini_output_tokens").map((s) => s.value), [10]);
   assert.deepEqual(samplesOf("gemini_thinking_tokens").map((s) => s.value), [30]);
   assert.deepEqual(samplesOf("gemini_prompt_tokens").map((s) => s.value), [50]);
-  assert.deepEqual(samplesOf("gemini_time_per_output_token").map((s) => s.value), [(120 - 45) / 10]);
-  assert.deepEqual(samplesOf("gemini_tokens_per_second").map((s) => s.value), [10 / 0.075]);
+  // The first chunk's 4 tokens came with the first byte: 6 tokens were generated in the 75 ms after it.
+  assert.deepEqual(samplesOf("gemini_time_per_output_token").map((s) => s.value), [(120 - 45) / 6]);
+  assert.deepEqual(samplesOf("gemini_tokens_per_second").map((s) => s.value), [6 / 0.075]);
   assert.deepEqual(samplesOf("gemini_errors").map((s) => s.value), [0]);
   assert.equal(request?.params.tags.name, "streamGenerateContent");
   for (const sample of globalThis.__k6fake.samples) assert.ok(!JSON.stringify(sample.tags).includes(KEY));
@@ -114,13 +117,68 @@ test("503 then 200: backoff with jitter, a retry counted, attempt and user-felt 
   assert.deepEqual(samplesOf("gemini_errors").map((s) => s.value), [0]);
 });
 
+const retryInfo = (delay: string) => [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: delay }];
+
 test("429 waits exactly RetryInfo.retryDelay", () => {
-  const details = [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "11.968498755s" }];
-  globalThis.__k6fake.replies.push({ status: 429, body: errorBody(429, "RESOURCE_EXHAUSTED", details) }, { status: 200, body: okStream });
+  globalThis.__k6fake.replies.push({ status: 429, body: errorBody(429, "RESOURCE_EXHAUSTED", retryInfo("6.968498755s")) }, { status: 200, body: okStream });
   const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
   assert.equal(outcome.ok, true);
-  assert.deepEqual(globalThis.__k6fake.sleeps, [11.968]);
+  assert.deepEqual(globalThis.__k6fake.sleeps, [6.968]);
   assert.equal(samplesOf("gemini_rate_limited").length, 1);
+  assert.equal(samplesOf("gemini_retries").length, 1);
+});
+
+test("a 429 asking for longer than the backoff cap fails at once as rate_limited, recorded, with no retry counted", () => {
+  globalThis.__k6fake.replies.push({ status: 429, body: errorBody(429, "RESOURCE_EXHAUSTED", retryInfo("30s")) });
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
+  assert.equal(outcome.ok, false);
+  assert.equal(outcome.errorClass, "rate_limited");
+  assert.deepEqual(globalThis.__k6fake.sleeps, []);
+  assert.equal(samplesOf("gemini_retries").length, 0);
+  assert.deepEqual(samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]), [[1, "rate_limited"]]);
+  assert.equal(samplesOf("gemini_request_duration").length, 1);
+});
+
+test("near the scenario's hard stop an attempt's timeout ends before it, and no retry starts that would be cut off", () => {
+  const now = globalThis.__k6fake.now;
+  globalThis.__k6fake.replies.push({ status: 503, body: errorBody(503, "UNAVAILABLE") });
+  const outcome = new GeminiClient({ ...target, timeout: 60_000 }, "gemini-2.5-flash", policy).generate(body, true, now + 1_200);
+  assert.equal(globalThis.__k6fake.requests[0]?.params.timeout, 1_200 - 250);
+  // After the 100 ms reply, 850 ms are left before the margin: less than a retry needs, whatever the backoff.
+  assert.equal(outcome.ok, false);
+  assert.equal(outcome.attempts, 1);
+  assert.deepEqual(samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]), [[1, "overloaded"]]);
+
+  globalThis.__k6fake.requests.length = 0;
+  globalThis.__k6fake.replies.push({ status: 200, body: okStream });
+  new GeminiClient({ ...target, timeout: 60_000 }, "gemini-2.5-flash", policy).generate(body, true, globalThis.__k6fake.now + 120_000);
+  assert.equal(globalThis.__k6fake.requests[0]?.params.timeout, 60_000, "far from the stop, the configured timeout");
+});
+
+test("a redirect is not followed (the key header would go with it) and fails naming the fix", () => {
+  globalThis.__k6fake.replies.push({ status: 307, body: "" });
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
+  assert.equal(globalThis.__k6fake.requests[0]?.params.redirects, 0);
+  assert.equal(outcome.ok, false);
+  assert.equal(outcome.attempts, 1);
+  assert.match(outcome.errorMessage ?? "", /HTTP 307: a redirect, not followed .*GEMINI_BASE_URL/);
+});
+
+test("a one-chunk stream gives a time to first token but no per-token time or token rate", () => {
+  const single = sse({ candidates: [{ content: { parts: [{ text: '{"verdict":"spam"}' }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 10 } });
+  globalThis.__k6fake.replies.push({ status: 200, body: single, timings: { duration: 60, waiting: 55 } });
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
+  assert.equal(outcome.ok, true);
+  assert.deepEqual(samplesOf("gemini_ttft").map((s) => s.value), [55]);
+  assert.equal(samplesOf("gemini_time_per_output_token").length, 0);
+  assert.equal(samplesOf("gemini_tokens_per_second").length, 0);
+});
+
+test("connection set-up counts in what the caller waited: attempt duration and time to first token", () => {
+  globalThis.__k6fake.replies.push({ status: 200, body: okStream, timings: { blocked: 1, connecting: 2, tls_handshaking: 30, sending: 1, waiting: 45, duration: 120 } });
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
+  assert.equal(outcome.durationMs, 153);
+  assert.equal(outcome.ttftMs, 1 + 2 + 30 + 1 + 45);
 });
 
 test("a request that keeps failing stops at maxAttempts and is one error of its class", () => {

@@ -180,6 +180,7 @@ test("the plain-stream reader reads an emulator moderation stream without the fu
     chunks: 3,
     usage: { promptTokenCount: 182, candidatesTokenCount: 37, thoughtsTokenCount: 196 },
     finishReason: "STOP",
+    firstChunkTokens: 4,
   };
   assert.deepEqual(readPlainSse(EMULATOR_STREAM), expected);
   const exact = parseSseBody(EMULATOR_STREAM);
@@ -201,6 +202,18 @@ test("the plain-stream reader agrees with the exact fold on every recording, com
     }
   }
   assert.ok(plain >= 10, `expected the plain reader to take most recorded streams, took ${plain}`);
+});
+
+test("the first chunk's token count is its own, never a later chunk's: absent when the first chunk has no usage", () => {
+  const text = (t: string) => ({ candidates: [{ content: { parts: [{ text: t }] } }] });
+  const laterOnly = sse([text("a"), { ...text("b"), usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9 } }]);
+  assert.equal(readPlainSse(laterOnly)?.firstChunkTokens, undefined);
+  assert.equal(readPlainSse(laterOnly)?.usage.candidatesTokenCount, 9);
+  const exact = parseSseBody(laterOnly);
+  assert.equal(foldChunks(exact.chunks).firstChunkTokens, undefined);
+  const both = sse([{ ...text("a"), usageMetadata: { candidatesTokenCount: 2 } }, { ...text("b"), usageMetadata: { candidatesTokenCount: 9 } }]);
+  assert.equal(readPlainSse(both)?.firstChunkTokens, 2);
+  assert.equal(parseSseGeneration(both).firstChunkTokens, 2);
 });
 
 test("usage comes from the last chunk that carries it, also when the final chunk has none", () => {

@@ -1,11 +1,13 @@
 // Unit tests for lib/retry.ts and lib/errors.ts: RetryInfo honoured, jitter bounds, caps, attempts and the retry budget.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { backoffDelayMs, decideRetry, parseRetryDelay, RetryBudget, retryInfoDelayMs, type RetryPolicy } from "../../lib/retry.ts";
-import { classifyStatus, classifyStreamError } from "../../lib/errors.ts";
+import { backoffDelayMs, decideRetry, MIN_RETRY_WINDOW_MS, parseRetryDelay, RetryBudget, retryInfoDelayMs, type FailedAttempt, type RetryPolicy } from "../../lib/retry.ts";
+import { classifyStatus, classifyStreamError, type ErrorClass } from "../../lib/errors.ts";
 
 const policy: RetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000, budgetRatio: 0.1, budgetMinRetries: 3 };
 const ample = () => new RetryBudget(1, 1000);
+const failed = (errorClass: ErrorClass, status: number): FailedAttempt => ({ errorClass, status });
+const limited = (retryInfoMs: number | undefined): FailedAttempt => ({ errorClass: "rate_limited", status: 429, retryInfoMs });
 
 test("protobuf Duration strings parse to milliseconds", () => {
   assert.equal(parseRetryDelay("26s"), 26_000);
@@ -26,10 +28,22 @@ test("RetryInfo is found among the 429 details whatever their order", () => {
   assert.equal(retryInfoDelayMs(undefined), undefined);
 });
 
-test("a 429 waits exactly the server's RetryInfo delay, even beyond the backoff cap", () => {
-  assert.deepEqual(decideRetry(policy, ample(), 1, "rate_limited", 26_000, () => 0.5), { retry: true, delayMs: 26_000, reason: "retry_info" });
-  const noInfo = decideRetry(policy, ample(), 1, "rate_limited", undefined, () => 0.5);
+test("a 429 waits exactly the server's RetryInfo delay; one beyond the backoff cap fails the request instead", () => {
+  assert.deepEqual(decideRetry(policy, ample(), 1, limited(6_500), Infinity, () => 0.5), { retry: true, delayMs: 6_500, reason: "retry_info" });
+  assert.deepEqual(decideRetry(policy, ample(), 1, limited(8_000), Infinity, () => 0.5), { retry: true, delayMs: 8_000, reason: "retry_info" });
+  const budget = ample();
+  assert.deepEqual(decideRetry(policy, budget, 1, limited(26_000)), { retry: false, reason: "retry_delay_too_long" });
+  assert.equal(budget.used, 0, "a refused retry costs no budget");
+  const noInfo = decideRetry(policy, ample(), 1, limited(undefined), Infinity, () => 0.5);
   assert.deepEqual(noInfo, { retry: true, delayMs: 250, reason: "backoff" });
+});
+
+test("no retry starts that the end of the scenario would cut off", () => {
+  // The wait plus the time a retry needs must fit in what is left.
+  assert.deepEqual(decideRetry(policy, ample(), 1, limited(2_000), 2_000 + MIN_RETRY_WINDOW_MS), { retry: true, delayMs: 2_000, reason: "retry_info" });
+  assert.deepEqual(decideRetry(policy, ample(), 1, limited(2_000), 2_000 + MIN_RETRY_WINDOW_MS - 1), { retry: false, reason: "no_time_left" });
+  assert.deepEqual(decideRetry(policy, ample(), 1, failed("overloaded", 503), 500, () => 0), { retry: false, reason: "no_time_left" });
+  assert.equal(decideRetry(policy, ample(), 1, failed("overloaded", 503), 10_000, () => 0.5).retry, true);
 });
 
 test("full jitter: delays lie in [0, min(cap, base·2^(n-1))) and cover that range", () => {
@@ -44,19 +58,23 @@ test("full jitter: delays lie in [0, min(cap, base·2^(n-1))) and cover that ran
   assert.equal(backoffDelayMs(policy, 20, () => 0.999999), 7999);
 });
 
-test("500, 503 and 504 back off; client and network errors and invalid bodies are not retried", () => {
-  for (const errorClass of ["server", "overloaded", "timeout"] as const) {
-    assert.equal(decideRetry(policy, ample(), 1, errorClass, undefined, () => 0.5).retry, true, errorClass);
+test("500, 503, 504 and timeouts back off; other 5xx, client and network errors and invalid bodies are not retried", () => {
+  for (const status of [500, 503, 504, 0]) {
+    const failure = failed(classifyStatus(status, 1050) as ErrorClass, status);
+    assert.equal(decideRetry(policy, ample(), 1, failure, Infinity, () => 0.5).retry, true, String(status));
   }
-  for (const errorClass of ["client", "network", "invalid_response"] as const) {
-    assert.deepEqual(decideRetry(policy, ample(), 1, errorClass, undefined), { retry: false, reason: "not_retryable" });
+  for (const status of [501, 502, 505, 400, 403, 404]) {
+    assert.deepEqual(decideRetry(policy, ample(), 1, failed(classifyStatus(status) as ErrorClass, status)), { retry: false, reason: "not_retryable" }, String(status));
+  }
+  for (const errorClass of ["network", "invalid_response"] as const) {
+    assert.deepEqual(decideRetry(policy, ample(), 1, failed(errorClass, errorClass === "network" ? 0 : 200)), { retry: false, reason: "not_retryable" });
   }
 });
 
 test("attempts stop at maxAttempts", () => {
-  assert.equal(decideRetry(policy, ample(), 2, "overloaded", undefined).retry, true);
-  assert.deepEqual(decideRetry(policy, ample(), 3, "overloaded", undefined), { retry: false, reason: "attempts_exhausted" });
-  assert.deepEqual(decideRetry({ ...policy, maxAttempts: 1 }, ample(), 1, "overloaded", undefined), { retry: false, reason: "attempts_exhausted" });
+  assert.equal(decideRetry(policy, ample(), 2, failed("overloaded", 503)).retry, true);
+  assert.deepEqual(decideRetry(policy, ample(), 3, failed("overloaded", 503)), { retry: false, reason: "attempts_exhausted" });
+  assert.deepEqual(decideRetry({ ...policy, maxAttempts: 1 }, ample(), 1, failed("overloaded", 503)), { retry: false, reason: "attempts_exhausted" });
 });
 
 test("the retry budget keeps retries within ratio × requests + floor, however bad the service", () => {
@@ -65,12 +83,12 @@ test("the retry budget keeps retries within ratio × requests + floor, however b
   for (let request = 0; request < 1000; request++) {
     budget.recordRequest();
     // Every attempt fails: without a budget this would triple the load.
-    for (let attempt = 1; decideRetry(policy, budget, attempt, "overloaded", undefined).retry; attempt++) retries++;
+    for (let attempt = 1; decideRetry(policy, budget, attempt, failed("overloaded", 503)).retry; attempt++) retries++;
   }
   assert.ok(retries <= 0.1 * 1000 + 3, `retries ${retries}`);
   assert.ok(retries >= 0.1 * 1000, `retries ${retries}: the budget should be usable`);
   assert.equal(budget.used, retries);
-  assert.deepEqual(decideRetry(policy, budget, 1, "overloaded", undefined), { retry: false, reason: "budget_exhausted" });
+  assert.deepEqual(decideRetry(policy, budget, 1, failed("overloaded", 503)), { retry: false, reason: "budget_exhausted" });
 });
 
 test("status and k6 error codes map to the error classes", () => {

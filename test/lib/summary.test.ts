@@ -1,7 +1,7 @@
 // Unit tests for lib/summary.ts: threshold results, offered versus achieved load, JUnit XML, and output paths.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { junitXml, loadReport, summaryOutputs, thresholdResults, xmlEscape, type SummaryContext, type SummaryData } from "../../lib/summary.ts";
+import { junitXml, loadReport, summaryOutputs, textSummary, thresholdResults, xmlEscape, type SummaryContext, type SummaryData } from "../../lib/summary.ts";
 
 const data: SummaryData = {
   state: { testRunDurationMs: 125_000 },
@@ -43,12 +43,25 @@ test("threshold results carry the actual value and leave out bookkeeping sub-met
   ]);
 });
 
-test("offered versus achieved: open iterations over the open duration, dropped iterations reported", () => {
+/** The summary data of an open run with `iterations` started and `dropped` dropped. */
+function openRun(iterations: number, dropped: number, testRunDurationMs: number): SummaryData {
+  return {
+    state: { testRunDurationMs },
+    metrics: {
+      ...data.metrics,
+      "iterations{scenario:open_constant_arrival}": { type: "counter", contains: "default", values: { count: iterations } },
+      dropped_iterations: { type: "counter", contains: "default", values: { count: dropped } },
+    },
+  };
+}
+
+test("offered versus achieved: the share of scheduled iterations that started, dropped iterations reported", () => {
   const report = loadReport(data, context);
-  assert.deepEqual(report.open, { offeredRate: 5, achievedRate: 294 / 60.2, iterations: 294, dropped: 6, httpRequests: 310 });
-  // k6 starts rate × duration + 1 iterations when it keeps up: that is exactly the offered rate.
-  const full = { ...data, metrics: { ...data.metrics, "iterations{scenario:open_constant_arrival}": { type: "counter" as const, contains: "default" as const, values: { count: 301 } } } };
-  assert.equal(loadReport(full, context).open?.achievedRate, 5);
+  assert.deepEqual(report.open, { offeredRate: 5, achievedRate: (5 * 294) / 300, iterations: 294, dropped: 6, httpRequests: 310 });
+  // k6 starts rate × duration or rate × duration + 1 iterations, depending on rounding at the window's
+  // end: either way, none dropped means the offered rate was achieved.
+  assert.equal(loadReport(openRun(301, 0, 125_000), context).open?.achievedRate, 5);
+  assert.equal(loadReport(openRun(300, 0, 125_000), context).open?.achievedRate, 5);
   assert.deepEqual(report.closed, { peakVus: 10, achievedRate: 5, iterations: 300 });
   assert.equal(report.retries, 20);
   assert.equal(loadReport(data, { ...context, scenario: "closed" }).open, undefined);
@@ -90,7 +103,7 @@ test("outputs: summary.json, junit.xml under the run folder, and a text summary 
   assert.equal(summary.metrics.gemini_ttft.values["p(95)"], 75.5);
   assert.equal(summary.load.open.dropped, 6);
   const text = outputs.stdout ?? "";
-  assert.match(text, /open model: +offered 5\.00 req\/s, achieved 4\.88 req\/s \(294 iterations, 6 dropped\)/);
+  assert.match(text, /open model: +offered 5\.00 req\/s, achieved 4\.90 req\/s \(294 iterations, 6 dropped\)/);
   assert.match(text, /errors 20\.0% \(overloaded 20\)/);
   assert.match(text, /1 of 3 crossed/);
   assert.match(text, /✗ gemini_errors rate<=0.05 \(actual 0.200\)/);
@@ -110,9 +123,74 @@ test("a run that sent no requests fails its summary instead of showing empty thr
   assert.ok(thresholdResults(data).every((r) => r.expression !== "count>0"), "a run with requests gets no such criterion");
 });
 
-test("a run cut short computes its achieved rate over the time it actually ran", () => {
-  const cut: SummaryData = { ...data, state: { testRunDurationMs: 30_000 } };
-  assert.equal(loadReport(cut, { ...context, scenario: "open" }).open?.achievedRate, 294 / 30.2);
-  // With both, the open scenario started after the closed one: only the time since then counts.
-  assert.equal(loadReport({ ...data, state: { testRunDurationMs: 95_000 } }, { ...context, openStartMs: 65_000 }).open?.achievedRate, 294 / 30.2);
+test("the reviewer's healthy run: 7/s for 4 s, 28 iterations, none dropped, achieved 7.00 req/s", () => {
+  const openContext = { ...context, scenario: "open" as const, offeredRate: 7, openDurationMs: 4000, openStartMs: 0 };
+  const run = openRun(28, 0, 4_300);
+  assert.equal(loadReport(run, openContext).open?.achievedRate, 7);
+  assert.match(summaryOutputs(run, openContext).stdout ?? "", /offered 7\.00 req\/s, achieved 7\.00 req\/s \(28 iterations, 0 dropped\)/);
+  assert.match(textSummary(openRun(29, 0, 4_300), openContext, []), /achieved 7\.00 req\/s/);
+});
+
+test("a run cut short reports the rate it achieved while it ran, and a run that started nothing 0", () => {
+  // Aborted after 30 s of a 60 s window: 150 scheduled, 147 started.
+  assert.equal(loadReport(openRun(147, 3, 30_000), { ...context, scenario: "open" }).open?.achievedRate, (5 * 147) / 150);
+  assert.equal(loadReport(openRun(0, 0, 300), { ...context, scenario: "open" }).open?.achievedRate, 0);
+});
+
+test("metrics without samples print as n/a, not 0, and thresholds keep k6's verdict", () => {
+  const none = { type: "rate" as const, contains: "default" as const, values: { rate: 0, passes: 0, fails: 0 } };
+  // What k6 hands over after an all-timeout run: no first token, no verdict, k6's thresholds on them pass.
+  const allTimeouts: SummaryData = {
+    state: { testRunDurationMs: 12_000 },
+    metrics: {
+      gemini_request_duration: { type: "trend", contains: "time", values: { med: 1000, "p(90)": 1000, "p(95)": 1000, "p(99)": 1000, max: 1000, count: 8 } },
+      gemini_ttft: { type: "trend", contains: "time", values: { med: 0, "p(90)": 0, "p(95)": 0, "p(99)": 0, max: 0, count: 0 }, thresholds: { "p(95)<5000": { ok: true } } },
+      gemini_errors: { type: "rate", contains: "default", values: { rate: 1, passes: 8, fails: 0 }, thresholds: { "rate<=0.05": { ok: false } } },
+      gemini_moderation_correct: { ...none, thresholds: { "rate>=0.8": { ok: true } } },
+      gemini_goodput: { type: "rate", contains: "default", values: { rate: 0, passes: 0, fails: 8 }, thresholds: { "rate>=0.9": { ok: false } } },
+      "checks{check_kind:contract}": { type: "rate", contains: "default", values: { rate: 0, passes: 0, fails: 16 }, thresholds: { "rate>=0.95": { ok: false } } },
+    },
+  };
+  const outputs = summaryOutputs(allTimeouts, context);
+  const text = outputs.stdout ?? "";
+  assert.match(text, /time to first token +n\/a \(no samples\)/);
+  assert.doesNotMatch(text, /time to first token +0 /);
+  assert.match(text, /accuracy n\/a \(no samples\), goodput 0\.0%, contract checks 0\.0%/);
+  assert.match(text, /output tokens\/s p50 n\/a \(no samples\)/);
+  assert.match(text, /✓ gemini_ttft p\(95\)<5000 \(no samples\)/);
+  assert.match(text, /✓ gemini_moderation_correct rate>=0\.8 \(no samples\)/);
+  assert.match(text, /✗ gemini_errors rate<=0\.05 \(actual 1\)/);
+  assert.match(text, /3 of 5 crossed/);
+  const summary = JSON.parse(outputs["results/20261126-010203-a1b2/summary.json"] ?? "{}");
+  assert.equal(summary.passed, false);
+  const ttft = summary.thresholds.find((t: { metric: string }) => t.metric === "gemini_ttft");
+  assert.deepEqual(ttft, { metric: "gemini_ttft", expression: "p(95)<5000", ok: true, actual: null });
+  const junit = outputs["results/20261126-010203-a1b2/junit.xml"] ?? "";
+  assert.match(junit, /tests="5" failures="3"/);
+  // k6's verdict stands: the sample-less thresholds k6 passed are not failures in the files.
+  assert.doesNotMatch(junit, /<failure message="threshold crossed: gemini_(ttft|moderation_correct)/);
+});
+
+test("the checks figure is the gated contract sub-metric, not all checks with accuracy mixed in", () => {
+  const checked: SummaryData = {
+    ...data,
+    metrics: {
+      ...data.metrics,
+      checks: { type: "rate", contains: "default", values: { rate: 0.7, passes: 140, fails: 60 } },
+      "checks{check_kind:contract}": { type: "rate", contains: "default", values: { rate: 0.995, passes: 199, fails: 1 }, thresholds: { "rate>=0.95": { ok: true } } },
+    },
+  };
+  const text = textSummary(checked, context, []);
+  assert.match(text, /contract checks 99\.5%/);
+  assert.doesNotMatch(text, /70\.0%/);
+});
+
+test("a base URL with credentials or a query is never printed or stored", () => {
+  const leaky = { ...context, baseUrl: "http://secret-canary-123@127.0.0.1:8080/v?key=secret-canary-123", config: { baseUrl: "http://u:secret-canary-123@127.0.0.1:8080/v", apiKey: "[redacted]" } };
+  const outputs = summaryOutputs(data, leaky);
+  for (const [name, text] of Object.entries(outputs)) assert.ok(!text.includes("secret-canary-123"), name);
+  const summary = JSON.parse(outputs["results/20261126-010203-a1b2/summary.json"] ?? "{}");
+  assert.equal(summary.baseUrl, "http://127.0.0.1:8080/v");
+  assert.equal(summary.config.baseUrl, "http://127.0.0.1:8080/v");
+  assert.match(outputs.stdout ?? "", / at http:\/\/127\.0\.0\.1:8080\/v \(v1beta\)/);
 });

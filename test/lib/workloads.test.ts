@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config.ts";
-import { arrivalRate, CLOSED_SCENARIO, OPEN_SCENARIO, scenariosFor, offeredRate } from "../../lib/workloads.ts";
+import { arrivalRate, CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO, scenarioHardStopMs, scenariosFor, offeredRate } from "../../lib/workloads.ts";
 import { thresholdsFor } from "../../lib/thresholds.ts";
 import { newRunId } from "../../lib/run-id.ts";
 
@@ -20,9 +20,26 @@ test("closed: ramp up a quarter, hold half, ramp down a quarter, to the configur
       { duration: "20000ms", target: 8 },
       { duration: "10000ms", target: 0 },
     ],
-    gracefulRampDown: "5000ms",
+    gracefulRampDown: "15000ms",
     gracefulStop: "5000ms",
   });
+});
+
+test("closed and open scenarios cut in-flight requests only at their duration plus the graceful stop", () => {
+  const config = parseConfig({ GEMINI_DURATION: "40s" });
+  assert.equal(scenarioHardStopMs(config, "closed"), 45_000);
+  assert.equal(scenarioHardStopMs(config, "open"), 45_000);
+  const scenarios = scenariosFor(config, exec);
+  const closed = scenarios[CLOSED_SCENARIO] as unknown as { stages: { duration: string }[]; gracefulRampDown: string };
+  const msOf = (text: string) => Number(/^(\d+)ms$/.exec(text)?.[1]);
+  const total = closed.stages.reduce((sum, stage) => sum + msOf(stage.duration), 0);
+  const rampDownStart = total - msOf(closed.stages[2]?.duration ?? "");
+  // A VU told to stop when the ramp-down begins may run until the scenario's own hard stop, not before.
+  assert.equal(rampDownStart + msOf(closed.gracefulRampDown), scenarioHardStopMs(config, "closed"));
+  assert.equal(total + msOf(scenarios[CLOSED_SCENARIO]?.gracefulStop ?? ""), scenarioHardStopMs(config, "closed"));
+  const open = scenarios[OPEN_SCENARIO] as unknown as { duration: string; gracefulStop: string };
+  assert.equal(msOf(open.duration) + msOf(open.gracefulStop), scenarioHardStopMs(config, "open"));
+  assert.equal(GRACEFUL_STOP_MS, 5000);
 });
 
 test("open: constant arrival rate with the configured VU pool", () => {
@@ -48,10 +65,18 @@ test("both: the open scenario starts after the closed one and its graceful stop"
   assert.equal(scenarios[OPEN_SCENARIO]?.startTime, "35000ms");
 });
 
-test("fractional rates become whole rates per minute", () => {
-  assert.deepEqual(arrivalRate(0.5), { rate: 30, timeUnit: "1m" });
-  assert.deepEqual(arrivalRate(3), { rate: 3, timeUnit: "1s" });
+test("fractional rates become the closest whole rate per second, minute or hour", () => {
+  assert.deepEqual(arrivalRate(0.5), { rate: 30, timeUnit: "1m", error: 0 });
+  assert.deepEqual(arrivalRate(3), { rate: 3, timeUnit: "1s", error: 0 });
   assert.equal(offeredRate({ rate: 2.5 }), 2.5);
+  // 0.0025/s is 9 per hour; per minute it would have been 1 (6.7× too many).
+  assert.deepEqual({ ...arrivalRate(0.0025), error: undefined }, { rate: 9, timeUnit: "1h", error: undefined });
+  assert.ok(Math.abs(offeredRate({ rate: 0.0025 }) - 0.0025) < 1e-12);
+  // 0.001/s (3.6 per hour) has no whole rate within 1%: lib/config.ts refuses it on this error.
+  assert.ok(arrivalRate(0.001).error > 0.01);
+  const open = scenariosFor(parseConfig({ GEMINI_SCENARIO: "open", GEMINI_RATE: "0.0025" }), exec)[OPEN_SCENARIO];
+  assert.deepEqual([open?.rate, open?.timeUnit], [9, "1h"]);
+  assert.equal(open?.error, undefined, "only k6 options reach the scenario");
 });
 
 test("thresholds gate latency, errors, contract checks, accuracy and goodput; a hopeless error rate aborts", () => {
@@ -59,6 +84,11 @@ test("thresholds gate latency, errors, contract checks, accuracy and goodput; a 
   assert.deepEqual(thresholds.gemini_request_duration, ["p(95)<900"]);
   assert.deepEqual(thresholds.gemini_ttft, ["p(95)<300"]);
   assert.deepEqual(thresholds.gemini_errors, ["rate<=0.02", { threshold: "rate<0.5", abortOnFail: true, delayAbortEval: "10s" }]);
+  // A limit above the hopeless share moves the abort up with it, so the user's own limit decides.
+  assert.deepEqual(thresholdsFor(parseConfig({ GEMINI_MAX_ERROR_RATE: "0.8" })).gemini_errors, [
+    "rate<=0.8",
+    { threshold: "rate<0.8", abortOnFail: true, delayAbortEval: "10s" },
+  ]);
   assert.deepEqual(thresholds["checks{check_kind:contract}"], ["rate>=0.95"]);
   assert.deepEqual(thresholds.gemini_moderation_correct, ["rate>=0.7"]);
   assert.deepEqual(thresholds.gemini_goodput, ["rate>=0.9"]);
