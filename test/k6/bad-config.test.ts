@@ -5,23 +5,19 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { start } from "../../emulator/index.ts";
 import { REPO_ROOT } from "../../tools/k6.ts";
 import { runCaptured } from "../helpers/exec.ts";
 import { buildScenarios, cleanEnv, emulatorStats, resetEmulator, runK6Direct, tempResultsRoot } from "../helpers/k6.ts";
-import { nonLoopbackAddress } from "../helpers/network.ts";
+import { startRemoteEmulator, type RemoteEmulator } from "../helpers/network.ts";
 
-let emulator: Awaited<ReturnType<typeof start>>;
+let remote: RemoteEmulator;
 let loopbackUrl: string;
 let remoteUrl: string;
 
 before(async () => {
   await buildScenarios();
-  // Listening on every interface lets the "remote" cases prove no request was sent: had the run
-  // started, the emulator would have counted it.
-  emulator = await start({ port: 0, host: "0.0.0.0", profile: "fast" });
-  loopbackUrl = `http://127.0.0.1:${emulator.port}`;
-  remoteUrl = `http://${nonLoopbackAddress()}:${emulator.port}`;
+  remote = await startRemoteEmulator();
+  ({ loopbackUrl, remoteUrl } = remote);
 });
 
 beforeEach(async () => {
@@ -29,7 +25,7 @@ beforeEach(async () => {
 });
 
 after(async () => {
-  await emulator?.close();
+  await remote?.close();
 });
 
 interface BadCase {
@@ -52,12 +48,12 @@ const cases: BadCase[] = [
     env: () => ({ GEMINI_BASE_URL: remoteUrl, GEMINI_API_KEY: "test-key-not-secret" }),
   },
   // k6 resolves *.localhost through DNS or the hosts file, so it may lead anywhere: not loopback.
-  { title: "a *.localhost GEMINI_BASE_URL without a key", variable: /GEMINI_API_KEY/, env: () => ({ GEMINI_BASE_URL: `http://api.localhost:${emulator.port}` }) },
-  { title: "a GEMINI_BASE_URL that is no IP address (127.0.0.999)", variable: /GEMINI_API_KEY/, env: () => ({ GEMINI_BASE_URL: `http://127.0.0.999:${emulator.port}` }) },
+  { title: "a *.localhost GEMINI_BASE_URL without a key", variable: /GEMINI_API_KEY/, env: () => ({ GEMINI_BASE_URL: `http://api.localhost:${remote.port}` }) },
+  { title: "a GEMINI_BASE_URL that is no IP address (127.0.0.999)", variable: /GEMINI_API_KEY/, env: () => ({ GEMINI_BASE_URL: `http://127.0.0.999:${remote.port}` }) },
   {
     title: "a key as credentials in GEMINI_BASE_URL",
     variable: /GEMINI_BASE_URL: expected a URL without credentials/,
-    env: () => ({ GEMINI_BASE_URL: `http://${SECRET}@127.0.0.1:${emulator.port}` }),
+    env: () => ({ GEMINI_BASE_URL: `http://${SECRET}@127.0.0.1:${remote.port}` }),
     secret: SECRET,
   },
   {
