@@ -65,6 +65,8 @@ export class GeminiClient {
   private readonly streamTemplate: BuiltRequest;
   private readonly unaryTemplate: BuiltRequest;
   private readonly timeoutMs: number;
+  /** The last params cut short by {@link paramsBefore}, and the prepared ones they were copied from. */
+  private cutParams: { from: BuiltRequest["params"]; params: BuiltRequest["params"] } | undefined;
 
   constructor(
     target: Target,
@@ -129,7 +131,14 @@ export class GeminiClient {
   private paramsBefore(built: BuiltRequest, hardStopAtMs: number): BuiltRequest["params"] {
     const leftMs = hardStopAtMs - Date.now() - CUT_MARGIN_MS;
     if (!(leftMs < this.timeoutMs)) return built.params;
-    return { ...built.params, timeout: Math.max(1, Math.floor(leftMs)) };
+    // Whole seconds while more than one is left, so a VU copies the params about once a second rather
+    // than for every request (this runs per request, and runs shorter than the timeout always get here).
+    const timeout = leftMs >= 1000 ? Math.floor(leftMs / 1000) * 1000 : Math.max(1, Math.floor(leftMs));
+    const cut = this.cutParams;
+    if (cut !== undefined && cut.from === built.params && cut.params.timeout === timeout) return cut.params;
+    const params = { ...built.params, timeout };
+    this.cutParams = { from: built.params, params };
+    return params;
   }
 
   /** The result of a usable answer, or why the attempt failed (no wrapper object on the success path). */

@@ -143,16 +143,19 @@ test("near the scenario's hard stop an attempt's timeout ends before it, and no 
   const now = globalThis.__k6fake.now;
   globalThis.__k6fake.replies.push({ status: 503, body: errorBody(503, "UNAVAILABLE") });
   const outcome = new GeminiClient({ ...target, timeout: 60_000 }, "gemini-2.5-flash", policy).generate(body, true, now + 1_200);
-  assert.equal(globalThis.__k6fake.requests[0]?.params.timeout, 1_200 - 250);
+  assert.equal(globalThis.__k6fake.requests[0]?.params.timeout, 1_200 - 250, "under a second left: to the millisecond");
   // After the 100 ms reply, 850 ms are left before the margin: less than a retry needs, whatever the backoff.
   assert.equal(outcome.ok, false);
   assert.equal(outcome.attempts, 1);
   assert.deepEqual(samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]), [[1, "overloaded"]]);
 
   globalThis.__k6fake.requests.length = 0;
-  globalThis.__k6fake.replies.push({ status: 200, body: okStream });
-  new GeminiClient({ ...target, timeout: 60_000 }, "gemini-2.5-flash", policy).generate(body, true, globalThis.__k6fake.now + 120_000);
-  assert.equal(globalThis.__k6fake.requests[0]?.params.timeout, 60_000, "far from the stop, the configured timeout");
+  globalThis.__k6fake.replies.push({ status: 200, body: okStream }, { status: 200, body: okStream });
+  const client = new GeminiClient({ ...target, timeout: 60_000 }, "gemini-2.5-flash", policy);
+  client.generate(body, true, globalThis.__k6fake.now + 10_700);
+  client.generate(body, true, globalThis.__k6fake.now + 120_000);
+  // Whole seconds, rounded down, while more than a second is left; far from the stop, the configured timeout.
+  assert.deepEqual(globalThis.__k6fake.requests.map((r) => r.params.timeout), [10_000, 60_000]);
 });
 
 test("a redirect is not followed (the key header would go with it) and fails naming the fix", () => {
