@@ -2,7 +2,7 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { resolveConfig, type ConfigOptions } from "./src/config.ts";
+import { ConfigError, resolveConfig, type ConfigOptions } from "./src/config.ts";
 import { EmulatorState } from "./src/state.ts";
 import { createHandler } from "./src/server.ts";
 import { invalidArgument, MSG_INVALID_ARGUMENT } from "./src/errors.ts";
@@ -16,7 +16,14 @@ export type { EmulatorConfig } from "./src/profiles.ts";
 export interface StartOptions extends ConfigOptions {
   port?: number;
   host?: string;
+  /**
+   * Time allowed to receive a whole request, headers and body (default 60 s); a slower upload is
+   * answered 408 (empty body) and closed. It does not limit how long the answer takes.
+   */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** A running emulator. */
 export interface RunningEmulator {
@@ -34,7 +41,18 @@ export interface RunningEmulator {
 export async function start(options: StartOptions = {}): Promise<RunningEmulator> {
   const config = resolveConfig(options);
   const state = new EmulatorState(config);
-  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, createHandler(state));
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!Number.isInteger(requestTimeout) || requestTimeout <= 0) throw new ConfigError(`invalid option "requestTimeoutMs": expected a positive integer of milliseconds, got ${String(requestTimeout)}`);
+  const server: Server = createServer(
+    {
+      keepAliveTimeout: 65_000,
+      requestTimeout,
+      headersTimeout: Math.min(60_000, requestTimeout),
+      // node:http only checks the timeouts at this interval (30 s by default).
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeout / 4))),
+    },
+    createHandler(state),
+  );
   server.maxHeadersCount = 200;
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {
@@ -42,7 +60,13 @@ export async function start(options: StartOptions = {}): Promise<RunningEmulator
     socket.setNoDelay(true);
     socket.on("close", () => sockets.delete(socket));
   });
-  server.on("clientError", (_err, socket) => {
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+      // What node:http itself answers; the API never saw the request, so no API error body is made up.
+      if (socket.writable) socket.end("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      else socket.destroy();
+      return;
+    }
     // Malformed HTTP: answer the service's 400 JSON error when the socket still can, never crash.
     if (socket.writable) {
       const body = invalidArgument(MSG_INVALID_ARGUMENT).body;

@@ -4,6 +4,21 @@
 import type { RetryPolicy } from "./retry.ts";
 import { arrivalRate, RATE_TOLERANCE, SMALLEST_RATE_TEXT } from "./workloads.ts";
 
+/**
+ * Every GEMINI_* variable something in this project reads: the scenario's (parsed below) and the
+ * tools' own. A set variable not listed here is a typo the run tools warn about.
+ */
+export const KNOWN_VARIABLES: readonly string[] = [
+  "GEMINI_API_KEY", "GEMINI_API_VERSION", "GEMINI_BACKOFF_BASE_MS", "GEMINI_BACKOFF_MAX_MS", "GEMINI_BASE_URL",
+  "GEMINI_DASHBOARD", "GEMINI_DURATION", "GEMINI_MAX_ATTEMPTS", "GEMINI_MAX_COST_USD", "GEMINI_MAX_ERROR_RATE",
+  "GEMINI_MAX_OUTPUT_TOKENS", "GEMINI_MAX_REQUESTS", "GEMINI_MAX_VUS", "GEMINI_MIN_ACCURACY", "GEMINI_MIN_CHECKS",
+  "GEMINI_MIN_GOODPUT", "GEMINI_MODEL", "GEMINI_P95_MS", "GEMINI_PREALLOCATED_VUS", "GEMINI_RATE",
+  "GEMINI_RESULTS_DIR", "GEMINI_RETRY_BUDGET", "GEMINI_RUN_ID", "GEMINI_SCENARIO", "GEMINI_SLO_MS", "GEMINI_STREAM",
+  "GEMINI_THINKING_BUDGET", "GEMINI_TIMEOUT", "GEMINI_TTFT_P95_MS", "GEMINI_VUS",
+  // Read by the Node tools only: the emulator profile, InfluxDB output, and `npm test`.
+  "GEMINI_EMULATOR_PROFILE", "GEMINI_INFLUXDB_URL", "GEMINI_TEST_CONCURRENCY", "GEMINI_TEST_REPORTER",
+];
+
 /** The load shapes a run can use. */
 export type ScenarioChoice = "closed" | "open" | "both";
 

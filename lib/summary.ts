@@ -45,6 +45,51 @@ export interface ThresholdResult {
   expression: string;
   ok: boolean;
   actual: number | undefined;
+  /** The failure text, where "threshold crossed: <metric> <expression>, actual <actual>" would not fit. */
+  failure?: string;
+}
+
+/** How long the run was planned to take against how long it ran, in seconds. */
+export interface CutShort {
+  ranSeconds: number;
+  plannedSeconds: number;
+}
+
+/**
+ * The planned length of the load: the closed scenario's duration, or the open one's start plus its
+ * duration (the open scenario follows the closed one with `both`). Graceful stops only add to it.
+ */
+export function plannedLoadMs(context: Pick<SummaryContext, "scenario" | "closedDurationMs" | "openStartMs" | "openDurationMs">): number {
+  return context.scenario === "closed" ? context.closedDurationMs : context.openStartMs + context.openDurationMs;
+}
+
+/**
+ * Set when the run ended clearly before its planned length (more than max(2 s, 5%) short): k6 was
+ * aborted (budget spent, hopeless error rate) or interrupted (Ctrl-C, SIGTERM). Its thresholds may all
+ * pass on the part that ran, but the planned load was never applied.
+ */
+export function cutShort(data: SummaryData, context: Parameters<typeof plannedLoadMs>[0]): CutShort | undefined {
+  const plannedMs = plannedLoadMs(context);
+  const ranMs = data.state.testRunDurationMs;
+  if (plannedMs - ranMs <= Math.max(2000, plannedMs * 0.05)) return undefined;
+  return { ranSeconds: Math.round(ranMs / 100) / 10, plannedSeconds: Math.round(plannedMs / 100) / 10 };
+}
+
+/**
+ * The criterion "the run completed its planned load", as a result beside the thresholds. None for a
+ * run that sent nothing: its own criterion (count>0) already says it stopped before its load.
+ */
+export function completionResult(data: SummaryData, context: Parameters<typeof plannedLoadMs>[0]): ThresholdResult | undefined {
+  if (requestsSent(data) === 0) return undefined;
+  const short = cutShort(data, context);
+  const planned = (plannedLoadMs(context) / 1000).toFixed(1);
+  return {
+    metric: "run",
+    expression: `completed its planned load (${planned} s)`,
+    ok: short === undefined,
+    actual: data.state.testRunDurationMs / 1000,
+    ...(short ? { failure: `run cut short: ran ${short.ranSeconds} s of the planned ${short.plannedSeconds} s (aborted, budget spent or interrupted)` } : {}),
+  };
 }
 
 /** Sub-metrics kept only so the summary can count them (always-true expressions); not reported as criteria. */
@@ -93,14 +138,21 @@ export function thresholdResults(data: SummaryData): ThresholdResult[] {
 export interface LoadReport {
   open?: { offeredRate: number; achievedRate: number; iterations: number; dropped: number; httpRequests: number };
   closed?: { peakVus: number; achievedRate: number; iterations: number };
+  /** Every HTTP request k6 made, the setup preflight included. */
   httpRequests: number;
   retries: number;
+  /** Requests outside the load: the setup preflight's attempts (http_reqs minus requests sent and their retries). */
+  preflightRequests: number;
 }
 
 /** Computes the load figures from scenario-tagged sub-metrics. */
 export function loadReport(data: SummaryData, context: SummaryContext): LoadReport {
   const count = (name: string) => data.metrics[name]?.values.count ?? 0;
-  const report: LoadReport = { httpRequests: count("http_reqs"), retries: count("gemini_retries") };
+  const httpRequests = count("http_reqs");
+  const retries = count("gemini_retries");
+  // Each request sent is one first attempt plus its retries; what is left is setup()'s preflight.
+  const preflightRequests = Math.max(0, httpRequests - requestsSent(data) - retries);
+  const report: LoadReport = { httpRequests, retries, preflightRequests };
   // A run cut short (budget spent, hopeless error rate) ran for less than its configured time.
   const ranMs = data.state.testRunDurationMs;
   const closedMs = Math.max(1, Math.min(context.closedDurationMs, ranMs));
@@ -137,10 +189,10 @@ export function junitXml(results: ThresholdResult[], context: Pick<SummaryContex
   const seconds = (durationMs / 1000).toFixed(3);
   const cases = results.map((r) => {
     const name = xmlEscape(`${r.metric} ${r.expression}`);
-    const head = `    <testcase classname="gemini-k6.thresholds" name="${name}" time="0">`;
+    const head = `    <testcase classname="gemini-k6.${r.failure !== undefined || r.metric === "run" ? "run" : "thresholds"}" name="${name}" time="0">`;
     if (r.ok) return `${head}</testcase>`;
-    const message = xmlEscape(`threshold crossed: ${r.metric} ${r.expression}, actual ${formatNumber(r.actual)}`);
-    return `${head}\n      <failure message="${message}" type="threshold">${message}</failure>\n    </testcase>`;
+    const message = xmlEscape(r.failure ?? `threshold crossed: ${r.metric} ${r.expression}, actual ${formatNumber(r.actual)}`);
+    return `${head}\n      <failure message="${message}" type="${r.failure ? "run" : "threshold"}">${message}</failure>\n    </testcase>`;
   });
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
@@ -196,7 +248,8 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
     .filter((match): match is RegExpExecArray => match !== null && (m[match[0]]?.values.passes ?? 0) > 0)
     .map((match) => `${match[1]} ${m[match[0]]?.values.passes}`);
   lines.push(
-    `requests:     ${formatNumber(m.gemini_request_duration?.values.count)} sent, ${load.httpRequests} HTTP attempts incl. ${load.retries} retries; ` +
+    `requests:     ${formatNumber(m.gemini_request_duration?.values.count)} sent, ${load.httpRequests} HTTP attempts incl. ${load.retries} retries` +
+      `${load.preflightRequests > 0 ? ` and ${load.preflightRequests} setup preflight` : ""}; ` +
       `errors ${ratePercent(m.gemini_errors)}${byClass.length > 0 ? ` (${byClass.join(", ")})` : ""}; ` +
       `429s ${formatNumber(m.gemini_rate_limited?.values.count ?? 0)}, 503s ${formatNumber(m.gemini_overloaded?.values.count ?? 0)}, blocked ${formatNumber(m.gemini_blocked?.values.count ?? 0)}`,
   );
@@ -224,6 +277,8 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   const results = thresholdResults(data);
   const failed = results.filter((r) => !r.ok).length;
   if (requestsSent(data) === 0) lines.push("no moderation requests were sent: the run stopped before its load (see the message above)");
+  const completion = completionResult(data, context);
+  if (completion?.failure) lines.push(`✗ ${completion.failure} — the run fails`);
   lines.push(`thresholds:   ${failed === 0 ? "all passed" : `${failed} of ${results.length} crossed — the run fails`}`);
   for (const r of results) lines.push(`  ${r.ok ? "✓" : "✗"} ${r.metric} ${r.expression} (${r.actual === undefined ? "no samples" : `actual ${formatNumber(r.actual)}`})`);
   lines.push(`results:      ${files.join(", ")}`);
@@ -238,13 +293,18 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
   const files = [summaryPath, junitPath];
   if (context.dashboard) files.push(`${context.outputPrefix}report.html`);
   const results = thresholdResults(data);
+  const completion = completionResult(data, context);
+  const short = cutShort(data, context);
+  const criteria = completion ? [...results, completion] : results;
   const summary = {
     runId: context.runId,
     model: context.model,
     baseUrl: displayUrl(context.baseUrl),
     apiVersion: context.apiVersion,
     scenario: context.scenario,
-    passed: results.every((r) => r.ok),
+    passed: criteria.every((r) => r.ok),
+    // Present only when the run ended clearly before its planned length (k6 aborted or interrupted).
+    ...(short ? { cutShort: short } : {}),
     load: loadReport(data, context),
     // null, not a missing key, where a metric had no samples (k6's own verdict, `ok`, is kept).
     thresholds: results.map((r) => ({ ...r, actual: r.actual ?? null })),
@@ -255,7 +315,7 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
   return {
     stdout: textSummary(data, context, files),
     [summaryPath]: JSON.stringify(summary, null, 2) + "\n",
-    [junitPath]: junitXml(results, context, data.state.testRunDurationMs),
+    [junitPath]: junitXml(criteria, context, data.state.testRunDurationMs),
   };
 }
 

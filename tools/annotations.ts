@@ -1,7 +1,8 @@
 // Run annotations: each run's start and end, scenario, settings and git commit, written next to
 // the samples (measurement `gemini_run`) so the dashboards can mark runs on the time axis.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { InfluxDB, Point, setLogger } from "@influxdata/influxdb-client";
 import { writeRunRollups } from "./influx-rollups.ts";
 import { InfluxError, createDatabase, describeTarget, parseInfluxUrl, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
@@ -124,6 +125,10 @@ export async function annotateRun(runJsonPath: string, env: Record<string, strin
     await writeRunRollups(target, record.id);
   } catch (error) {
     const runId = basename(dirname(runJsonPath));
-    log(`warning: ${(error as Error).message}; the samples are kept in ${dirname(runJsonPath)}: \`npm run results:import -- ${runId}\` loads them later`);
+    // The advice only where there is something to import: a run stopped before k6 wrote no samples.
+    const advice = existsSync(join(dirname(runJsonPath), "metrics.json.gz"))
+      ? `the samples are kept in ${dirname(runJsonPath)}: \`npm run results:import -- ${runId}\` loads them later`
+      : `no samples were recorded (${join(dirname(runJsonPath), "metrics.json.gz")} is missing), so there is nothing to import later`;
+    log(`warning: ${(error as Error).message}; ${advice}`);
   }
 }

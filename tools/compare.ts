@@ -118,11 +118,16 @@ export function summary(a: RunStats, b: RunStats): string {
   return `B against A: ${parts.join(", ") || "no comparable metrics"}`;
 }
 
+const USAGE = 'usage: npm run compare -- <baseline-run-id> <candidate-run-id> [--fail-on "p95:+10%,errors:+1pp"]… [--influx http://127.0.0.1:8086/k6]';
+
 async function main(): Promise<number> {
-  const { positional, options } = parseArgs(process.argv.slice(2), ["fail-on", "influx"]);
-  if (positional.length !== 2) {
-    throw new UsageError('usage: npm run compare -- <baseline-run-id> <candidate-run-id> [--fail-on "p95:+10%,errors:+1pp"] [--influx http://127.0.0.1:8086/k6]');
+  // --fail-on may be repeated: every rule of every occurrence applies.
+  const { positional, options, help } = parseArgs(process.argv.slice(2), ["fail-on", "influx"], ["fail-on"]);
+  if (help) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
   }
+  if (positional.length !== 2) throw new UsageError(USAGE);
   const rules = options.has("fail-on") ? parseFailOn(options.get("fail-on") ?? "") : [];
   const target = resolveInfluxTarget(options.get("influx"));
   const [a, b] = await Promise.all(positional.map((testid) => readRunStats(target, testid)));

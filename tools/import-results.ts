@@ -224,8 +224,13 @@ export async function countStoredPoints(target: InfluxTarget, testid: string): P
 }
 
 async function main(): Promise<number> {
-  const { positional, options } = parseArgs(process.argv.slice(2), ["influx", "results-dir"]);
-  if (positional.length !== 1) throw new UsageError("usage: npm run results:import -- <run-id> [--influx http://127.0.0.1:8086/k6] [--results-dir results]");
+  const usage = "usage: npm run results:import -- <run-id> [--influx http://127.0.0.1:8086/k6] [--results-dir results]";
+  const { positional, options, help } = parseArgs(process.argv.slice(2), ["influx", "results-dir"]);
+  if (help) {
+    process.stdout.write(`${usage}\n`);
+    return EXIT.ok;
+  }
+  if (positional.length !== 1) throw new UsageError(usage);
   const runId = positional[0] ?? "";
   const target = resolveInfluxTarget(options.get("influx"));
   const stats = await importRun(runId, target, options.has("results-dir") ? resolve(options.get("results-dir") ?? "") : resultsDir());

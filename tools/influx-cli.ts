@@ -8,25 +8,40 @@ export { UsageError };
 /** Exit codes shared by `compare`, `runs` and `results:import`. */
 export const EXIT = { ok: 0, regression: 1, usage: 2, influx: 3, damaged: 4 } as const;
 
-/** Splits `argv` into positional arguments and `--name value` / `--name=value` options. */
-export function parseArgs(argv: string[], valueOptions: string[]): { positional: string[]; options: Map<string, string> } {
+/**
+ * Splits `argv` into positional arguments and `--name value` / `--name=value` options. `--help` / `-h`
+ * set `help`. An option in `combined` may be repeated, its values joined by commas (e.g. several
+ * `--fail-on` rule lists); any other option given twice is a UsageError rather than a silent override.
+ */
+export function parseArgs(
+  argv: string[],
+  valueOptions: string[],
+  combined: string[] = [],
+): { positional: string[]; options: Map<string, string>; help: boolean } {
   const positional: string[] = [];
   const options = new Map<string, string>();
+  let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
+    if (arg === "--help" || arg === "-h") {
+      help = true;
+      continue;
+    }
     if (!arg.startsWith("--")) {
       positional.push(arg);
       continue;
     }
     const [name = "", inline] = arg.slice(2).split(/=(.*)/s);
     if (!valueOptions.includes(name)) {
-      throw new UsageError(`unknown option --${name}: accepted options are ${valueOptions.map((option) => `--${option}`).join(", ")}`);
+      throw new UsageError(`unknown option --${name}: accepted options are ${[...valueOptions.map((option) => `--${option}`), "--help"].join(", ")}`);
     }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`option --${name} needs a value`);
-    options.set(name, value);
+    const earlier = options.get(name);
+    if (earlier !== undefined && !combined.includes(name)) throw new UsageError(`option --${name} is given twice: give it once`);
+    options.set(name, earlier === undefined ? value : `${earlier},${value}`);
   }
-  return { positional, options };
+  return { positional, options, help };
 }
 
 /** Runs a tool's main function; failures print one line (no stack trace) and set the exit code. */

@@ -7,6 +7,8 @@ export interface InfluxTarget {
   database: string;
   username?: string;
   password?: string;
+  /** Where the URL came from ("--influx", "GEMINI_INFLUXDB_URL"), so a message names what to change. */
+  source?: string;
 }
 
 /** A user-facing failure: printed as one line, never with a stack trace. */
@@ -48,7 +50,7 @@ export function parseInfluxUrl(text: string, name = "InfluxDB URL"): InfluxTarge
     throw new UsageError(`invalid ${name} ${JSON.stringify(redactUrl(text))}: expected an http(s) URL such as ${DEFAULT_INFLUXDB_URL}`);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, "")) || "k6";
-  const target: InfluxTarget = { baseUrl: `${url.protocol}//${url.host}`, database };
+  const target: InfluxTarget = { baseUrl: `${url.protocol}//${url.host}`, database, source: name };
   if (url.username) target.username = decodeURIComponent(url.username);
   if (url.password) target.password = decodeURIComponent(url.password);
   return target;
@@ -59,6 +61,13 @@ export function resolveInfluxTarget(explicit?: string, env: NodeJS.ProcessEnv = 
   if (explicit) return parseInfluxUrl(explicit, "--influx");
   if (env.GEMINI_INFLUXDB_URL?.trim()) return parseInfluxUrl(env.GEMINI_INFLUXDB_URL.trim(), "GEMINI_INFLUXDB_URL");
   return parseInfluxUrl(DEFAULT_INFLUXDB_URL);
+}
+
+/** How to point the tool at another server: the setting the URL came from. */
+function otherUrlHint(target: InfluxTarget): string {
+  if (target.source === "GEMINI_INFLUXDB_URL") return "set GEMINI_INFLUXDB_URL to a running InfluxDB";
+  if (target.source === "--influx") return "pass --influx with a running InfluxDB's URL";
+  return "pass --influx URL (or set GEMINI_INFLUXDB_URL)";
 }
 
 /** The target without credentials, for messages. */
@@ -102,11 +111,12 @@ export async function queryInflux(target: InfluxTarget, query: string, options: 
         });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new InfluxError(`cannot reach InfluxDB at ${target.baseUrl} (${cause}): start it with \`npm run influxdb\` or \`docker compose up -d\`, or pass --influx URL`);
+    throw new InfluxError(`cannot reach InfluxDB at ${target.baseUrl} (${cause}): start it with \`npm run influxdb\` or \`docker compose up -d\`, or ${otherUrlHint(target)}`);
   }
   const text = await response.text();
   if (!response.ok) {
-    throw new InfluxError(`InfluxDB at ${target.baseUrl} answered ${response.status}: ${text.trim().slice(0, 300)}`, response.status);
+    // One line: a server that is not InfluxDB may answer with a pretty-printed JSON or HTML page.
+    throw new InfluxError(`InfluxDB at ${target.baseUrl} answered ${response.status}: ${text.replace(/\s+/g, " ").trim().slice(0, 300)}`, response.status);
   }
   let body: { results?: StatementResult[]; error?: string };
   try {

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { promisify } from "node:util";
+import { parseArgs, promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
 
@@ -145,6 +145,11 @@ export async function startInfluxDB(options: StartInfluxOptions = {}): Promise<I
   // A picked port can be taken by someone else before influxd binds it: try a few times.
   for (let attempt = 0; attempt < 4; attempt++) {
     const port = options.port || (await freePort());
+    // A given port must be free now: otherwise the ping below could be answered by whatever holds it,
+    // and the data folder's config would be rewritten for a server that never starts.
+    if (options.port && !(await isPortFree(options.port))) {
+      throw new Error(`port ${options.port} on 127.0.0.1 is already in use (another InfluxDB?): stop it or choose another with --port`);
+    }
     const rpcPort = await freePort();
     const configFile = join(dataDir, "influxdb.conf");
     await writeFile(configFile, configText(dataDir, port, rpcPort, options.auth === true));
@@ -163,6 +168,7 @@ export async function startInfluxDB(options: StartInfluxOptions = {}): Promise<I
     child.once("exit", () => process.off("exit", killOnExit));
     try {
       await waitForPing(url, child, () => stderr);
+      await confirmStillRunning(child, () => stderr);
       if (options.auth) await createTestUsers(url);
       return {
         url,
@@ -201,6 +207,27 @@ async function createTestUsers(url: string): Promise<void> {
   }
 }
 
+/** True when nothing listens on `port` at 127.0.0.1 (this process could bind it). */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolveFree(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolveFree(true)));
+  });
+}
+
+/**
+ * The ping proves that something answers, not that it is our influxd: one that lost a race for its
+ * port exits moments after start-up. Still running a little after the ping means it is ours.
+ */
+async function confirmStillRunning(child: ChildProcess, stderr: () => string): Promise<void> {
+  await new Promise((done) => setTimeout(done, 300));
+  if (child.exitCode !== null || child.signalCode !== null) {
+    throw new Error(`influxd exited right after start-up (another server answered its port): ${stderr().trim() || "no output"}`);
+  }
+}
+
 async function waitForPing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   let exited = false;
@@ -227,15 +254,48 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function main(): Promise<void> {
-  const portArg = process.argv.indexOf("--port");
-  const portText = portArg >= 0 ? process.argv[portArg + 1] : "8086";
-  const port = portText !== undefined && /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`invalid --port: expected a number from 0 (any free port) to 65535, got ${portText ?? "nothing"}`);
+const USAGE = `usage: npm run influxdb [-- --port 8086] [--data-dir .tools/influxdb-data]
+Starts InfluxDB ${INFLUXDB_VERSION} on 127.0.0.1 (port 0: any free port); Ctrl-C stops it.`;
+
+/** The command line: `--port N` and `--data-dir DIR`; anything else is a usage error. */
+export function parseInfluxdbArgs(argv: string[]): { help: true } | { help: false; port: number; dataDir: string } {
+  let values: { port?: string; "data-dir"?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { port: { type: "string" }, "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new InfluxdbUsageError((error as Error).message.split("\n")[0] ?? "bad arguments");
   }
-  const dataDirArg = process.argv.indexOf("--data-dir");
-  const dataDir = dataDirArg >= 0 && process.argv[dataDirArg + 1] ? resolve(process.argv[dataDirArg + 1]!) : join(repoRoot, ".tools", "influxdb-data");
+  if (values.help) return { help: true };
+  const portText = values.port ?? "8086";
+  const port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InfluxdbUsageError(`invalid --port: expected a number from 0 (any free port) to 65535, got ${portText}`);
+  }
+  const dataDir = values["data-dir"] ? resolve(process.env.INIT_CWD ?? process.cwd(), values["data-dir"]) : join(repoRoot, ".tools", "influxdb-data");
+  return { help: false, port, dataDir };
+}
+
+class InfluxdbUsageError extends Error {}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseInfluxdbArgs>;
+  try {
+    parsed = parseInfluxdbArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof InfluxdbUsageError)) throw error;
+    process.stderr.write(`influxdb: ${error.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const { port, dataDir } = parsed;
   const server = await startInfluxDB({ port, dataDir, verbose: true });
   process.stdout.write(`InfluxDB ${INFLUXDB_VERSION} listening on ${server.url} (data in ${dataDir}); Ctrl-C stops it\n`);
   process.stdout.write(`run with: GEMINI_INFLUXDB_URL=${server.url}/k6 npm run load\n`);

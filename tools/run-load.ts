@@ -3,7 +3,7 @@
 
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -13,6 +13,8 @@ import { newRunId } from "../lib/run-id.ts";
 import { ensureK6, REPO_ROOT, SetupError } from "./k6.ts";
 import { annotateRun, annotateRunStart } from "./annotations.ts";
 import { influxOutputArgs } from "./influx-output.ts";
+import { parseInfluxUrl, UsageError } from "./influx-query.ts";
+import { scenarioMismatchWarnings, unknownVariableWarnings } from "./env-check.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -22,7 +24,8 @@ export interface RunLoadOptions {
   scenario?: string;
   /**
    * Emulator profile when the tool starts the emulator itself (GEMINI_EMULATOR_PROFILE, default
-   * `realistic`); with `baseUrl`, the profile of the caller's emulator, recorded in run.json.
+   * `realistic`); with `baseUrl`, the profile of the caller's emulator, recorded in run.json. With
+   * only GEMINI_BASE_URL it has no effect: a warning says so and run.json records null.
    */
   profile?: string;
   /** Target; when absent (and GEMINI_BASE_URL unset) an emulator is started for the run. */
@@ -50,6 +53,10 @@ export interface RunLoadOptions {
   runId?: string;
   /** Progress lines of the tool itself (default stderr). */
   log?: (line: string) => void;
+  /** The command-line flag each GEMINI_* variable in `env` came from (GEMINI_RATE → --rate), for messages. */
+  flags?: Record<string, string>;
+  /** Warn about unknown GEMINI_* variables (default true; npm start warns once itself). */
+  checkVariables?: boolean;
 }
 
 /** The outcome of one run. `stdout`/`stderr` are filled only with `stdio: "pipe"`. */
@@ -68,26 +75,43 @@ export interface RunLoadResult {
 export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoadResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const env: Record<string, string | undefined> = { ...(options.baseEnv ?? process.env), ...options.env };
+  const flags = options.flags ?? {};
 
   const explicitUrl = options.baseUrl ?? (env.GEMINI_BASE_URL?.trim() || undefined);
   const { runId, resultsRoot, resultsDir } = runFolder(options, env);
-  // The scenario checks its configuration too, but here a mistake costs no build, no emulator and
-  // no k6 start-up, and reads as one line instead of a k6 error record.
-  const config = validateConfig({
-    ...env,
-    ...(options.scenario ? { GEMINI_SCENARIO: options.scenario } : {}),
-    GEMINI_BASE_URL: explicitUrl ?? "http://127.0.0.1:8080",
-    GEMINI_RUN_ID: runId,
-  });
-  refuseExistingRun(resultsDir);
+  // Everything the user can get wrong is checked here, before the build, the emulator and k6: a
+  // mistake then costs nothing and reads as one line instead of a k6 error record.
+  const config = validateConfig(
+    {
+      ...env,
+      ...(options.scenario ? { GEMINI_SCENARIO: options.scenario } : {}),
+      GEMINI_BASE_URL: explicitUrl ?? "http://127.0.0.1:8080",
+      GEMINI_RUN_ID: runId,
+    },
+    flags,
+  );
+  if (options.checkVariables ?? true) for (const line of unknownVariableWarnings(env)) log(line);
+  const given = (name: string): string | undefined => flags[name] ?? (env[name]?.trim() ? name : undefined);
+  for (const line of scenarioMismatchWarnings(config.scenario, { vus: given("GEMINI_VUS"), rate: given("GEMINI_RATE") })) log(line);
+  validateInfluxUrl(env);
+  // The user's --profile means nothing for an emulator someone else started (GEMINI_BASE_URL); a
+  // caller passing `baseUrl` (npm start) passes the profile of its own emulator, which is recorded.
+  const profileIgnored = options.baseUrl === undefined && explicitUrl !== undefined && options.profile !== undefined;
+  if (profileIgnored) log(`warning: --profile ${options.profile} has no effect with GEMINI_BASE_URL set (the emulator there runs its own profile); unset GEMINI_BASE_URL to have one started`);
+  const profile = explicitUrl ? undefined : await knownProfile(options.profile ?? (env.GEMINI_EMULATOR_PROFILE?.trim() || "realistic"));
 
-  if (options.build ?? true) await buildScenarios();
-  const k6 = await ensureK6({ log });
-
-  await mkdir(resultsDir, { recursive: true });
-
-  const profile = options.profile ?? (env.GEMINI_EMULATOR_PROFILE?.trim() || "realistic");
-  const emulator = explicitUrl ? undefined : await startEmulatorOrExplain(profile);
+  const claim = await claimRunFolder(resultsDir);
+  let emulator: Emulator | undefined;
+  let k6: string;
+  try {
+    if (options.build ?? true) await buildScenarios();
+    k6 = await ensureK6({ log });
+    emulator = profile === undefined ? undefined : await startEmulatorOrExplain(profile);
+  } catch (error) {
+    // Nothing ran: the folder goes back to how it was, so the run id stays free.
+    await claim.release();
+    throw error;
+  }
   const baseUrl = explicitUrl ?? emulator!.url;
   if (emulator) log(`Started the Gemini emulator (${profile} profile) at ${emulator.url}`);
 
@@ -98,7 +122,7 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
     ...(options.scenario ? { GEMINI_SCENARIO: options.scenario } : {}),
     GEMINI_BASE_URL: baseUrl,
     GEMINI_RUN_ID: runId,
-    // The scenario writes to <GEMINI_RESULTS_DIR>/<GEMINI_RUN_ID>/, the folder made above.
+    // The scenario writes to <GEMINI_RESULTS_DIR>/<GEMINI_RUN_ID>/, the folder claimed above.
     GEMINI_RESULTS_DIR: resultsRoot,
     ...influxOutputArgs(env).env,
     ...(reportPath ? { GEMINI_DASHBOARD: "1", ...dashboardEnv(reportPath, dashboardPeriodMs(config), env) } : {}),
@@ -119,19 +143,21 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
     scenario: config.scenario,
     model: config.model,
     baseUrl: redactUrl(baseUrl),
-    emulatorProfile: emulator ? profile : (options.profile ?? null),
+    emulatorProfile: emulator ? profile : profileIgnored ? null : (options.profile ?? null),
+    // True when this run started the emulator and stopped it at its end (verify --after cannot reach it).
+    emulatorStartedByRun: emulator !== undefined,
     script,
     settings: publicSettings(k6Env),
     k6: { binary: k6, version: await k6Version(k6) },
     gitCommit: await gitCommit(),
     startedAt: new Date().toISOString(),
   };
-  // Written before k6 starts, so a run that dies half-way still leaves its record (without an end),
-  // and its start is marked on the dashboards while it runs.
-  await writeRunJson(runJsonPath, record);
-  await annotateRunStart(runJsonPath, env);
   let outcome: { exitCode: number; stdout: string; stderr: string };
   try {
+    // Written before k6 starts, so a run that dies half-way still leaves its record (without an end),
+    // and its start is marked on the dashboards while it runs.
+    await writeRunJson(runJsonPath, record);
+    await annotateRunStart(runJsonPath, env);
     outcome = await runK6(k6, args, k6Env, options.stdio ?? "inherit");
   } finally {
     await emulator?.close();
@@ -143,14 +169,16 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
 
 /**
  * Where the run's results go. Precedence: the options, then GEMINI_RUN_ID and GEMINI_RESULTS_DIR (a
- * relative folder is taken from the current folder), then a new id under `<repo>/results`.
+ * relative folder is taken from the folder the user ran npm in, INIT_CWD, since npm runs scripts from
+ * the repository), then a new id under `<repo>/results`.
  */
 export function runFolder(
   options: Pick<RunLoadOptions, "runId" | "resultsRoot">,
   env: Record<string, string | undefined>,
 ): { runId: string; resultsRoot: string; resultsDir: string } {
   const runId = options.runId ?? (env.GEMINI_RUN_ID?.trim() || newRunId(new Date()));
-  const resultsRoot = path.resolve(options.resultsRoot ?? (env.GEMINI_RESULTS_DIR?.trim() || path.join(REPO_ROOT, "results")));
+  const userFolder = env.INIT_CWD?.trim() || process.cwd();
+  const resultsRoot = path.resolve(userFolder, options.resultsRoot ?? (env.GEMINI_RESULTS_DIR?.trim() || path.join(REPO_ROOT, "results")));
   return { runId, resultsRoot, resultsDir: path.join(resultsRoot, runId) };
 }
 
@@ -167,18 +195,93 @@ export function refuseExistingRun(resultsDir: string): void {
   );
 }
 
-async function writeRunJson(file: string, record: Record<string, unknown>): Promise<void> {
-  await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
+/**
+ * Claims `resultsDir` for this run at once: run.json is created exclusively, so of two runs started
+ * with the same GEMINI_RUN_ID only one gets it and the other stops with one line. `release()` undoes
+ * the claim (for a run that never started).
+ */
+export async function claimRunFolder(resultsDir: string): Promise<{ release(): Promise<void> }> {
+  refuseExistingRun(resultsDir);
+  await fsStep(resultsDir, async () => {
+    await mkdir(path.dirname(resultsDir), { recursive: true });
+    try {
+      await mkdir(resultsDir);
+    } catch (error) {
+      // An existing folder may hold another tool's files (npm start's SDK preflight): that is no run.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  });
+  const runJson = path.join(resultsDir, "run.json");
+  try {
+    await writeFile(runJson, `${JSON.stringify({ runId: path.basename(resultsDir), claimedAt: new Date().toISOString() })}\n`, { flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") refuseExistingRun(resultsDir);
+    throw fsSetupError(runJson, error);
+  }
+  return {
+    release: async () => {
+      await rm(runJson, { force: true }).catch(() => {});
+      // Removed only when empty (whichever of two racing runs made it); other tools' files stay.
+      await rmdir(resultsDir).catch(() => {});
+    },
+  };
 }
 
-/** Throws a one-line SetupError listing every bad GEMINI_* variable, as the scenario would. */
-function validateConfig(env: Record<string, string | undefined>): GeminiConfig {
+async function writeRunJson(file: string, record: Record<string, unknown>): Promise<void> {
+  await fsStep(file, () => writeFile(file, `${JSON.stringify(record, null, 2)}\n`));
+}
+
+/** Runs a filesystem step; its failure becomes a one-line SetupError naming the path and the fix. */
+async function fsStep<T>(file: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw error instanceof SetupError ? error : fsSetupError(file, error);
+  }
+}
+
+function fsSetupError(file: string, error: unknown): SetupError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new SetupError(
+    `cannot write ${file} (${code}): GEMINI_RESULTS_DIR must be a folder you can write to (or unset, for results/); choose another one`,
+  );
+}
+
+/**
+ * Throws a one-line SetupError listing every bad GEMINI_* variable, as the scenario would; a value
+ * that came from a flag is named by the flag the user typed as well (`flags`: variable → flag).
+ */
+function validateConfig(env: Record<string, string | undefined>, flags: Record<string, string> = {}): GeminiConfig {
   try {
     return parseConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) throw new SetupError(error.message);
+    if (!(error instanceof ConfigError)) throw error;
+    const named = error.problems.map((problem) =>
+      problem.replace(/^invalid (GEMINI_[A-Z_]+)/, (whole, name: string) => (flags[name] ? `invalid ${flags[name]} (${name})` : whole)),
+    );
+    throw new SetupError(named.join("; "));
+  }
+}
+
+/** A malformed GEMINI_INFLUXDB_URL stops the run now, not after it (when the samples could not be sent). */
+function validateInfluxUrl(env: Record<string, string | undefined>): void {
+  const url = env.GEMINI_INFLUXDB_URL?.trim();
+  if (!url) return;
+  try {
+    parseInfluxUrl(url, "GEMINI_INFLUXDB_URL");
+  } catch (error) {
+    if (error instanceof UsageError) throw new SetupError(error.message);
     throw error;
   }
+}
+
+/** The profile name when the emulator knows it; otherwise a SetupError naming the accepted ones. */
+async function knownProfile(profile: string): Promise<string> {
+  // Loaded on demand: a run against a real URL never needs the emulator's code.
+  const { profileNames } = await import("../emulator/index.ts");
+  const names = profileNames();
+  if (names.includes(profile)) return profile;
+  throw new SetupError(`unknown emulator profile "${profile}" (--profile or GEMINI_EMULATOR_PROFILE): expected one of ${names.join(", ")}`);
 }
 
 /** Outputs beyond the always-on JSON file: the one place to add more (InfluxDB today). */
@@ -233,7 +336,6 @@ export function redactUrl(value: string): string {
 type Emulator = Awaited<ReturnType<typeof import("../emulator/index.ts").start>>;
 
 async function startEmulatorOrExplain(profile: string): Promise<Emulator> {
-  // Loaded on demand: a run against a real URL never needs the emulator's code.
   const { start } = await import("../emulator/index.ts");
   try {
     return await start({ port: 0, profile });
@@ -259,21 +361,33 @@ function runK6(
   stdio: "inherit" | "pipe",
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(k6, args, { cwd: REPO_ROOT, env, stdio: stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"] });
+    // k6 runs in a process group of its own, so a signal reaches it once, from here: k6 stops
+    // gracefully (and writes its summary) on the first SIGINT or SIGTERM but aborts at once on a
+    // second, which Ctrl-C under npm or a CI job killing the whole group would otherwise deliver.
+    const child = spawn(k6, args, { cwd: REPO_ROOT, env, detached: true, stdio: stdio === "inherit" ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    // Ctrl-C reaches k6 too (same process group); k6 then stops gracefully and writes its
-    // summary, so this process must stay alive to close the emulator and write run.json.
-    const ignore = (): void => {};
-    process.on("SIGINT", ignore);
+    // This process stays alive until k6 has finished, to close the emulator and write run.json.
+    let passedOn = false;
+    const passOn = (signal: NodeJS.Signals): void => {
+      if (passedOn) return;
+      passedOn = true;
+      child.kill(signal);
+    };
+    process.on("SIGINT", passOn);
+    process.on("SIGTERM", passOn);
+    const stopListening = (): void => {
+      process.off("SIGINT", passOn);
+      process.off("SIGTERM", passOn);
+    };
     child.on("error", (error) => {
-      process.off("SIGINT", ignore);
+      stopListening();
       reject(error);
     });
     child.on("close", (code, signal) => {
-      process.off("SIGINT", ignore);
+      stopListening();
       resolve({ exitCode: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1), stdout, stderr });
     });
   });
@@ -303,7 +417,8 @@ async function gitCommit(): Promise<string | null> {
 
 const USAGE = `usage: npm run load -- [--scenario closed|open|both] [--profile NAME] [--duration 1m] [--rate N] [--vus N] [--model NAME] [--dashboard]
 Without GEMINI_BASE_URL an emulator is started (profile from --profile or GEMINI_EMULATOR_PROFILE, default realistic).
-Results go to <GEMINI_RESULTS_DIR>/<GEMINI_RUN_ID>/ (default results/<new id>/); a run id that already holds a run is refused.`;
+Results go to <GEMINI_RESULTS_DIR>/<GEMINI_RUN_ID>/ (default results/<new id>/); a run id that already holds a run is refused.
+Exit codes: 0 passed, 1 setup error, 2 usage error, else k6's (99 thresholds crossed, 105 interrupted, 108 aborted incl. budget spent).`;
 
 /** Maps command-line flags to the GEMINI_* variables the scenario reads. */
 export function parseLoadArgs(argv: string[]): RunLoadOptions {
@@ -324,15 +439,23 @@ export function parseLoadArgs(argv: string[]): RunLoadOptions {
   });
   if (values.help) throw new UsageHelp();
   const env: Record<string, string> = {};
-  if (values.duration !== undefined) env.GEMINI_DURATION = values.duration;
-  if (values.rate !== undefined) env.GEMINI_RATE = values.rate;
-  if (values.vus !== undefined) env.GEMINI_VUS = values.vus;
-  if (values.model !== undefined) env.GEMINI_MODEL = values.model;
+  const flags: Record<string, string> = {};
+  const set = (name: string, flag: string, value: string | undefined): void => {
+    if (value === undefined) return;
+    env[name] = value;
+    flags[name] = flag;
+  };
+  set("GEMINI_DURATION", "--duration", values.duration);
+  set("GEMINI_RATE", "--rate", values.rate);
+  set("GEMINI_VUS", "--vus", values.vus);
+  set("GEMINI_MODEL", "--model", values.model);
+  if (values.scenario !== undefined) flags.GEMINI_SCENARIO = "--scenario";
   return {
     scenario: values.scenario,
     profile: values.profile,
     dashboard: values.dashboard,
     env,
+    flags,
   };
 }
 

@@ -23,8 +23,13 @@ export function formatRuns(runs: StoredRun[]): string {
 }
 
 async function main(): Promise<number> {
-  const { positional, options } = parseArgs(process.argv.slice(2), ["influx"]);
-  if (positional.length > 0) throw new UsageError("usage: npm run runs [-- --influx http://127.0.0.1:8086/k6]");
+  const usage = "usage: npm run runs [-- --influx http://127.0.0.1:8086/k6]";
+  const { positional, options, help } = parseArgs(process.argv.slice(2), ["influx"]);
+  if (help) {
+    process.stdout.write(`${usage}\n`);
+    return EXIT.ok;
+  }
+  if (positional.length > 0) throw new UsageError(usage);
   const target = resolveInfluxTarget(options.get("influx"));
   const runs = await listRuns(target);
   if (runs.length === 0) {

@@ -7,11 +7,13 @@ import { spawn } from "node:child_process";
 import { REPO_ROOT, SetupError } from "./k6.ts";
 import { refuseExistingRun, runFolder, runLoadTest } from "./run-load.ts";
 import { setup } from "./setup.ts";
+import { unknownVariableWarnings } from "./env-check.ts";
 import { start as startEmulator } from "../emulator/index.ts";
 
 const PROFILE = "realistic";
 
 async function main(): Promise<number> {
+  for (const line of unknownVariableWarnings(process.env)) process.stderr.write(`${line}\n`);
   process.stderr.write("Setting up (k6)…\n");
   await setup();
 
@@ -29,6 +31,8 @@ async function main(): Promise<number> {
       process.stderr.write(`start: the SDK preflight failed (exit ${verifyCode}); see above\n`);
       return verifyCode;
     }
+    // The emulator counts from here, so verify --after compares its count with the load's alone.
+    await resetEmulatorCounters(emulator.url);
 
     // The start-up load is a short, readable demo: the closed then the open model, about a minute.
     const result = await runLoadTest({
@@ -36,6 +40,7 @@ async function main(): Promise<number> {
       profile: PROFILE,
       runId,
       resultsRoot,
+      checkVariables: false,
       scenario: process.env.GEMINI_SCENARIO ?? "both",
       dashboard: true,
       env: {
@@ -59,6 +64,11 @@ async function main(): Promise<number> {
   } finally {
     await emulator.close();
   }
+}
+
+async function resetEmulatorCounters(url: string): Promise<void> {
+  const response = await fetch(`${url}/__emulator/reset`, { method: "POST", signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new SetupError(`could not reset the emulator's counters after the preflight (HTTP ${response.status})`);
 }
 
 function runNpm(args: string[], env: Record<string, string>): Promise<number> {

@@ -49,6 +49,8 @@ export interface AfterResult {
   baseline: Baseline;
   impact: LoadImpact;
   groundTruth: GroundTruth | null;
+  /** Why there is no ground truth, when there could have been (another emulator, or the run's is gone). */
+  groundTruthNote?: string;
   /** What reached InfluxDB, or why nothing did (the figures are in verify.json either way); null without GEMINI_INFLUXDB_URL. */
   influx: { written: number; target: string } | { target: string; error: string } | null;
 }
@@ -102,6 +104,34 @@ export function compareWithGroundTruth(summary: K6Summary, impact: LoadImpact, s
     serverTtfbP95Ms: stats.ttfbMs.p95,
     k6MinusServerP95Ms: typeof httpP95 === "number" ? httpP95 - stats.totalMs.p95 : null,
   };
+}
+
+/** A base URL as the run records it: without credentials, query or trailing slash. */
+function normalUrl(url: string): string {
+  return url.trim().replace(/[?#].*$/s, "").replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1").replace(/\/+$/, "");
+}
+
+/** The target the run used: summary.json's baseUrl, else run.json's; undefined when neither says. */
+function recordedBaseUrl(summary: K6Summary, run: RunRecord | undefined): string | undefined {
+  for (const url of [summary.baseUrl, run?.baseUrl]) {
+    if (typeof url === "string" && /^https?:\/\//.test(url)) return normalUrl(url);
+  }
+  return undefined;
+}
+
+/** The part of run.json (written by the run tool) the cross-check reads. */
+interface RunRecord {
+  baseUrl?: unknown;
+  startedAt?: unknown;
+  emulatorStartedByRun?: unknown;
+}
+
+async function readRunJson(resultsDir: string, runId: string): Promise<RunRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(resultsDir, runId, "run.json"), "utf8")) as RunRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 function runTarget(options: AfterOptions, summary: K6Summary): AfterOptions {
@@ -168,9 +198,19 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
     throw error;
   }
   const summary = await readSummary(options.resultsDir, options.runId);
+  const run = await readRunJson(options.resultsDir, options.runId);
+  const runBaseUrl = recordedBaseUrl(summary, run);
   if (!options.targetExplicit) options = runTarget(options, summary);
+  // The emulator's counts say something about the run only if it is the emulator the run used.
+  const otherTarget = options.targetExplicit === true && runBaseUrl !== undefined && normalUrl(options.baseUrl) !== runBaseUrl;
+  let groundTruthNote: string | undefined;
   // Read before a fresh baseline, whose own calls would otherwise count as the run's.
-  const stats = await emulatorStats(options.baseUrl);
+  const stats = otherTarget ? null : await emulatorStats(options.baseUrl);
+  if (otherTarget) {
+    groundTruthNote = `the run used ${runBaseUrl}, not GEMINI_BASE_URL=${normalUrl(options.baseUrl)}: emulator comparison skipped (unset GEMINI_BASE_URL to check against the run's own target)`;
+  } else if (stats === null && run?.emulatorStartedByRun === true) {
+    groundTruthNote = `the run's emulator (${runBaseUrl ?? "its own"}) was started by the run tool for that run and stopped with it: no emulator comparison`;
+  }
   const existing = await readVerifyJson(options.resultsDir, options.runId);
   const preflight = existing.preflight as { ok?: unknown; baseline?: unknown } | undefined;
   let baseline: Baseline;
@@ -187,6 +227,13 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
     baselineSource = "earlier-preflight";
     baselineRunId = earlier.runId;
   } else {
+    if (!otherTarget && stats === null && run?.emulatorStartedByRun === true) {
+      throw new VerifyFailure(
+        "bad_usage",
+        `run ${options.runId} has no preflight baseline, and its emulator (${runBaseUrl ?? "started for the run"}) was started by the run tool and stopped with the run: ` +
+          `set GEMINI_BASE_URL to a running emulator of the same profile for a fresh baseline`,
+      );
+    }
     const fresh = await runPreflight(options);
     if (!fresh.ok || !fresh.baseline) {
       const failure = fresh.failure;
@@ -210,6 +257,7 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
     baseline,
     impact,
     groundTruth,
+    ...(groundTruthNote ? { groundTruthNote } : {}),
     influx: null,
   };
   // The figures are saved before InfluxDB is tried, so a database problem cannot lose them.

@@ -52,6 +52,7 @@ export function formatAfter(result: AfterResult, file: string): string {
       `  emulator saw    ${g.emulatorRequests} requests since its start or reset (k6: ${g.k6Requests}); 429: ${g.rateLimited.emulator} (k6: ${g.rateLimited.k6}); 503: ${g.overloaded.emulator} (k6: ${g.overloaded.k6}); server p95 ${ms(g.serverTotalP95Ms)}${g.k6MinusServerP95Ms !== null ? `, k6 p95 − server p95 ${ms(g.k6MinusServerP95Ms)}` : ""}`,
     );
   }
+  if (result.groundTruthNote) lines.push(`  note: ${result.groundTruthNote}`);
   if (result.influx && "error" in result.influx) {
     lines.push(`  warning: the figures did not reach InfluxDB (GEMINI_INFLUXDB_URL → ${result.influx.target}): ${result.influx.error}; they are kept in verify.json`);
   } else if (result.influx) {

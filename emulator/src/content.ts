@@ -1,9 +1,9 @@
 // Deterministic answers: for a given seed and request the same text, JSON or verdict, cut at
 // maxOutputTokens (finishReason MAX_TOKENS), split into stream chunks whose token counts add up exactly.
 
-import { countTextTokens, countRequestTokens } from "./tokens.ts";
+import { CHARS_PER_TOKEN, countTextTokens, countRequestTokens } from "./tokens.ts";
 import { Rng, hashString } from "./random.ts";
-import { fillSchema, type Chooser } from "./schema-fill.ts";
+import { fillSchemaWithin, type Chooser } from "./schema-fill.ts";
 import { classifyText, looksLikeLabels, mapLabel, textToClassify, type Label } from "./moderation.ts";
 import { safetyDecision } from "./safety.ts";
 import type { ModelInfo } from "./models.ts";
@@ -326,19 +326,28 @@ export function planContent(input: PlanInput): ContentPlan {
     return { ...base, blockedPrompt: false, thoughtsTokens, chunks: [], chunkTokens: [], outputTokens: 0, finishReason: "SAFETY", thoughtSummary };
   }
 
-  const text = answerText(request, config, settings, rng, allText);
   const budget = maxOutput - thoughtsTokens;
-  if (input.stream === false) {
+  const { text, cut } = answerText(request, config, settings, rng, allText, budget);
+  if (input.stream === false && !cut) {
     const whole = countTextTokens(text);
     if (whole <= budget) return { ...base, blockedPrompt: false, thoughtsTokens, chunks: [text], chunkTokens: [whole], outputTokens: whole, finishReason: "STOP", thoughtSummary };
   }
   const { chunks, chunkTokens, truncated } = chunkText(text, budget, 24, 4);
   let outputTokens = 0;
   for (const t of chunkTokens) outputTokens += t;
-  return { ...base, blockedPrompt: false, thoughtsTokens, chunks, chunkTokens, outputTokens, finishReason: truncated ? "MAX_TOKENS" : "STOP", thoughtSummary };
+  return { ...base, blockedPrompt: false, thoughtsTokens, chunks, chunkTokens, outputTokens, finishReason: truncated || cut ? "MAX_TOKENS" : "STOP", thoughtSummary };
 }
 
-function answerText(request: Record<string, unknown>, config: Record<string, unknown> | undefined, settings: ModelSettings, rng: Rng, allText: string): string {
+/** The answer before the output budget cuts it; `cut` when building it already stopped at the budget. */
+function answerText(
+  request: Record<string, unknown>,
+  config: Record<string, unknown> | undefined,
+  settings: ModelSettings,
+  rng: Rng,
+  allText: string,
+  budgetTokens: number,
+): { text: string; cut: boolean } {
+  const whole = (text: string): { text: string; cut: boolean } => ({ text, cut: false });
   const mime = field(config, "responseMimeType", "response_mime_type");
   const schema = field(config, "responseSchema", "response_schema") ?? field(config, "responseJsonSchema", "response_json_schema");
   const moderation = isModeration(request, schema, allText);
@@ -349,15 +358,18 @@ function answerText(request: Record<string, unknown>, config: Record<string, unk
     const values = asObj(schema)?.enum;
     if (Array.isArray(values) && values.length > 0) {
       const chosen = chooser?.("", asObj(schema) as Record<string, unknown>);
-      return String(chosen ?? rng.pick(values));
+      return whole(String(chosen ?? rng.pick(values)));
     }
   }
   if (mime === "application/json") {
-    if (schema !== undefined) return JSON.stringify(fillSchema(schema, rng, chooser));
-    if (verdict) return JSON.stringify({ verdict: verdict.label, confidence: verdict.label === "clean" ? 0.9 : Math.min(0.99, 0.7 + 0.1 * verdict.matches.length) });
-    return JSON.stringify({ answer: prose(rng, 12) });
+    if (schema !== undefined) {
+      const filled = fillSchemaWithin(schema, rng, budgetTokens * CHARS_PER_TOKEN, chooser);
+      return { text: JSON.stringify(filled.value), cut: filled.cut };
+    }
+    if (verdict) return whole(JSON.stringify({ verdict: verdict.label, confidence: verdict.label === "clean" ? 0.9 : Math.min(0.99, 0.7 + 0.1 * verdict.matches.length) }));
+    return whole(JSON.stringify({ answer: prose(rng, 12) }));
   }
-  if (verdict) return verdict.label;
+  if (verdict) return whole(verdict.label);
   const target = Math.max(5, Math.min(4000, Math.round(settings.outputTokensMedian * Math.exp(0.5 * rng.normal()))));
-  return prose(rng, target);
+  return whole(prose(rng, target));
 }

@@ -120,12 +120,25 @@ export function userModel(id: string): ModelInfo {
   };
 }
 
-/** One page of `GET /models`: `pageSize` defaults to 50 and is capped at 1000, `pageToken` is an opaque offset. */
-export function listModelsPage(models: readonly ModelInfo[], pageSize: number, pageToken: string): { models: unknown[]; nextPageToken?: string } {
+/**
+ * One page of `GET /models`: `pageSize` defaults to 50 and is capped at 1000, `pageToken` is an opaque offset.
+ * Undefined for a page token this server did not issue.
+ */
+export function listModelsPage(models: readonly ModelInfo[], pageSize: number, pageToken: string): { models: unknown[]; nextPageToken?: string } | undefined {
   const size = pageSize > 0 ? Math.min(pageSize, 1000) : 50;
-  const offset = pageToken ? Number.parseInt(Buffer.from(pageToken, "base64url").toString("utf8"), 10) || 0 : 0;
+  const offset = pageToken ? pageOffset(pageToken, models.length) : 0;
+  if (offset === undefined) return undefined;
   const page = models.slice(offset, offset + size).map((m) => m.resource);
   const result: { models: unknown[]; nextPageToken?: string } = { models: page };
   if (offset + size < models.length) result.nextPageToken = Buffer.from(String(offset + size)).toString("base64url");
   return result;
+}
+
+/** The offset a page token stands for, or undefined unless it is one nextPageToken could have produced. */
+function pageOffset(pageToken: string, total: number): number | undefined {
+  const text = Buffer.from(pageToken, "base64url").toString("utf8");
+  if (!/^[1-9]\d{0,9}$/.test(text)) return undefined;
+  const offset = Number(text);
+  if (offset >= total || Buffer.from(text).toString("base64url") !== pageToken) return undefined;
+  return offset;
 }

@@ -1,7 +1,7 @@
 // Request message shapes of the Generative Language API v1beta, generated from the official protos
 // (../shared/gemini-api/protos). Field names are the proto3 JSON (lowerCamelCase) names.
 
-/** One field: its type (scalar kind, message name, `map:` + value message, or `enum:` + enum name), repeated flag, oneof group. */
+/** One field: its type (scalar kind (`int` is int32, `int64`), message name, `map:` + value message, or `enum:` + enum name), repeated flag, oneof group. */
 export interface FieldSpec { t: string; r?: 1; o?: string }
 
 /** Messages reachable from the request messages the emulator accepts. */
@@ -169,16 +169,16 @@ export const MESSAGES: Record<string, Record<string, FieldSpec>> = {
     nullable: {t: "bool"},
     enum: {t: "string", r: 1},
     items: {t: "Schema"},
-    maxItems: {t: "int"},
-    minItems: {t: "int"},
+    maxItems: {t: "int64"},
+    minItems: {t: "int64"},
     properties: {t: "map:Schema"},
     required: {t: "string", r: 1},
-    minProperties: {t: "int"},
-    maxProperties: {t: "int"},
+    minProperties: {t: "int64"},
+    maxProperties: {t: "int64"},
     minimum: {t: "number"},
     maximum: {t: "number"},
-    minLength: {t: "int"},
-    maxLength: {t: "int"},
+    minLength: {t: "int64"},
+    maxLength: {t: "int64"},
     pattern: {t: "string"},
     example: {t: "value"},
     anyOf: {t: "Schema", r: 1},

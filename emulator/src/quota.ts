@@ -15,6 +15,10 @@ interface Usage {
   tokensInWindow: number;
   day: string;
   dayCount: number;
+  /** When the last request was admitted. */
+  lastMs: number;
+  /** Whether a requests-per-day limit applied, so the day's count must outlive the minute window. */
+  countsDays: boolean;
 }
 
 /** The quota family of a model name: pro, flash-lite, or flash for everything else. */
@@ -50,6 +54,7 @@ function msUntilPacificMidnight(ms: number): number {
 /** Quota windows for every key and model seen. */
 export class QuotaTracker {
   private readonly usage = new Map<string, Usage>();
+  private lastPruneMs = 0;
 
   /** The tier decides the quota names in 429 bodies (free-tier metrics carry a `_free_tier` suffix). */
   constructor(public tier: QuotaTier) {}
@@ -60,10 +65,11 @@ export class QuotaTracker {
    */
   admit(key: string, model: string, tokens: number, limits: QuotaLimits, nowMs = Date.now()): QuotaViolation | undefined {
     if (limits.rpm === 0 && limits.tpm === 0 && limits.rpd === 0) return undefined;
+    if (nowMs - this.lastPruneMs >= MINUTE_MS) this.prune(nowMs);
     const id = `${key}\u0000${model}`;
     let u = this.usage.get(id);
     if (!u) {
-      u = { times: [], tokens: [], head: 0, tokensInWindow: 0, day: pacificDay(nowMs), dayCount: 0 };
+      u = { times: [], tokens: [], head: 0, tokensInWindow: 0, day: pacificDay(nowMs), dayCount: 0, lastMs: nowMs, countsDays: false };
       this.usage.set(id, u);
     }
     while (u.head < u.times.length && (u.times[u.head] as number) <= nowMs - MINUTE_MS) {
@@ -114,11 +120,32 @@ export class QuotaTracker {
         retryDelaySeconds: msUntilPacificMidnight(nowMs) / 1000,
       };
     }
+    u.lastMs = nowMs;
+    if (limits.rpd > 0) u.countsDays = true;
     u.times.push(nowMs);
     u.tokens.push(tokens);
     u.tokensInWindow += tokens;
     u.dayCount++;
     return undefined;
+  }
+
+  /** Keys and models being tracked (for tests and memory checks). */
+  get size(): number {
+    return this.usage.size;
+  }
+
+  /**
+   * Drops the windows that no longer hold anything: no request in the last minute and, where a daily
+   * limit applies, none today. Rotating keys would otherwise grow the map without bound.
+   */
+  prune(nowMs = Date.now()): void {
+    this.lastPruneMs = nowMs;
+    const today = pacificDay(nowMs);
+    for (const [id, u] of this.usage) {
+      if (u.lastMs > nowMs - MINUTE_MS) continue;
+      if (u.countsDays && u.day === today) continue;
+      this.usage.delete(id);
+    }
   }
 
   /** Forgets every window. */

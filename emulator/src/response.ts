@@ -33,14 +33,16 @@ function usage(promptTokens: number, candidates: number, thoughts: number, model
   return u;
 }
 
-function candidate(model: ModelInfo, parts: unknown[] | undefined, finishReason: string | undefined, index: number, rngSeed: number): Record<string, unknown> {
+function candidate(model: ModelInfo, parts: unknown[] | undefined, finishReason: string | undefined, index: number, rngSeed: number, streamed: boolean): Record<string, unknown> {
   const c: Record<string, unknown> = {};
   if (parts) c.content = { parts, role: "model" };
   else if (finishReason === "MAX_TOKENS") c.content = { role: "model" };
   if (finishReason) c.finishReason = finishReason;
   if (finishReason === "SAFETY") c.safetyRatings = blockedRatings();
-  if (model.streamUsage === "every-chunk") c.index = index;
-  if (model.avgLogprobs && finishReason && parts) c.avgLogprobs = -(0.05 + new Rng(rngSeed).next() * 0.3);
+  // 2.0 answers follow proto3 JSON strictly: index 0, the default, is omitted, other indexes are not.
+  if (model.streamUsage === "every-chunk" || index !== 0) c.index = index;
+  // 2.0 reports avgLogprobs on whole answers only, never on streamed chunks.
+  if (model.avgLogprobs && !streamed && finishReason && parts) c.avgLogprobs = -(0.05 + new Rng(rngSeed).next() * 0.3);
   return c;
 }
 
@@ -62,7 +64,7 @@ export function fullResponse(plan: ContentPlan, model: ModelInfo, responseId: st
   if (plan.chunks.length > 0) parts.push({ text });
   const candidates: unknown[] = [];
   for (let i = 0; i < plan.candidateCount; i++) {
-    candidates.push(candidate(model, parts.length > 0 ? parts : undefined, plan.finishReason, i, hashString(text, i)));
+    candidates.push(candidate(model, parts.length > 0 ? parts : undefined, plan.finishReason, i, hashString(text, i), false));
   }
   return {
     candidates,
@@ -90,7 +92,7 @@ export function streamChunks(plan: ContentPlan, model: ModelInfo, responseId: st
     if (chunkText !== undefined) parts.push({ text: chunkText });
     const candidates: unknown[] = [];
     for (let i = 0; i < plan.candidateCount; i++) {
-      candidates.push(candidate(model, parts.length > 0 ? parts : undefined, last ? plan.finishReason : undefined, i, hashString(chunkText ?? "", i)));
+      candidates.push(candidate(model, parts.length > 0 ? parts : undefined, last ? plan.finishReason : undefined, i, hashString(chunkText ?? "", i), true));
     }
     const counted = model.streamUsage === "every-chunk" || last;
     out.push({

@@ -81,6 +81,12 @@ function headers(contentType: string, serverTimingMs: number, extraName: string,
 function record(x: Exchange): void {
   if (x.recorded) return;
   x.recorded = true;
+  if (x.aborted && !x.req.complete) {
+    // The request never arrived in full, so the API never answered it: not a sample of the service.
+    x.state.stats.leave();
+    x.state.stats.abortedUploads++;
+    return;
+  }
   const end = now();
   const ttfb = x.ttfb > 0 ? x.ttfb : end - x.start;
   x.state.stats.leave();
@@ -249,7 +255,9 @@ async function serve(x: Exchange, path: string, query: URLSearchParams | undefin
   if (route.kind === "list") {
     await controlDelay(x);
     const pageSize = Number.parseInt(query?.get("pageSize") ?? "0", 10) || 0;
-    return sendJson(x, 200, stringify(x, listModelsPage(state.modelList, pageSize, query?.get("pageToken") ?? "")));
+    const page = listModelsPage(state.modelList, pageSize, query?.get("pageToken") ?? "");
+    if (!page) return sendError(x, invalidArgument("Invalid page token."));
+    return sendJson(x, 200, stringify(x, page));
   }
   const model = state.models.get(route.model.startsWith("models/") ? route.model.slice(7) : route.model);
   if (!model) return sendError(x, modelNotFound(route.model, route.version));
@@ -309,17 +317,17 @@ function serveMethod(x: Exchange, route: Extract<Route, { kind: "method" }>, mod
 
   switch (route.method) {
     case "countTokens":
-      return serveCountTokens(x, body, model);
+      return serveCountTokens(x, body, model, raw);
     case "embedContent":
     case "batchEmbedContents":
-      return serveEmbed(x, route.method, body, model, key);
+      return serveEmbed(x, route.method, body, model, raw, key);
     default:
       return serveGenerate(x, body, model, raw, key);
   }
 }
 
-async function serveCountTokens(x: Exchange, body: unknown, model: ModelInfo): Promise<void> {
-  const shapeError = checkShape(body, "CountTokensRequest");
+async function serveCountTokens(x: Exchange, body: unknown, model: ModelInfo, raw: string): Promise<void> {
+  const shapeError = checkShape(body, "CountTokensRequest", raw);
   if (shapeError) return sendError(x, shapeError);
   const request = body as Record<string, unknown>;
   const nested = (request.generateContentRequest ?? request.generate_content_request) as Record<string, unknown> | undefined;
@@ -398,9 +406,9 @@ async function waitForSlot(x: Exchange, capacity: Capacity, pending: Promise<boo
   return capacity;
 }
 
-async function serveEmbed(x: Exchange, method: "embedContent" | "batchEmbedContents", body: unknown, model: ModelInfo, key: string): Promise<void> {
+async function serveEmbed(x: Exchange, method: "embedContent" | "batchEmbedContents", body: unknown, model: ModelInfo, raw: string, key: string): Promise<void> {
   const { state } = x;
-  const shapeError = checkShape(body, method === "embedContent" ? "EmbedContentRequest" : "BatchEmbedContentsRequest");
+  const shapeError = checkShape(body, method === "embedContent" ? "EmbedContentRequest" : "BatchEmbedContentsRequest", raw);
   if (shapeError) return sendError(x, shapeError);
   const request = body as Record<string, unknown>;
   const items = method === "embedContent" ? [request] : Array.isArray(request.requests) ? (request.requests as Record<string, unknown>[]) : [];
@@ -464,7 +472,7 @@ function cacheForm(x: Exchange, model: ModelInfo): string {
 
 function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: string, key: string): void | Promise<void> {
   const { state } = x;
-  const shapeError = checkShape(body, "GenerateContentRequest");
+  const shapeError = checkShape(body, "GenerateContentRequest", raw);
   if (shapeError) return sendError(x, shapeError);
   const request = body as Record<string, unknown>;
   const semantic = checkGenerateRequest(request, model);
@@ -480,6 +488,11 @@ function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: string
     responseBlockTerms: config.safety.responseBlockTerms,
     stream: x.stream,
   });
+  // Checked before the answer is cached: a cached answer is served without validation.
+  const inputLimit = model.resource.inputTokenLimit;
+  if (typeof inputLimit === "number" && plan.promptTokens > inputLimit) {
+    return sendError(x, invalidArgument(`The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`));
+  }
   const answer: CachedAnswer = { plan };
   state.answers.set(cacheForm(x, model), x.bodyKey, raw, answer);
   return answerGenerate(x, answer, model, key);
@@ -575,6 +588,14 @@ async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, re
         x.outputTokens = plan.chunkTokens[0] ?? 0;
         res.write(data, () => setTimeout(() => x.req.socket.destroy(), 5));
         x.ttfb = now() - x.start;
+        return;
+      }
+      if (faults.midStreamError && chunks.length === 1) {
+        // The only chunk is also the final one (it carries finishReason): the error takes its place.
+        const error = statusError(x.state.config.faults.midStreamError.status);
+        res.end(sse ? error.body : `[${error.body}]`);
+        x.ttfb = now() - x.start;
+        record(x);
         return;
       }
       res.write(data);

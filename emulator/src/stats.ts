@@ -61,6 +61,8 @@ export class Stats {
   concurrency = { current: 0, peak: 0 };
   queue = { current: 0, peak: 0 };
   tokens = { prompt: 0, output: 0, thoughts: 0 };
+  /** Requests whose body never arrived in full (client gone or request timeout): counted apart, never sampled. */
+  abortedUploads = 0;
 
   // Columnar ring: grows in steps up to `capacity`, then overwrites the oldest sample.
   private size = 0;
@@ -184,6 +186,7 @@ export class Stats {
       concurrency: { ...this.concurrency },
       queue: { ...this.queue },
       tokens,
+      abortedUploads: this.abortedUploads,
       samplesKept: this.size,
       samplesCapacity: this.capacity,
     };
@@ -225,6 +228,7 @@ export class Stats {
     this.byModel = {};
     this.byMethod = {};
     this.tokens = { prompt: 0, output: 0, thoughts: 0 };
+    this.abortedUploads = 0;
     this.concurrency.peak = this.concurrency.current;
     this.queue.peak = this.queue.current;
     this.size = 0;

@@ -20,6 +20,9 @@ CLASSES[32] = SPACE;
 CLASSES[9] = SPACE;
 CLASSES.fill(HIGH_SURROGATE, 0xd800, 0xdc00);
 
+/** Characters of a word run per token: the rate at which the approximation charges text. */
+export const CHARS_PER_TOKEN = 4;
+
 /** Token count of one text. */
 export function countTextTokens(text: string): number {
   let tokens = 0;

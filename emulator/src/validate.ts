@@ -14,6 +14,7 @@ const SCALAR_TYPE_NAMES: Record<string, string> = {
   string: "TYPE_STRING",
   bool: "TYPE_BOOL",
   int: "TYPE_INT32",
+  int64: "TYPE_INT64",
   number: "TYPE_FLOAT",
   bytes: "TYPE_BYTES",
   duration: "type.googleapis.com/google.protobuf.Duration",
@@ -45,7 +46,12 @@ function toSnake(key: string): string {
   return cached;
 }
 
+// JSON.parse turns an out-of-range literal such as 1e400 into ±Infinity; messages show it as sent
+// (checkShape puts the literal back in place of these markers).
+const OVERFLOW_MARK = "\u0000overflow\u0000";
+
 function showValue(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) return OVERFLOW_MARK;
   const text = JSON.stringify(value);
   return text === undefined ? "null" : text.length > 200 ? text.slice(0, 200) : text;
 }
@@ -60,6 +66,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+function int32Ok(value: unknown): boolean {
+  if (typeof value === "number") return Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
+  if (typeof value !== "string" || !/^-?\d{1,10}$/.test(value)) return false;
+  const n = Number(value);
+  return n >= INT32_MIN && n <= INT32_MAX;
+}
 
 function scalarOk(kind: string, value: unknown): boolean {
   switch (kind) {
@@ -68,6 +83,8 @@ function scalarOk(kind: string, value: unknown): boolean {
     case "bool":
       return typeof value === "boolean";
     case "int":
+      return int32Ok(value);
+    case "int64":
       if (typeof value === "number") return Number.isInteger(value) && Math.abs(value) <= 2 ** 53;
       return typeof value === "string" && /^-?\d{1,16}$/.test(value);
     case "number":
@@ -107,6 +124,13 @@ function checkMessage(value: unknown, message: string, path: string, out: Violat
     }
     const fieldValue = value[key];
     if (fieldValue === null) continue;
+    if (!spec.r && Array.isArray(fieldValue) && spec.t !== "value" && spec.t !== "any") {
+      const where = path ? ` at '${path}'` : "";
+      const violation: Violation = { description: `Invalid JSON payload received. Unknown name "${key}"${where}: Proto field is not repeating, cannot start list.` };
+      if (path) violation.field = path;
+      out.push(violation);
+      continue;
+    }
     if (spec.r) {
       if (!Array.isArray(fieldValue)) {
         out.push({ field: fieldPath, description: `Invalid value at '${fieldPath}' (${typeName(spec)}), ${showValue(fieldValue)}` });
@@ -135,7 +159,9 @@ function checkField(value: unknown, spec: FieldSpec, path: string, out: Violatio
       out.push({ field: path, description: `Invalid value at '${path}' (${TYPE_URL_PREFIX}${t.slice(4)}), ${showValue(value)}` });
       return;
     }
-    for (const [k, v] of Object.entries(value)) checkMessage(v, t.slice(4), `${path}[${JSON.stringify(k)}].value`, out);
+    // The service names a map entry by its position, not its key.
+    let entry = 0;
+    for (const v of Object.values(value)) checkMessage(v, t.slice(4), `${path}[${entry++}].value`, out);
     return;
   }
   if (MESSAGES[t]) {
@@ -215,7 +241,7 @@ export function parseJsonBody(text: string): { value: unknown } | { error: ApiEr
 }
 
 /** Checks a parsed body against a request message; returns the service's error or undefined. */
-export function checkShape(body: unknown, message: string): ApiError | undefined {
+export function checkShape(body: unknown, message: string, rawBody = ""): ApiError | undefined {
   if (!isObject(body)) {
     const description = `Invalid JSON payload received. Unknown name "": Root element must be a message.`;
     return invalidArgument(description, [{ description }]);
@@ -223,7 +249,38 @@ export function checkShape(body: unknown, message: string): ApiError | undefined
   const violations: Violation[] = [];
   checkMessage(body, message, "", violations);
   if (violations.length === 0) return undefined;
+  restoreOverflowLiterals(violations, rawBody);
   return invalidArgument(violations.map((v) => v.description).join("\n"), violations);
+}
+
+/** Replaces the overflow markers of showValue, in order, by the out-of-range number literals of the body. */
+function restoreOverflowLiterals(violations: Violation[], rawBody: string): void {
+  if (!violations.some((v) => v.description.includes(OVERFLOW_MARK))) return;
+  const literals = overflowLiterals(rawBody);
+  let next = 0;
+  for (const v of violations) {
+    v.description = v.description.replace(OVERFLOW_MARK, () => literals[next++] ?? "Infinity");
+  }
+}
+
+/** Number literals of a JSON text (outside strings) that JSON.parse turns into ±Infinity. */
+function overflowLiterals(text: string): string[] {
+  const out: string[] = [];
+  const numberAt = /-?\d+(\.\d+)?([eE][-+]?\d+)?/y;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+      continue;
+    }
+    if (c !== 45 && (c < 48 || c > 57)) continue;
+    numberAt.lastIndex = i;
+    const match = numberAt.exec(text);
+    if (!match) continue;
+    if (!Number.isFinite(Number(match[0]))) out.push(match[0]);
+    i += match[0].length - 1;
+  }
+  return out;
 }
 
 function field(obj: Record<string, unknown> | undefined, camel: string): unknown {

@@ -1,11 +1,13 @@
 // The committed dashboards are exactly what `npm run dashboards` generates, with stable uids,
 // the variables the issue asks for, and raw InfluxQL targets on the provisioned datasource.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { DASHBOARD_DIR, dashboards, serialize } from "../../tools/dashboards/generate.ts";
 import type { Dashboard, Panel } from "../../tools/dashboards/builder.ts";
+import { REPO_ROOT } from "../../tools/k6.ts";
+import { runCaptured } from "../helpers/exec.ts";
 
 const committed = (file: string): string => readFileSync(join(DASHBOARD_DIR, file), "utf8");
 const queryPanels = (board: Dashboard): Panel[] => board.panels.filter((panel) => panel.type !== "row");
@@ -56,4 +58,17 @@ test("the load-test dashboard covers what the issue lists", () => {
   const latency = queryPanels(dashboards()["gemini-load-test.json"]!).find((panel) => panel.title.startsWith("Request duration"))!;
   assert.match(latency.targets![0]!.query, /percentile\("value", 50\).*percentile\("value", 95\).*percentile\("value", 99\)/);
   assert.ok(latency.fieldConfig?.defaults.thresholds?.steps.some((step) => step.value === 8000), "p95 threshold line");
+});
+
+test("`npm run dashboards -- --help` prints its usage and writes nothing; an unknown argument is refused", async () => {
+  const mtimes = () => Object.keys(dashboards()).map((file) => statSync(join(DASHBOARD_DIR, file)).mtimeMs);
+  const before = mtimes();
+  const help = await runCaptured(process.execPath, ["--import", "tsx", "tools/dashboards/generate.ts", "--help"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^usage: npm run dashboards/);
+  assert.doesNotMatch(help.stdout, /wrote/);
+  const unknown = await runCaptured(process.execPath, ["--import", "tsx", "tools/dashboards/generate.ts", "--out", "x"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^dashboards: unexpected argument "--out"\nusage: npm run dashboards/);
+  assert.deepEqual(mtimes(), before, "a dashboard file was rewritten");
 });

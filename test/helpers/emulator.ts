@@ -61,6 +61,8 @@ export interface EmulatorStats {
   concurrency: { current: number; peak: number };
   queue: { current: number; peak: number };
   tokens: { prompt: number; output: number; thoughts: number };
+  /** Requests whose body never arrived in full (client gone or request timeout); not in samples. */
+  abortedUploads: number;
 }
 
 /** One finished request as `GET /__emulator/samples` lists it. */

@@ -2,6 +2,8 @@
 // configured latencies, plus the bad-input paths of compare, runs and results:import.
 import assert from "node:assert/strict";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
@@ -82,6 +84,36 @@ test("the gate fails on a latency regression and passes when the candidate is wi
 
   const generous = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", influx.url, "--fail-on", "p95:+1000%"]);
   assert.equal(generous.code, 0, generous.stdout);
+  // A repeated --fail-on adds its rules to the earlier ones: the p95 rule still breaks.
+  const repeated = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", influx.url, "--fail-on", "p95:+10%", "--fail-on", "errors:+1pp"]);
+  assert.equal(repeated.code, 1, repeated.stdout + repeated.stderr);
+  assert.match(repeated.stdout, /breaks p95:\+10%/);
+  const twice = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", influx.url, "--influx", influx.url]);
+  assert.equal(twice.code, 2);
+  assert.match(twice.stderr, /^compare: option --influx is given twice: give it once$/m);
+});
+
+test("--help prints each tool's usage and exits 0", async () => {
+  for (const [tool, usage] of [["compare", /^usage: npm run compare -- <baseline-run-id> <candidate-run-id>/], ["runs", /^usage: npm run runs/], ["import-results", /^usage: npm run results:import -- <run-id>/]] as const) {
+    const result = await runTool(tool, ["--help"]);
+    assert.equal(result.code, 0, `${tool}: ${result.stderr}`);
+    assert.match(result.stdout, usage);
+    assert.equal(result.stderr, "");
+  }
+});
+
+test("a server that is not InfluxDB is reported in one line, whatever its error page looks like", async () => {
+  const page = JSON.stringify({ message: "Not found", detail: { path: "/query", hint: "this is Grafana" } }, null, 2);
+  const server = createServer((_req, res) => res.writeHead(404, { "content-type": "application/json" }).end(page));
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  try {
+    const result = await runTool("compare", ["a", "b", "--influx", `http://127.0.0.1:${(server.address() as AddressInfo).port}/k6`]);
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /^compare: InfluxDB at http:\/\/127\.0\.0\.1:\d+ answered 404: \{ "message": "Not found", "detail": \{/);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  } finally {
+    await new Promise((done) => server.close(done));
+  }
 });
 
 test("bad input: malformed --fail-on, unknown run id, unreachable InfluxDB each give one clear line and a non-zero exit", async () => {
@@ -102,6 +134,9 @@ test("bad input: malformed --fail-on, unknown run id, unreachable InfluxDB each 
   const runsDown = await runTool("runs", [], { GEMINI_INFLUXDB_URL: `http://127.0.0.1:${closedPort}/k6` });
   assert.equal(runsDown.code, 3);
   assert.match(runsDown.stderr, /^runs: cannot reach InfluxDB/);
+  // The hint names the setting the URL came from: no --influx for a URL from the environment.
+  assert.match(runsDown.stderr, /or set GEMINI_INFLUXDB_URL to a running InfluxDB$/m);
+  assert.match(unreachable.stderr, /or pass --influx with a running InfluxDB's URL$/m);
 
   const importUnknown = await runTool("import-results", ["20990101-000000-dead", "--influx", influx.url, "--results-dir", resultsRoot]);
   assert.equal(importUnknown.code, 2);

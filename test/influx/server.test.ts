@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { InfluxDB, Point } from "@influxdata/influxdb-client";
-import { ensureInfluxd, startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
+import { ensureInfluxd, parseInfluxdbArgs, startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { runCaptured } from "../helpers/exec.ts";
 import { REPO_ROOT } from "../../tools/k6.ts";
 import { createDatabase, querySeries } from "../../tools/influx-query.ts";
 
@@ -103,4 +106,31 @@ test("`npm run influxdb -- --port 0` starts on a free port and stops on SIGTERM"
     await exited;
     await rm(dataDir, { recursive: true, force: true });
   }
+});
+
+test("a given port that is taken is refused before influxd starts, and the data folder's config is left alone", async () => {
+  const taken = createServer((_req, res) => res.writeHead(204).end());
+  await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done));
+  const dataDir = await mkdtemp(join(tmpdir(), "gemini-influx-taken-"));
+  dirs.push(dataDir);
+  try {
+    const port = (taken.address() as AddressInfo).port;
+    // The server on that port answers /ping with 204, as InfluxDB would: only the port check tells them apart.
+    await assert.rejects(startInfluxDB({ port, dataDir }), /port \d+ on 127\.0\.0\.1 is already in use .*choose another with --port/);
+    assert.equal(existsSync(join(dataDir, "influxdb.conf")), false, "influxdb.conf was written for a server that never started");
+  } finally {
+    await new Promise((done) => taken.close(done));
+  }
+});
+
+test("`npm run influxdb` prints its usage for --help and refuses unknown arguments, starting nothing", async () => {
+  const help = await runCaptured(process.execPath, ["--import", "tsx", "tools/influxdb.ts", "--help"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^usage: npm run influxdb \[-- --port 8086\] \[--data-dir/);
+  assert.doesNotMatch(help.stdout, /listening/);
+  const typo = await runCaptured(process.execPath, ["--import", "tsx", "tools/influxdb.ts", "--prot", "9999"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /^influxdb: Unknown option '--prot'.*\nusage: npm run influxdb/);
+  assert.throws(() => parseInfluxdbArgs(["extra"]));
+  assert.deepEqual(parseInfluxdbArgs(["--port", "0", "--data-dir", "/tmp/x"]), { help: false, port: 0, dataDir: "/tmp/x" });
 });

@@ -2,15 +2,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkRules, delta, parseFailOn } from "../../tools/compare.ts";
-import { UsageError } from "../../tools/influx-cli.ts";
+import { parseArgs, UsageError } from "../../tools/influx-cli.ts";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { annotateRun } from "../../tools/annotations.ts";
+import { freePort } from "../../tools/influxdb.ts";
 import { influxOutputArgs } from "../../tools/influx-output.ts";
 import { parseInfluxUrl } from "../../tools/influx-query.ts";
 import { resolveTagsAsFields, sampleToLine, toUnixNanos } from "../../tools/import-results.ts";
 import type { RunStats } from "../../tools/run-stats.ts";
 
 test("GEMINI_INFLUXDB_URL splits into server, database and credentials", () => {
-  assert.deepEqual(parseInfluxUrl("http://127.0.0.1:8086/k6"), { baseUrl: "http://127.0.0.1:8086", database: "k6" });
-  assert.deepEqual(parseInfluxUrl("https://u:p%40ss@influx.example:443/load/"), { baseUrl: "https://influx.example", database: "load", username: "u", password: "p@ss" });
+  assert.deepEqual(parseInfluxUrl("http://127.0.0.1:8086/k6"), { baseUrl: "http://127.0.0.1:8086", database: "k6", source: "InfluxDB URL" });
+  assert.deepEqual(parseInfluxUrl("https://u:p%40ss@influx.example:443/load/"), { baseUrl: "https://influx.example", database: "load", username: "u", password: "p@ss", source: "InfluxDB URL" });
   assert.equal(parseInfluxUrl("http://127.0.0.1:8086").database, "k6");
   assert.throws(() => parseInfluxUrl("127.0.0.1:8086/k6"), (error: unknown) => error instanceof UsageError && /invalid InfluxDB URL/.test(error.message));
   assert.throws(() => parseInfluxUrl("localhost:8086"), /expected an http\(s\) URL/);
@@ -92,4 +98,34 @@ test("the import stores as fields the tags the live output did: the run's settin
   assert.equal(resolveTagsAsFields({ K6_INFLUXDB_TAGS_AS_FIELDS: "vu:int" }, { K6_INFLUXDB_TAGS_AS_FIELDS: "iter:int" }), "vu:int");
   assert.equal(resolveTagsAsFields({ GEMINI_RATE: "5" }, { K6_INFLUXDB_TAGS_AS_FIELDS: "iter:int" }), "iter:int");
   assert.equal(resolveTagsAsFields(undefined, {}), influxOutputArgs({ GEMINI_INFLUXDB_URL: "http://127.0.0.1:8086/k6" }).env.K6_INFLUXDB_TAGS_AS_FIELDS);
+});
+
+test("repeated options: --fail-on rules add up, any other option given twice is refused, --help is recognised", () => {
+  const { options, help } = parseArgs(["a", "--fail-on", "p95:+10%", "--fail-on=errors:+1pp", "b"], ["fail-on", "influx"], ["fail-on"]);
+  assert.equal(help, false);
+  assert.deepEqual(parseFailOn(options.get("fail-on") ?? "").map((rule) => rule.text), ["p95:+10%", "errors:+1pp"]);
+  assert.throws(() => parseArgs(["--influx", "x", "--influx", "y"], ["influx"]), (error: unknown) => error instanceof UsageError && /--influx is given twice/.test(error.message));
+  assert.equal(parseArgs(["--help"], ["influx"]).help, true);
+  assert.equal(parseArgs(["-h"], ["influx"]).help, true);
+});
+
+test("InfluxDB down at the end of a load run: the advice to import later comes only when there are samples to import", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "gemini-annotate-"));
+  try {
+    const runJson = join(dir, "run.json");
+    await writeFile(runJson, JSON.stringify({ runId: "r1", startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), k6ExitCode: 0 }));
+    const env = { GEMINI_INFLUXDB_URL: `http://127.0.0.1:${await freePort()}/k6` };
+    const lines: string[] = [];
+    await annotateRun(runJson, env, (line) => lines.push(line));
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0]!, /cannot reach InfluxDB .* or set GEMINI_INFLUXDB_URL to a running InfluxDB; no samples were recorded \(.*metrics\.json\.gz is missing\), so there is nothing to import later$/);
+    assert.doesNotMatch(lines[0]!, /--influx|results:import/);
+
+    await writeFile(join(dir, "metrics.json.gz"), gzipSync("{}\n"));
+    lines.length = 0;
+    await annotateRun(runJson, env, (line) => lines.push(line));
+    assert.match(lines[0]!, /the samples are kept in .*: `npm run results:import -- [^`]+` loads them later$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

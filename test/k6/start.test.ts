@@ -40,6 +40,11 @@ test("npm start sets up, runs the load against its own emulator and prints the H
   assert.match(await readFile(report, "utf8"), /<html/i);
   assert.match(output, /open model: +offered/);
   assert.match(output, /closed model: +\d+ VUs at peak/);
+  // The emulator's counters were reset after the SDK preflight: it saw exactly the load's requests
+  // (setup()'s preflight included, which k6's http_reqs counts too).
+  const seen = /emulator saw +(\d+) requests since its start or reset \(k6: (\d+)\)/.exec(output);
+  assert.ok(seen, `no emulator comparison printed:\n${output}`);
+  assert.equal(seen[1], seen[2], seen[0]);
 
   const run = JSON.parse(await readFile(path.join(runDir, "run.json"), "utf8")) as { k6ExitCode: number; emulatorProfile: string | null };
   assert.equal(run.k6ExitCode, code);

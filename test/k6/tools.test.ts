@@ -1,12 +1,13 @@
 // The run tooling's own logic: which k6 is chosen, run ids, and what run.json may record.
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { buildK6, ensureK6, isSuitableK6Version, parseK6Version, SetupError } from "../../tools/k6.ts";
-import { dashboardPeriodMs, extraOutputs, parseLoadArgs, publicSettings, redactUrl } from "../../tools/run-load.ts";
+import { claimRunFolder, dashboardPeriodMs, extraOutputs, parseLoadArgs, publicSettings, redactUrl, runFolder } from "../../tools/run-load.ts";
+import { scenarioMismatchWarnings, unknownVariableWarnings } from "../../tools/env-check.ts";
 
 describe("k6 selection", () => {
   test("parses the version line k6 prints", () => {
@@ -90,6 +91,58 @@ describe("run bookkeeping", () => {
     assert.equal(options.profile, "fast");
     assert.equal(options.dashboard, true);
     assert.deepEqual(options.env, { GEMINI_DURATION: "2m", GEMINI_RATE: "12", GEMINI_VUS: "7" });
+    assert.deepEqual(options.flags, { GEMINI_DURATION: "--duration", GEMINI_RATE: "--rate", GEMINI_VUS: "--vus", GEMINI_SCENARIO: "--scenario" });
     assert.throws(() => parseLoadArgs(["--bogus"]));
+  });
+
+  test("a relative GEMINI_RESULTS_DIR is taken from the folder npm was run in (INIT_CWD), not the repository", () => {
+    const { resultsRoot, resultsDir } = runFolder({}, { GEMINI_RESULTS_DIR: "my-results", GEMINI_RUN_ID: "r1", INIT_CWD: "/home/someone/work" });
+    assert.equal(resultsRoot, "/home/someone/work/my-results");
+    assert.equal(resultsDir, "/home/someone/work/my-results/r1");
+    assert.equal(runFolder({}, { GEMINI_RESULTS_DIR: "/abs/results", GEMINI_RUN_ID: "r1", INIT_CWD: "/elsewhere" }).resultsRoot, "/abs/results");
+    assert.equal(runFolder({}, { GEMINI_RESULTS_DIR: "rel", GEMINI_RUN_ID: "r1" }).resultsRoot, path.resolve("rel"));
+  });
+
+  test("two runs claiming the same run id at once: exactly one gets the folder, the other a one-line refusal", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "gemini-k6-claim-"));
+    try {
+      const dir = path.join(root, "same-id");
+      const outcomes = await Promise.allSettled([claimRunFolder(dir), claimRunFolder(dir), claimRunFolder(dir)]);
+      assert.equal(outcomes.filter((o) => o.status === "fulfilled").length, 1, "more than one run got the folder");
+      for (const outcome of outcomes) {
+        if (outcome.status === "fulfilled") continue;
+        assert.ok(outcome.reason instanceof SetupError, String(outcome.reason));
+        assert.match(outcome.reason.message, /run id same-id is taken/);
+      }
+      assert.equal(JSON.parse(await readFile(path.join(dir, "run.json"), "utf8")).runId, "same-id");
+      // A claim released (the run never started) leaves the results root as it was.
+      const winner = outcomes.find((o) => o.status === "fulfilled") as PromiseFulfilledResult<{ release(): Promise<void> }>;
+      await winner.value.release();
+      assert.deepEqual(await readdir(root), []);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  test("an unwritable results folder is a one-line setup error naming the path and the fix", async () => {
+    await assert.rejects(claimRunFolder(path.join(import.meta.dirname, "tools.test.ts", "r1")), (error: unknown) => {
+      assert.ok(error instanceof SetupError, String(error));
+      assert.match(error.message, /^cannot write .*tools\.test\.ts.* \((ENOTDIR|EEXIST)\): GEMINI_RESULTS_DIR must be a folder you can write to/);
+      assert.doesNotMatch(error.message, /\n/);
+      return true;
+    });
+  });
+
+  test("unknown GEMINI_* variables get one warning each, with the likely name; flags the scenario ignores are named", () => {
+    const warnings = unknownVariableWarnings({ GEMINI_SCENARO: "open", GEMINI_RATE: "5", GEMINI_ZZZ_UNRELATED_THING: "1", HOME: "/root" });
+    assert.deepEqual(warnings, [
+      "warning: GEMINI_SCENARO is not a setting of gemini-k6 and is ignored; did you mean GEMINI_SCENARIO?",
+      "warning: GEMINI_ZZZ_UNRELATED_THING is not a setting of gemini-k6 and is ignored",
+    ]);
+    assert.match(unknownVariableWarnings({ GEMINI_INFLUX_URL: "x" })[0] ?? "", /did you mean GEMINI_INFLUXDB_URL\?/);
+    assert.deepEqual(unknownVariableWarnings({ GEMINI_VUS: "3", GEMINI_EMULATOR_PROFILE: "fast" }), []);
+    assert.match(scenarioMismatchWarnings("open", { vus: "--vus" })[0] ?? "", /^warning: --vus has no effect with scenario open/);
+    assert.match(scenarioMismatchWarnings("closed", { rate: "GEMINI_RATE" })[0] ?? "", /^warning: GEMINI_RATE has no effect with scenario closed/);
+    assert.deepEqual(scenarioMismatchWarnings("both", { vus: "--vus", rate: "--rate" }), []);
   });
 });

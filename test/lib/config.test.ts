@@ -1,7 +1,9 @@
 // Unit tests for lib/config.ts: defaults, every bad variable reported at once, loopback rules, redaction.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, displayUrl, isLoopbackHost, LOCAL_PLACEHOLDER_KEY, parseConfig, parseDurationMs, redactedConfig } from "../../lib/config.ts";
+import { ConfigError, displayUrl, isLoopbackHost, KNOWN_VARIABLES, LOCAL_PLACEHOLDER_KEY, parseConfig, parseDurationMs, redactedConfig } from "../../lib/config.ts";
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -190,4 +192,18 @@ test("the config is frozen and its redacted view hides the key", () => {
 test("GEMINI_MAX_VUS below the pre-allocated VUs is refused", () => {
   const problems = problemsOf({ GEMINI_PREALLOCATED_VUS: "20", GEMINI_MAX_VUS: "5" });
   assert.match(problems[0] ?? "", /^invalid GEMINI_MAX_VUS: expected a number ≥ GEMINI_PREALLOCATED_VUS \(20\)/);
+});
+
+test("KNOWN_VARIABLES is exactly the GEMINI_* variables the code reads, so only real typos are warned about", () => {
+  const root = path.resolve(import.meta.dirname, "../..");
+  const read = new Set<string>();
+  const scan = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) scan(full);
+      else if (/\.(ts|mjs)$/.test(entry.name)) for (const match of readFileSync(full, "utf8").matchAll(/\bGEMINI_[A-Z0-9_]*[A-Z0-9]\b/g)) read.add(match[0]);
+    }
+  };
+  for (const dir of ["lib", "scenarios", "tools", "verify"]) scan(path.join(root, dir));
+  assert.deepEqual([...read].sort(), [...KNOWN_VARIABLES].sort());
 });

@@ -1,7 +1,7 @@
 // Unit tests for lib/summary.ts: threshold results, offered versus achieved load, JUnit XML, and output paths.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { junitXml, loadReport, summaryOutputs, textSummary, thresholdResults, xmlEscape, type SummaryContext, type SummaryData } from "../../lib/summary.ts";
+import { cutShort, junitXml, loadReport, summaryOutputs, textSummary, thresholdResults, xmlEscape, type SummaryContext, type SummaryData } from "../../lib/summary.ts";
 
 const data: SummaryData = {
   state: { testRunDurationMs: 125_000 },
@@ -166,7 +166,9 @@ test("metrics without samples print as n/a, not 0, and thresholds keep k6's verd
   const ttft = summary.thresholds.find((t: { metric: string }) => t.metric === "gemini_ttft");
   assert.deepEqual(ttft, { metric: "gemini_ttft", expression: "p(95)<5000", ok: true, actual: null });
   const junit = outputs["results/20261126-010203-a1b2/junit.xml"] ?? "";
-  assert.match(junit, /tests="5" failures="3"/);
+  // Five thresholds plus "the run completed its planned load", which a 12 s run of a planned 60 s fails.
+  assert.match(junit, /tests="6" failures="4"/);
+  assert.match(junit, /<failure message="run cut short: ran 12 s of the planned 60 s/);
   // k6's verdict stands: the sample-less thresholds k6 passed are not failures in the files.
   assert.doesNotMatch(junit, /<failure message="threshold crossed: gemini_(ttft|moderation_correct)/);
 });
@@ -193,4 +195,39 @@ test("a base URL with credentials or a query is never printed or stored", () => 
   assert.equal(summary.baseUrl, "http://127.0.0.1:8080/v");
   assert.equal(summary.config.baseUrl, "http://127.0.0.1:8080/v");
   assert.match(outputs.stdout ?? "", / at http:\/\/127\.0\.0\.1:8080\/v \(v1beta\)/);
+});
+
+test("a run that ended clearly before its planned length fails as cut short, even with every threshold passed", () => {
+  const passing: SummaryData["metrics"] = {
+    gemini_request_duration: { type: "trend", contains: "time", values: { count: 20, "p(95)": 900 }, thresholds: { "p(95)<8000": { ok: true } } },
+    http_reqs: { type: "counter", contains: "default", values: { count: 23 } },
+    gemini_retries: { type: "counter", contains: "default", values: { count: 2 } },
+  };
+  const closed = { ...context, scenario: "closed" as const, closedDurationMs: 30_000 };
+  // Budget spent after 9.5 s of a planned 30 s: k6 exits 108, every threshold on the part that ran passed.
+  const outputs = summaryOutputs({ state: { testRunDurationMs: 9_500 }, metrics: passing }, closed);
+  const summary = JSON.parse(outputs["results/20261126-010203-a1b2/summary.json"] ?? "{}");
+  assert.equal(summary.passed, false);
+  assert.deepEqual(summary.cutShort, { ranSeconds: 9.5, plannedSeconds: 30 });
+  assert.equal(summary.thresholds.length, 1, "the criterion is not one of k6's thresholds");
+  const junit = outputs["results/20261126-010203-a1b2/junit.xml"] ?? "";
+  assert.match(junit, /tests="2" failures="1"/);
+  assert.match(junit, /classname="gemini-k6.run" name="run completed its planned load \(30.0 s\)"/);
+  assert.match(outputs.stdout ?? "", /✗ run cut short: ran 9.5 s of the planned 30 s .* the run fails/);
+  // 23 attempts = 20 sent + 2 retries + the setup preflight.
+  assert.match(outputs.stdout ?? "", /20 sent, 23 HTTP attempts incl. 2 retries and 1 setup preflight;/);
+
+  // A run that took its planned time (graceful stops only add) passes, and carries no cutShort.
+  const full = summaryOutputs({ state: { testRunDurationMs: 30_400 }, metrics: passing }, closed);
+  const fullSummary = JSON.parse(full["results/20261126-010203-a1b2/summary.json"] ?? "{}");
+  assert.equal(fullSummary.passed, true);
+  assert.equal("cutShort" in fullSummary, false);
+  assert.match(full["results/20261126-010203-a1b2/junit.xml"] ?? "", /tests="2" failures="0"/);
+  assert.doesNotMatch(full.stdout ?? "", /cut short/);
+
+  // Tolerance: max(2 s, 5%) of the plan; with `both` the plan runs to the open scenario's end.
+  const both = { ...context, scenario: "both" as const, closedDurationMs: 60_000, openStartMs: 65_000, openDurationMs: 60_000 };
+  assert.equal(cutShort({ state: { testRunDurationMs: 119_000 }, metrics: passing }, both), undefined);
+  assert.deepEqual(cutShort({ state: { testRunDurationMs: 70_000 }, metrics: passing }, both), { ranSeconds: 70, plannedSeconds: 125 });
+  assert.equal(cutShort({ state: { testRunDurationMs: 3_100 }, metrics: passing }, { ...closed, closedDurationMs: 5_000 }), undefined);
 });

@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { start } from "../../emulator/index.ts";
 import { ERROR_CLASSES } from "../../lib/errors.ts";
-import { startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
+import { freePort, startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
 import { FAILURES } from "../../verify/failures.ts";
 import { buildScenarios, emulatorStats, metricValue, runScenario, tempResultsRoot, type SummaryFile } from "../helpers/k6.ts";
 import { runVerifyCli } from "../helpers/verify.ts";
@@ -137,8 +137,11 @@ describe("--after on a real k6 run", () => {
     assert.equal(verify.preflight.ok, true);
     assert.deepEqual(verify.after.baseline, verify.preflight.baseline);
     assert.equal(verify.after.impact.p95.ratio, metricValue(summary, "gemini_request_duration", "p(95)") / verify.preflight.baseline.streamTotalMs);
-    // The fresh baseline's own four calls are not counted as the run's: stats are read first.
-    assert.equal(verify.after.groundTruth.emulatorRequests, before);
+    // GEMINI_BASE_URL is another emulator than the run's: its counts say nothing about the run.
+    assert.equal(verify.after.groundTruth, null);
+    assert.match(verify.after.groundTruthNote, /^the run used http:\/\/127\.0\.0\.1:\d+, not GEMINI_BASE_URL=http:\/\/127\.0\.0\.1:\d+: emulator comparison skipped/);
+    assert.match(outcome.stdout, /note: the run used .* emulator comparison skipped/);
+    assert.doesNotMatch(outcome.stdout, /emulator saw/);
     assert.equal((await emulatorStats(unloaded.url)).requests.total, before + 4);
     assert.equal(verify.after.influx, null);
   });
@@ -168,6 +171,19 @@ describe("--after on a real k6 run", () => {
     assert.equal(verify.after.baselineRunId, preflightId);
     assert.deepEqual(verify.after.baseline, (await verifyJson(preflightId)).preflight.baseline);
     assert.equal(verify.preflight, undefined, "no fresh preflight was needed");
+  });
+
+  test("a run whose emulator the run tool started, and which is gone, is told so instead of a network hint", async () => {
+    const goneId = `${runId}-gone`;
+    const goneUrl = `http://127.0.0.1:${await freePort()}`;
+    await mkdir(path.join(resultsRoot, goneId), { recursive: true });
+    const copy = JSON.parse(await readFile(path.join(resultsRoot, runId, "summary.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(path.join(resultsRoot, goneId, "summary.json"), JSON.stringify({ ...copy, baseUrl: goneUrl }));
+    await writeFile(path.join(resultsRoot, goneId, "run.json"), JSON.stringify({ runId: goneId, baseUrl: goneUrl, emulatorStartedByRun: true, startedAt: new Date().toISOString() }));
+    const outcome = await runVerifyCli(["--after", goneId], { GEMINI_RESULTS_DIR: resultsRoot });
+    assert.equal(outcome.code, FAILURES.bad_usage.exitCode, outcome.stdout + outcome.stderr);
+    assert.match(outcome.stderr, new RegExp(`its emulator \\(${goneUrl.replace(/\./g, "\\.")}\\) was started by the run tool and stopped with the run: set GEMINI_BASE_URL to a running emulator`));
+    assert.doesNotMatch(outcome.stderr, /cannot reach the endpoint/);
   });
 
   test("an unknown run is a usage error naming the missing file", async () => {

@@ -172,7 +172,19 @@ export function serialize(board: Dashboard): string {
   return `${JSON.stringify(board, null, 2)}\n`;
 }
 
+const USAGE = "usage: npm run dashboards (no arguments): regenerates grafana/dashboards/*.json from tools/dashboards/";
+
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (args.length > 0) {
+    process.stderr.write(`dashboards: unexpected argument ${JSON.stringify(args[0])}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
   await mkdir(DASHBOARD_DIR, { recursive: true });
   for (const [file, board] of Object.entries(dashboards())) {
     await writeFile(join(DASHBOARD_DIR, file), serialize(board));
