@@ -6,7 +6,9 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { after, before } from "node:test";
 import { gunzipSync } from "node:zlib";
+import { start } from "../../emulator/index.ts";
 import { ensureK6, REPO_ROOT } from "../../tools/k6.ts";
 import { runLoadTest, type RunLoadResult } from "../../tools/run-load.ts";
 import { adminClient, type EmulatorSample, type EmulatorStats } from "./emulator.ts";
@@ -132,4 +134,29 @@ export async function readAllFiles(dir: string): Promise<Map<string, string>> {
     files.set(path.relative(dir, full), (full.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8"));
   }
   return files;
+}
+
+/** What {@link useScenarioRig} sets up for a test file. */
+export interface ScenarioRig {
+  emulator: Awaited<ReturnType<typeof start>>;
+  resultsRoot: string;
+}
+
+/**
+ * Registers the usual hooks of a file that runs the scenario: before, the bundle built, a fresh
+ * results root in the temp folder and an emulator on the `fast` profile; after, both gone. Read the
+ * fields inside tests (they are set once `before` has run).
+ */
+export function useScenarioRig(): ScenarioRig {
+  const rig = {} as ScenarioRig;
+  before(async () => {
+    await buildScenarios();
+    rig.resultsRoot = await tempResultsRoot();
+    rig.emulator = await start({ port: 0, profile: "fast" });
+  });
+  after(async () => {
+    await rig.emulator?.close();
+    if (rig.resultsRoot) await rm(rig.resultsRoot, { recursive: true, force: true });
+  });
+  return rig;
 }

@@ -4,34 +4,21 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
-import { start } from "../../emulator/index.ts";
+import { describe, test } from "node:test";
 import { REPO_ROOT } from "../../tools/k6.ts";
 import { runCaptured } from "../helpers/exec.ts";
-import { buildScenarios, cleanEnv, runK6Direct, tempResultsRoot } from "../helpers/k6.ts";
+import { cleanEnv, runK6Direct, useScenarioRig } from "../helpers/k6.ts";
 
 const STACK_LINE = /^\s+at /m;
 
-let resultsRoot: string;
-let emulator: Awaited<ReturnType<typeof start>>;
-
-before(async () => {
-  await buildScenarios();
-  resultsRoot = await tempResultsRoot();
-  emulator = await start({ port: 0, profile: "fast" });
-});
-
-after(async () => {
-  await emulator?.close();
-  await rm(resultsRoot, { recursive: true, force: true });
-});
+const rig = useScenarioRig();
 
 function runLoadTool(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return runCaptured(process.execPath, ["--import", "tsx", "tools/run-load.ts", ...args], {
     cwd: REPO_ROOT,
-    env: { ...cleanEnv(), GEMINI_RESULTS_DIR: resultsRoot, ...env },
+    env: { ...cleanEnv(), GEMINI_RESULTS_DIR: rig.resultsRoot, ...env },
     timeoutMs: 60_000,
   });
 }
@@ -47,7 +34,7 @@ describe("mistakes stop npm run load before the build, in one line, leaving no r
     ]);
     assert.match(lines[2] ?? "", /^load: unknown emulator profile "fastt" \(--profile or GEMINI_EMULATOR_PROFILE\): expected one of .*fast/);
     assert.equal(lines.length, 3, result.stderr);
-    assert.equal(existsSync(path.join(resultsRoot, "typo-1")), false, "an empty run folder was left behind");
+    assert.equal(existsSync(path.join(rig.resultsRoot, "typo-1")), false, "an empty run folder was left behind");
   });
 
   test("a malformed GEMINI_INFLUXDB_URL, a bad --rate and an unwritable results folder are each one line", async () => {
@@ -55,7 +42,7 @@ describe("mistakes stop npm run load before the build, in one line, leaving no r
     assert.equal(influx.code, 1);
     assert.match(influx.stderr, /^load: invalid GEMINI_INFLUXDB_URL "127\.0\.0\.1:8086\/k6": expected/);
     assert.equal(influx.stderr.trim().split("\n").length, 1, influx.stderr);
-    assert.equal(existsSync(path.join(resultsRoot, "influx-1")), false);
+    assert.equal(existsSync(path.join(rig.resultsRoot, "influx-1")), false);
 
     const rate = await runLoadTool(["--rate", "abc"], { GEMINI_RUN_ID: "rate-1" });
     assert.equal(rate.code, 1);
@@ -66,7 +53,7 @@ describe("mistakes stop npm run load before the build, in one line, leaving no r
     assert.match(unwritable.stderr, /^load: cannot write .*README\.md.*: GEMINI_RESULTS_DIR must be a folder you can write to/);
     assert.doesNotMatch(unwritable.stderr, STACK_LINE);
     assert.equal(unwritable.stderr.trim().split("\n").length, 1, unwritable.stderr);
-    assert.deepEqual(await readdir(resultsRoot), []);
+    assert.deepEqual(await readdir(rig.resultsRoot), []);
   });
 
   test("--help prints the usage with the exit codes, and exits 0", async () => {
@@ -78,10 +65,10 @@ describe("mistakes stop npm run load before the build, in one line, leaving no r
 });
 
 test("SIGTERM to the run's process group stops k6 gracefully: run.json gets its end, and the summary fails the run as cut short", async () => {
-  const runDir = path.join(resultsRoot, "term-1");
+  const runDir = path.join(rig.resultsRoot, "term-1");
   const child = spawn(process.execPath, ["--import", "tsx", "tools/run-load.ts", "--scenario", "closed", "--duration", "20s", "--vus", "4", "--profile", "slow"], {
     cwd: REPO_ROOT,
-    env: { ...cleanEnv(), GEMINI_RESULTS_DIR: resultsRoot, GEMINI_RUN_ID: "term-1", GEMINI_BASE_URL: emulator.url },
+    env: { ...cleanEnv(), GEMINI_RESULTS_DIR: rig.resultsRoot, GEMINI_RUN_ID: "term-1", GEMINI_BASE_URL: rig.emulator.url },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so the SIGTERM below goes to the whole group, as a CI job's cancel does.
     detached: true,
@@ -126,7 +113,7 @@ test("SIGTERM to the run's process group stops k6 gracefully: run.json gets its 
 });
 
 test("a bare k6 run warns about a GEMINI_* variable nothing reads", async () => {
-  const result = await runK6Direct({ GEMINI_BASE_URL: emulator.url, GEMINI_SCENARIO: "closed", GEMINI_DURATION: "1s", GEMINI_VUS: "1", GEMINI_SCENARO: "open" });
+  const result = await runK6Direct({ GEMINI_BASE_URL: rig.emulator.url, GEMINI_SCENARIO: "closed", GEMINI_DURATION: "1s", GEMINI_VUS: "1", GEMINI_SCENARO: "open" });
   assert.ok([0, 99].includes(result.exitCode), result.stderr);
   assert.match(result.stderr, /level=warning msg="gemini-k6: GEMINI_SCENARO is not a setting of gemini-k6 and is ignored/);
   assert.doesNotMatch(result.stderr, /GEMINI_SCENARIO is not a setting/);

@@ -4,29 +4,15 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { after, before, test } from "node:test";
-import { start } from "../../emulator/index.ts";
+import { test } from "node:test";
 import { adminClient } from "../helpers/emulator.ts";
-import { buildScenarios, patchEmulatorConfig, readAllFiles, runScenario, tempResultsRoot } from "../helpers/k6.ts";
+import { patchEmulatorConfig, readAllFiles, runScenario, useScenarioRig } from "../helpers/k6.ts";
 
-let emulator: Awaited<ReturnType<typeof start>>;
-let resultsRoot: string;
-
-before(async () => {
-  await buildScenarios();
-  resultsRoot = await tempResultsRoot();
-  emulator = await start({ port: 0, profile: "fast" });
-});
-
-after(async () => {
-  await emulator?.close();
-  await rm(resultsRoot, { recursive: true, force: true });
-});
+const rig = useScenarioRig();
 
 test("a canary API key appears nowhere in command lines, stdout, stderr, results/<run-id>/ or the HTML report", async () => {
   const canary = `canary-key-${randomBytes(8).toString("hex")}`;
-  await patchEmulatorConfig(emulator.url, { requestLog: true });
+  await patchEmulatorConfig(rig.emulator.url, { requestLog: true });
   // Command lines are world-readable (`ps`): watch every process's while the run goes on.
   const seenInCommandLines = new Set<string>();
   let k6Seen = false;
@@ -43,8 +29,8 @@ test("a canary API key appears nowhere in command lines, stdout, stderr, results
     }
   }, 200);
   const run = await runScenario({
-    baseUrl: emulator.url,
-    resultsRoot,
+    baseUrl: rig.emulator.url,
+    resultsRoot: rig.resultsRoot,
     dashboard: true,
     env: { GEMINI_API_KEY: canary, GEMINI_SCENARIO: "closed", GEMINI_DURATION: "5s", GEMINI_VUS: "2" },
   }).finally(() => clearInterval(watch));
@@ -54,7 +40,7 @@ test("a canary API key appears nowhere in command lines, stdout, stderr, results
   assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
 
   // The key was really in use, in the header and nowhere else in the request line.
-  const calls = (await adminClient(emulator.url).requests()).filter((request) => request.path.includes(":"));
+  const calls = (await adminClient(rig.emulator.url).requests()).filter((request) => request.path.includes(":"));
   assert.ok(calls.length > 0, "the emulator logged no API calls");
   for (const call of calls) {
     assert.equal(call.headers["x-goog-api-key"], "[redacted]", `no key header on ${call.path}`);
