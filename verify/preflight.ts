@@ -43,13 +43,27 @@ export interface PreflightResult {
 
 const round = (value: number): number => Math.round(value * 10) / 10;
 
+/** What a stream's timing and usage were, as the preflight saw them. */
+export interface StreamTiming {
+  outputTokens: number;
+  /** candidatesTokenCount of the first chunk, when it carried usage. */
+  firstChunkTokens: number | undefined;
+  chunks: number;
+  ttftMs: number;
+  totalMs: number;
+}
+
 /**
- * Output tokens per second of generation: the time after the first chunk, as k6's
- * gemini_tokens_per_second measures it; when everything came in one chunk, the whole call.
+ * Output tokens per second of generation, as k6's gemini_tokens_per_second measures it: the tokens
+ * generated after the first chunk (whose own tokens arrive with the first byte) over the time after
+ * it. A one-chunk stream has no such time; the whole call stands in for the baseline figure.
  */
-export function tokensPerSecond(outputTokens: number, ttftMs: number, totalMs: number): number {
-  const generationMs = totalMs - ttftMs > 0 ? totalMs - ttftMs : totalMs;
-  return generationMs > 0 ? outputTokens / (generationMs / 1000) : 0;
+export function tokensPerSecond(stream: StreamTiming): number {
+  if (stream.chunks < 2) return stream.totalMs > 0 ? stream.outputTokens / (stream.totalMs / 1000) : 0;
+  const firstChunk = stream.firstChunkTokens ?? stream.outputTokens / stream.chunks;
+  const generated = stream.outputTokens - firstChunk;
+  const generationMs = stream.totalMs - stream.ttftMs;
+  return generated > 0 && generationMs > 0 ? generated / (generationMs / 1000) : 0;
 }
 
 function failureOf(error: unknown, model: string): VerifyFailure {
@@ -139,8 +153,10 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     let chunks = 0;
     let text = "";
     let outputTokens = 0;
+    let firstChunkTokens: number | undefined;
     for await (const chunk of stream) {
       ttftMs ??= performance.now() - streamStarted;
+      if (chunks === 0) firstChunkTokens = chunk.usageMetadata?.candidatesTokenCount;
       chunks++;
       text += chunk.text ?? "";
       outputTokens = chunk.usageMetadata?.candidatesTokenCount ?? outputTokens;
@@ -149,7 +165,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     if (ttftMs === undefined) throw new VerifyFailure("invalid_response", "the stream ended without a chunk");
     const streamed = parseVerdict(text);
     if (!streamed.valid) throw new VerifyFailure("invalid_response", `the streamed verdict is invalid: ${streamed.problem}`);
-    const tps = tokensPerSecond(outputTokens, ttftMs, totalMs);
+    const tps = tokensPerSecond({ outputTokens, firstChunkTokens, chunks, ttftMs, totalMs });
     result.stream = { ttftMs: round(ttftMs), totalMs: round(totalMs), chunks, outputTokens, tokensPerSecond: round(tps) };
     result.steps.push({
       name: "stream",

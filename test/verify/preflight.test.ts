@@ -11,6 +11,7 @@ import { parseVerdict } from "../../lib/moderation.ts";
 import { freePort } from "../../tools/influxdb.ts";
 import { FAILURES, type FailureClass } from "../../verify/failures.ts";
 import { sampleModerationBody } from "../../verify/sdk-request.ts";
+import { tokensPerSecond } from "../../verify/preflight.ts";
 import { startEmulator, type StartOptions, type TestEmulator } from "../helpers/emulator.ts";
 import { runVerifyCli, type CliOutcome } from "../helpers/verify.ts";
 
@@ -58,6 +59,15 @@ function env(baseUrl: string, extra: Record<string, string> = {}): Record<string
 async function readVerify(runId: string): Promise<Record<string, any>> {
   return JSON.parse(await readFile(path.join(resultsDir, runId, "verify.json"), "utf8")) as Record<string, any>;
 }
+
+test("the baseline's tokens/s is measured as k6 measures it: the tokens after the first chunk over the time after it", () => {
+  // 37 tokens, the first chunk's 4 with the first byte at 100 ms: 33 tokens in the 41.25 ms after it.
+  assert.equal(tokensPerSecond({ outputTokens: 37, firstChunkTokens: 4, chunks: 3, ttftMs: 100, totalMs: 141.25 }), 800);
+  // Without usage on the first chunk, an even share stands for its tokens.
+  assert.equal(tokensPerSecond({ outputTokens: 30, firstChunkTokens: undefined, chunks: 3, ttftMs: 100, totalMs: 120 }), 1000);
+  // One chunk: no time after it, so the whole call.
+  assert.equal(tokensPerSecond({ outputTokens: 10, firstChunkTokens: 10, chunks: 1, ttftMs: 50, totalMs: 50 }), 200);
+});
 
 describe("a passing preflight", () => {
   test("reports every step, writes verify.json with the baseline, exits 0, never shows the key", async () => {
