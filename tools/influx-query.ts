@@ -31,7 +31,7 @@ export class UsageError extends Error {
 export const DEFAULT_INFLUXDB_URL = "http://127.0.0.1:8086/k6";
 
 /** The URL text with any password replaced by `***`, for messages (parseable or not). */
-export function redactUrl(text: string): string {
+function maskPassword(text: string): string {
   return text.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?[^/@:]*):[^/@]*@/i, "$1:***@");
 }
 
@@ -44,10 +44,10 @@ export function parseInfluxUrl(text: string, name = "InfluxDB URL"): InfluxTarge
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`invalid ${name} ${JSON.stringify(redactUrl(text))}: expected e.g. ${DEFAULT_INFLUXDB_URL}`);
+    throw new UsageError(`invalid ${name} ${JSON.stringify(maskPassword(text))}: expected e.g. ${DEFAULT_INFLUXDB_URL}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`invalid ${name} ${JSON.stringify(redactUrl(text))}: expected an http(s) URL such as ${DEFAULT_INFLUXDB_URL}`);
+    throw new UsageError(`invalid ${name} ${JSON.stringify(maskPassword(text))}: expected an http(s) URL such as ${DEFAULT_INFLUXDB_URL}`);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, "")) || "k6";
   const target: InfluxTarget = { baseUrl: `${url.protocol}//${url.host}`, database, source: name };

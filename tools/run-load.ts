@@ -8,7 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { parseArgs } from "node:util";
-import { ConfigError, parseConfig, type GeminiConfig } from "../lib/config.ts";
+import { ConfigError, displayUrl, parseConfig, type GeminiConfig } from "../lib/config.ts";
 import { newRunId } from "../lib/run-id.ts";
 import { ensureK6, REPO_ROOT, SetupError } from "./k6.ts";
 import { annotateRun, annotateRunStart } from "./annotations.ts";
@@ -320,17 +320,9 @@ export function publicSettings(env: Record<string, string | undefined>): Record<
   return Object.fromEntries(Object.entries(settings).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Drops credentials and the query string, where a key could hide, from a URL. */
+/** A URL as run.json stores it: lib/config.ts' displayUrl (no credentials, query or fragment), without a trailing slash. */
 export function redactUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    url.username = "";
-    url.password = "";
-    url.search = "";
-    return url.toString().replace(/\/$/, "");
-  } catch {
-    return "[unparseable URL]";
-  }
+  return displayUrl(value).replace(/\/$/, "");
 }
 
 type Emulator = Awaited<ReturnType<typeof import("../emulator/index.ts").start>>;

@@ -120,7 +120,8 @@ function mapModels(f: (name: string, s: ModelSettings) => ModelSettings): Record
   return out;
 }
 
-const NO_FAULTS: FaultSettings = {
+/** Every fault off: the state of a fresh emulator. */
+export const NO_FAULTS: FaultSettings = {
   errorRates: { "429": 0, "500": 0, "503": 0, "504": 0 },
   latencyMultiplier: 1,
   stall: { rate: 0, seconds: 5 },

@@ -2,18 +2,10 @@
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { startEmulator, postJson, TEST_KEY, type TestEmulator } from "../helpers/emulator.ts";
+import { NO_FAULTS } from "../../emulator/src/profiles.ts";
 
 const MODEL = "gemini-2.0-flash";
 let emu: TestEmulator;
-
-const NO_FAULTS = {
-  errorRates: { "429": 0, "500": 0, "503": 0, "504": 0 },
-  latencyMultiplier: 1,
-  stall: { rate: 0, seconds: 0 },
-  resetRate: 0,
-  slowStream: { rate: 0, factor: 10 },
-  midStreamError: { rate: 0, status: 500 },
-};
 
 before(async () => {
   emu = await startEmulator({

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { spawnEmulator, TEST_KEY, type EmulatorProcess } from "../helpers/emulator.ts";
 import { rawExchange, type RawExchangeResult } from "../helpers/raw-http.ts";
+import { Rng } from "../../emulator/src/random.ts";
 
 const SEED = 20261126;
 const TOTAL = 5200;
@@ -30,18 +31,6 @@ before(async () => {
 after(async () => {
   await emulator?.stop();
 });
-
-/** mulberry32: small, seedable, good enough to pick fuzz cases reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface FuzzCase {
   kind: string;
@@ -363,7 +352,8 @@ async function runCases(cases: FuzzCase[], offset: number, failures: Failure[], 
 }
 
 test(`${TOTAL} malformed requests all get a Gemini 4xx error; the process stays up and does not grow`, { timeout: 170_000 }, async () => {
-  const random = prng(SEED);
+  const rng = new Rng(SEED);
+  const random = (): number => rng.next();
   const cases = Array.from({ length: TOTAL }, (_, i) => makeCase(i, random));
   const failures: Failure[] = [];
   const counts = new Map<string, number>();
