@@ -19,6 +19,13 @@ export const KNOWN_VARIABLES: readonly string[] = [
   "GEMINI_EMULATOR_PROFILE", "GEMINI_INFLUXDB_URL", "GEMINI_TEST_CONCURRENCY", "GEMINI_TEST_REPORTER",
 ];
 
+/** The set GEMINI_* variables nothing reads (misspellings, most likely), sorted. */
+export function unknownVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith("GEMINI_") && env[name] !== undefined && !KNOWN_VARIABLES.includes(name))
+    .sort();
+}
+
 /** The load shapes a run can use. */
 export type ScenarioChoice = "closed" | "open" | "both";
 

@@ -5,7 +5,7 @@ import exec from "k6/execution";
 import http from "k6/http";
 import { check, sleep } from "k6";
 import { SharedArray } from "k6/data";
-import { ConfigError, displayUrl, KNOWN_VARIABLES, parseConfig, redactedConfig, type GeminiConfig } from "../lib/config.ts";
+import { ConfigError, displayUrl, parseConfig, redactedConfig, unknownVariables, type GeminiConfig } from "../lib/config.ts";
 import { GeminiClient } from "../lib/gemini-client.ts";
 import { countTokensRequest } from "../lib/gemini-requests.ts";
 import { parseErrorBody } from "../lib/gemini-parse.ts";
@@ -61,10 +61,9 @@ export const options = {
 
 /** One preflight request, so a wrong URL, key or model stops the run with a clear message; prints the plan. */
 export function setup(): void {
-  // A misspelled variable would otherwise be ignored without a word (the run tools say the same, with a guess).
-  for (const name of Object.keys(__ENV).sort()) {
-    if (name.startsWith("GEMINI_") && !KNOWN_VARIABLES.includes(name)) console.warn(`gemini-k6: ${name} is not a setting of gemini-k6 and is ignored (docs/configuration.md lists them)`);
-  }
+  // A misspelled variable would otherwise be ignored without a word (the run tools say the same, with a
+  // guess, and do not pass such variables on to k6).
+  for (const name of unknownVariables(__ENV)) console.warn(`gemini-k6: ${name} is not a setting of gemini-k6 and is ignored (docs/configuration.md lists them)`);
   const averageChars = posts.length > 0 ? sumLengths() / posts.length : 0;
   const promptChars = SYSTEM_INSTRUCTION.length + averageChars + JSON.stringify(VERDICT_SCHEMA).length;
   const plan = planRun(config, estimateUsage(promptChars, config.model, config.thinkingBudget), price);

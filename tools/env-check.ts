@@ -1,17 +1,14 @@
 // Warnings for settings that would otherwise be ignored without a word: misspelled GEMINI_* variables
 // and load flags the chosen scenario does not use. Used by `npm run load` and `npm start`.
 
-import { KNOWN_VARIABLES } from "../lib/config.ts";
+import { KNOWN_VARIABLES, unknownVariables } from "../lib/config.ts";
 
 /** One line per GEMINI_* variable nothing reads, with the known name it most likely meant. */
 export function unknownVariableWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
-  const warnings: string[] = [];
-  for (const name of Object.keys(env).sort()) {
-    if (!name.startsWith("GEMINI_") || env[name] === undefined || KNOWN_VARIABLES.includes(name)) continue;
+  return unknownVariables(env).map((name) => {
     const guess = closestName(name);
-    warnings.push(`warning: ${name} is not a setting of gemini-k6 and is ignored${guess ? `; did you mean ${guess}?` : ""}`);
-  }
-  return warnings;
+    return `warning: ${name} is not a setting of gemini-k6 and is ignored${guess ? `; did you mean ${guess}?` : ""}`;
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { parseArgs } from "node:util";
-import { ConfigError, displayUrl, parseConfig, type GeminiConfig } from "../lib/config.ts";
+import { ConfigError, displayUrl, parseConfig, unknownVariables, type GeminiConfig } from "../lib/config.ts";
 import { newRunId } from "../lib/run-id.ts";
 import { ensureK6, REPO_ROOT, SetupError } from "./k6.ts";
 import { annotateRun, annotateRunStart } from "./annotations.ts";
@@ -118,7 +118,8 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
   const dashboard = options.dashboard ?? config.dashboard;
   const reportPath = dashboard ? path.join(resultsDir, "report.html") : undefined;
   const k6Env: Record<string, string | undefined> = {
-    ...env,
+    // Unknown GEMINI_* variables were warned about above; k6 would only warn again.
+    ...withoutNames(env, unknownVariables(env)),
     ...(options.scenario ? { GEMINI_SCENARIO: options.scenario } : {}),
     GEMINI_BASE_URL: baseUrl,
     GEMINI_RUN_ID: runId,
@@ -225,6 +226,10 @@ export async function claimRunFolder(resultsDir: string): Promise<{ release(): P
       await rmdir(resultsDir).catch(() => {});
     },
   };
+}
+
+function withoutNames(env: Record<string, string | undefined>, names: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !names.includes(name)));
 }
 
 async function writeRunJson(file: string, record: Record<string, unknown>): Promise<void> {
