@@ -3,7 +3,6 @@
 // (lib/thresholds.ts) stop the run when the cost budget is spent.
 
 import type { GeminiConfig } from "./config.ts";
-import type { RetryPolicy } from "./retry.ts";
 import { offeredRate } from "./workloads.ts";
 
 /** Prices of one model, USD per 1M tokens; output includes thinking tokens. */
@@ -68,15 +67,6 @@ export function openIterations(config: Pick<GeminiConfig, "rate" | "durationMs">
   return Math.ceil(offeredRate(config) * (config.durationMs / 1000)) + 1;
 }
 
-/**
- * The retry policy a run uses. With a request budget no VU gets retries for free: each VU's retries
- * stay within the ratio of its own requests, so the whole test's stay within the ratio of all
- * requests, and {@link requestCaps} can guarantee the budget.
- */
-export function retryPolicyFor(config: Pick<GeminiConfig, "retry" | "budget">): RetryPolicy {
-  return config.budget.maxRequests === undefined ? config.retry : { ...config.retry, budgetMinRetries: 0 };
-}
-
 /** Share of requests that may be retried on top (0 when retries are off). */
 function retryShare(config: Pick<GeminiConfig, "retry">): number {
   return config.retry.maxAttempts > 1 ? config.retry.budgetRatio : 0;
@@ -132,8 +122,7 @@ export function planRun(
     vus += config.vus;
     basis.push(`closed: about ${closed} at ${CLOSED_ASSUMED_REQUEST_MS / 1000}s per request`);
   }
-  const policy = retryPolicyFor(config);
-  const retries = retryShare(config) > 0 ? Math.ceil(requests * retryShare(config)) + (policy.budgetMinRetries > 0 ? vus * policy.budgetMinRetries : 0) : 0;
+  const retries = retryShare(config) > 0 ? Math.ceil(requests * retryShare(config)) + vus * config.retry.budgetMinRetries : 0;
   if (retries > 0) basis.push(`+${retries} retries at most`);
   basis.push(`+${PREFLIGHT_REQUESTS} preflight`);
   let total = requests + retries + PREFLIGHT_REQUESTS;

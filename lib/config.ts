@@ -239,24 +239,27 @@ export function parseConfig(env: Env): GeminiConfig {
     minAccuracy: fraction("GEMINI_MIN_ACCURACY", 0.8, "(share of verdicts matching the label)"),
     minGoodput: fraction("GEMINI_MIN_GOODPUT", 0.9, "(share of requests within the SLO with a valid verdict)"),
   };
-  const retry = {
-    maxAttempts: count("GEMINI_MAX_ATTEMPTS", 3, "of attempts per request (1 turns retries off)"),
-    baseDelayMs: positive("GEMINI_BACKOFF_BASE_MS", 500, "of milliseconds"),
-    maxDelayMs: positive("GEMINI_BACKOFF_MAX_MS", 8000, "of milliseconds"),
-    budgetRatio: fraction("GEMINI_RETRY_BUDGET", 0.1, "(retries allowed per request)"),
-    budgetMinRetries: 1,
-  };
-  if (retry.baseDelayMs > retry.maxDelayMs) {
-    problems.push(
-      `invalid GEMINI_BACKOFF_BASE_MS: expected at most GEMINI_BACKOFF_MAX_MS (${retry.maxDelayMs}), got '${retry.baseDelayMs}'; lower it or raise GEMINI_BACKOFF_MAX_MS`,
-    );
-  }
   const optionalPositive = (name: string, expected: string, ok: (n: number) => boolean): number | undefined =>
     raw(name) === undefined ? undefined : number(name, 0, expected, ok);
   const budget = {
     maxRequests: optionalPositive("GEMINI_MAX_REQUESTS", "a whole number ≥ 1 of requests", (n) => Number.isInteger(n) && n >= 1),
     maxCostUsd: optionalPositive("GEMINI_MAX_COST_USD", "a positive amount in US dollars", (n) => n > 0),
   };
+  const retry = {
+    maxAttempts: count("GEMINI_MAX_ATTEMPTS", 3, "of attempts per request (1 turns retries off)"),
+    baseDelayMs: positive("GEMINI_BACKOFF_BASE_MS", 500, "of milliseconds"),
+    maxDelayMs: positive("GEMINI_BACKOFF_MAX_MS", 8000, "of milliseconds"),
+    budgetRatio: fraction("GEMINI_RETRY_BUDGET", 0.1, "(retries allowed per request)"),
+    // One retry per VU for free, so a quiet VU can retry its first failure; none under a request budget:
+    // then each VU's retries stay within the ratio of its own requests, so the test's stay within the
+    // ratio of all requests, and lib/budget.ts requestCaps can guarantee GEMINI_MAX_REQUESTS.
+    budgetMinRetries: budget.maxRequests === undefined ? 1 : 0,
+  };
+  if (retry.baseDelayMs > retry.maxDelayMs) {
+    problems.push(
+      `invalid GEMINI_BACKOFF_BASE_MS: expected at most GEMINI_BACKOFF_MAX_MS (${retry.maxDelayMs}), got '${retry.baseDelayMs}'; lower it or raise GEMINI_BACKOFF_MAX_MS`,
+    );
+  }
 
   const runId = raw("GEMINI_RUN_ID");
   if (runId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(runId)) {

@@ -12,7 +12,7 @@ import { parseErrorBody } from "../lib/gemini-parse.ts";
 import { jsonStringContent, moderationBodyBuilder, parseVerdict, validatePosts, SYSTEM_INSTRUCTION, VERDICT_SCHEMA, type LabeledPost } from "../lib/moderation.ts";
 import { CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO, offeredRate, scenarioHardStopMs, scenariosFor } from "../lib/workloads.ts";
 import { thresholdsFor } from "../lib/thresholds.ts";
-import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCaps, retryPolicyFor, tokenCostUsd, type PriceTable } from "../lib/budget.ts";
+import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCaps, tokenCostUsd, type PriceTable } from "../lib/budget.ts";
 import { decideRetry, RetryBudget, retryInfoDelayMs } from "../lib/retry.ts";
 import { classifyStatus } from "../lib/errors.ts";
 import { summaryOutputs, type SummaryData } from "../lib/summary.ts";
@@ -41,7 +41,7 @@ const posts = new SharedArray<LabeledPost>("moderation posts", () => validatePos
 
 const price = priceFor(PRICES, config.model);
 const target = { baseUrl: config.baseUrl, apiKey: config.apiKey, apiVersion: config.apiVersion, timeout: config.timeoutMs };
-const client = new GeminiClient(target, config.model, retryPolicyFor(config));
+const client = new GeminiClient(target, config.model, config.retry);
 const caps = requestCaps(config);
 const moderationBody = moderationBodyBuilder({ maxOutputTokens: config.maxOutputTokens, thinkingBudget: config.thinkingBudget });
 

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCaps, requestCostUsd, retryPolicyFor, tokenCostUsd, type PriceTable } from "../../lib/budget.ts";
+import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCaps, requestCostUsd, tokenCostUsd, type PriceTable } from "../../lib/budget.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { thresholdsFor } from "../../lib/thresholds.ts";
 
@@ -80,7 +80,7 @@ test("a request budget caps each scenario so that requests, retries and the pref
   // 100 − 1 preflight = 99; with a 10% retry share, 90 requests (+ at most 9 retries).
   const open = parseConfig({ ...remote, GEMINI_MAX_REQUESTS: "100", GEMINI_SCENARIO: "open", GEMINI_RATE: "10", GEMINI_DURATION: "1m" });
   assert.deepEqual(requestCaps(open), { closed: undefined, open: 90 });
-  assert.equal(retryPolicyFor(open).budgetMinRetries, 0, "no free retries per VU under a request budget");
+  assert.equal(open.retry.budgetMinRetries, 0, "no free retries per VU under a request budget");
   const noRetries = parseConfig({ ...remote, GEMINI_MAX_REQUESTS: "100", GEMINI_SCENARIO: "closed", GEMINI_MAX_ATTEMPTS: "1" });
   assert.deepEqual(requestCaps(noRetries), { closed: 99, open: undefined });
   // Both: the open model keeps what its plan needs (2/s × 20 s + 1 = 41); the closed model gets the rest.
@@ -91,7 +91,7 @@ test("a request budget caps each scenario so that requests, retries and the pref
   assert.ok(worst + Math.floor(worst * 0.1) + 1 <= 100, "requests + retries + preflight within the budget");
   // Loopback: nothing is capped, and VUs keep their free retry.
   assert.deepEqual(requestCaps(parseConfig({})), { closed: undefined, open: undefined });
-  assert.equal(retryPolicyFor(parseConfig({})).budgetMinRetries, 1);
+  assert.equal(parseConfig({}).retry.budgetMinRetries, 1);
 });
 
 test("a request budget too small for a single request per scenario is refused, naming the fix", () => {
