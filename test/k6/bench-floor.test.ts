@@ -1,0 +1,99 @@
+// The instrumentation floor of `npm run bench:k6` stands for "what dist/moderation.js records per
+// answer, without reading it". That claim is checked here with real k6 against the emulator: per
+// iteration, the floor must emit the same gemini_ samples and check samples as the moderation script
+// does for its successful streamed verdicts, so the bench's floor ratio cannot drift from the script.
+
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { instrumentationFloorScript, postedRequests, type BenchLoad } from "../../tools/bench-k6-scripts.ts";
+import { ensureK6, REPO_ROOT } from "../../tools/k6.ts";
+import { runCaptured } from "../helpers/exec.ts";
+import { cleanEnv, emulatorStats, resetEmulator, useScenarioRig } from "../helpers/k6.ts";
+
+const MODEL = "gemini-2.5-flash";
+const LOAD: BenchLoad = { model: MODEL, durationMs: 3_000, vus: 2 };
+
+const rig = useScenarioRig();
+
+/** Samples per metric name from a k6 `--out json` file. */
+async function sampleCounts(file: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const line of (await readFile(file, "utf8")).split("\n")) {
+    if (line === "") continue;
+    const entry = JSON.parse(line) as { type: string; metric: string };
+    if (entry.type === "Point") counts.set(entry.metric, (counts.get(entry.metric) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Runs `script` with k6 writing every sample to a JSON file; returns the samples per metric. */
+async function runWithSamples(script: string, env: Record<string, string>, work: string, name: string): Promise<Map<string, number>> {
+  const k6 = await ensureK6({ log: () => {} });
+  const out = path.join(work, `${name}.jsonl`);
+  const run = await runCaptured(k6, ["run", "--quiet", "--summary-mode=disabled", `--out=json=${out}`, script], {
+    cwd: REPO_ROOT,
+    env: { ...cleanEnv(), ...env },
+    timeoutMs: 120_000,
+  });
+  assert.equal(run.code, 0, `k6 on ${name} failed (exit ${run.code}):\n${run.stderr.slice(-2000)}`);
+  return sampleCounts(out);
+}
+
+/** Samples of every gemini_ metric and of `checks`, per iteration. */
+function perIteration(counts: Map<string, number>): Record<string, number> {
+  const iterations = counts.get("iterations") ?? 0;
+  assert.ok(iterations > 20, `too few iterations to compare (${iterations})`);
+  const rates: Record<string, number> = {};
+  for (const [metric, count] of counts) {
+    if (metric.startsWith("gemini_") || metric === "checks") rates[metric] = count / iterations;
+  }
+  return rates;
+}
+
+test("the bench's instrumentation floor records per answer what dist/moderation.js records", async () => {
+  const work = await mkdtemp(path.join(tmpdir(), "gemini-k6-floor-"));
+  try {
+    const url = rig.emulator.url;
+    const floorPath = path.join(work, "instrumentation-floor.js");
+    await writeFile(floorPath, instrumentationFloorScript(await postedRequests(url, MODEL), LOAD, url));
+    const floor = perIteration(await runWithSamples(floorPath, {}, work, "floor"));
+
+    await resetEmulator(url);
+    const moderation = perIteration(
+      await runWithSamples(
+        "dist/moderation.js",
+        {
+          GEMINI_BASE_URL: url,
+          GEMINI_MODEL: MODEL,
+          GEMINI_SCENARIO: "closed",
+          GEMINI_VUS: String(LOAD.vus),
+          GEMINI_DURATION: `${LOAD.durationMs / 1000}s`,
+          GEMINI_RESULTS_DIR: work,
+        },
+        work,
+        "moderation",
+      ),
+    );
+    // The comparison holds for answers that were plain successes: a failure or a blocked answer
+    // records other samples, and the emulator's fast profile injects none.
+    const stats = await emulatorStats(url);
+    assert.equal(stats.requests.byStatus["200"], stats.requests.total, "the emulator answered something other than 200");
+
+    assert.deepEqual(Object.keys(floor).sort(), Object.keys(moderation).sort(), "the two scripts record different metrics");
+    for (const [metric, rate] of Object.entries(moderation)) {
+      assert.ok(
+        Math.abs((floor[metric] ?? 0) - rate) <= 0.02,
+        `${metric}: the floor records ${floor[metric]?.toFixed(3)} samples per iteration, dist/moderation.js ${rate.toFixed(3)}`,
+      );
+    }
+    // Twelve gemini_ samples and three check samples per answer, as docs/benchmarks.md states.
+    const geminiSamples = Object.entries(floor).filter(([metric]) => metric.startsWith("gemini_")).reduce((sum, [, rate]) => sum + rate, 0);
+    assert.equal(geminiSamples, 12);
+    assert.equal(floor.checks, 3);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+});
