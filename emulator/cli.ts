@@ -1,9 +1,9 @@
-// Command line: `npm run emulator -- --port 8080 [--config FILE] [--profile NAME] [--seed N] [--no-admin] [--host H]`.
+// Command line: `npm run emulator -- --port 8080 [--config FILE] [--profile NAME] [--seed N] [--no-admin] [--host H] [--request-timeout MS]`.
 // Runs in the foreground, prints its URL on one line, stops cleanly on SIGINT/SIGTERM; bad input exits 2.
 
 import { start, ConfigError, type StartOptions } from "./index.ts";
 
-const USAGE = "usage: npm run emulator -- [--port N] [--host H] [--config FILE] [--profile NAME] [--seed N] [--no-admin]";
+const USAGE = "usage: npm run emulator -- [--port N] [--host H] [--config FILE] [--profile NAME] [--seed N] [--no-admin] [--request-timeout MS]";
 
 class UsageError extends Error {}
 
@@ -38,6 +38,14 @@ function parseArgs(argv: string[]): StartOptions {
         const v = value();
         if (!/^\d+$/.test(v) || Number(v) > 2 ** 32 - 1) throw new UsageError(`invalid --seed "${v}": expected an integer from 0 to 4294967295`);
         options.seed = Number(v);
+        break;
+      }
+      case "--request-timeout": {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 2 ** 31 - 1) {
+          throw new UsageError(`invalid --request-timeout "${v}": expected a whole number of milliseconds from 1 to 2147483647`);
+        }
+        options.requestTimeoutMs = Number(v);
         break;
       }
       case "--no-admin":

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnEmulator, REPO_ROOT, TEST_KEY } from "../helpers/emulator.ts";
+import { rawExchange } from "../helpers/raw-http.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emu-cli-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,6 +43,24 @@ test("prints one line with its URL, serves the API, and exits 0 on SIGTERM", asy
   assert.equal(emu.stderr(), "");
 });
 
+test("--request-timeout sets how long a request may take to arrive: a stalled upload gets 408 after it", async () => {
+  const emu = await spawnEmulator(["--profile", "fast", "--request-timeout", "400"]);
+  try {
+    const stalled = Buffer.from(
+      `POST /v1beta/models/gemini-2.5-flash:generateContent HTTP/1.1\r\nHost: x\r\nx-goog-api-key: ${TEST_KEY}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"con`,
+    );
+    const started = performance.now();
+    // The default timeout is 60 s: an answer within this client's 10 s can only come from the flag.
+    const result = await rawExchange(Number(new URL(emu.url).port), stalled, { timeoutMs: 10_000 });
+    const elapsed = performance.now() - started;
+    assert.equal(result.timedOut, false, "the emulator must close the stalled upload itself");
+    assert.equal(result.status, 408);
+    assert.ok(elapsed >= 350, `closed after ${Math.round(elapsed)} ms, before the 400 ms timeout`);
+  } finally {
+    await emu.stop();
+  }
+});
+
 test("SIGINT also stops it cleanly, and --no-admin hides the admin API", async () => {
   const emu = await spawnEmulator(["--profile", "zero-latency", "--no-admin"]);
   assert.equal((await fetch(`${emu.url}/__emulator/health`)).status, 404);
@@ -75,6 +94,8 @@ test("bad flags and configs exit 2 with one line naming the problem", async () =
     [["--port", "99999"], /invalid --port "99999"/],
     [["--port"], /missing value for --port/],
     [["--seed", "-3"], /invalid --seed "-3"/],
+    [["--request-timeout", "0"], /invalid --request-timeout "0": expected a whole number of milliseconds/],
+    [["--request-timeout", "2s"], /invalid --request-timeout "2s"/],
     [["--profile", "turbo"], /unknown profile "turbo": expected one of realistic, fast, zero-latency, degraded/],
     [["--config", join(dir, "missing.json")], /cannot read config file ".*missing\.json"/],
     [["--config", badJson], /config file ".*bad\.json" is not valid JSON/],
