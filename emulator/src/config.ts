@@ -24,6 +24,7 @@ const MODEL_TEMPLATE: Record<keyof ModelSettings, "n"> = {
 };
 
 const TIERS = ["unlimited", "free", "tier1", "tier2", "tier3"];
+const OVERLOAD_WORDINGS = ["2026", "2025"];
 
 /** Names of the built-in profiles. */
 export function profileNames(): string[] {
@@ -119,6 +120,9 @@ export function checkValues(c: EmulatorConfig): void {
   num(f.midStreamError.rate, "faults.midStreamError.rate", 0, 1);
   if (![500, 503, 504].includes(f.midStreamError.status)) {
     throw new ConfigError(`invalid config field "faults.midStreamError.status": expected 500, 503 or 504, got ${JSON.stringify(f.midStreamError.status)}`);
+  }
+  if (!OVERLOAD_WORDINGS.includes(c.overloadWording)) {
+    throw new ConfigError(`invalid config field "overloadWording": expected one of "2026", "2025", got ${JSON.stringify(c.overloadWording)}`);
   }
   strings(c.safety.promptBlockTerms, "safety.promptBlockTerms");
   strings(c.safety.responseBlockTerms, "safety.responseBlockTerms");

@@ -24,7 +24,11 @@ export const MSG_NO_KEY =
 export const MSG_BAD_KEY = "API key not valid. Please pass a valid API key.";
 export const MSG_INTERNAL =
   "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting";
-export const MSG_OVERLOADED = "The model is overloaded. Please try again later.";
+/** The 503 message by year: the service changed its wording in 2026. */
+export const MSG_OVERLOADED = {
+  "2025": "The model is overloaded. Please try again later.",
+  "2026": "This model is currently experiencing high demand. Spikes in demand are usually temporary. Please try again later.",
+} as const;
 export const MSG_DEADLINE = "Deadline expired before operation could complete.";
 export const MSG_QUOTA =
   "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.";
@@ -76,10 +80,10 @@ export function methodNotSupported(model: string, apiVersion: string, method: st
   );
 }
 
-/** The fault/overload errors by HTTP status. */
-export function statusError(httpStatus: 500 | 503 | 504): ApiError {
+/** The fault/overload errors by HTTP status; `wording` picks the year of the 503 message. */
+export function statusError(httpStatus: 500 | 503 | 504, wording: keyof typeof MSG_OVERLOADED = "2026"): ApiError {
   if (httpStatus === 500) return apiError(500, "INTERNAL", MSG_INTERNAL);
-  if (httpStatus === 503) return apiError(503, "UNAVAILABLE", MSG_OVERLOADED);
+  if (httpStatus === 503) return apiError(503, "UNAVAILABLE", MSG_OVERLOADED[wording]);
   return apiError(504, "DEADLINE_EXCEEDED", MSG_DEADLINE);
 }
 
@@ -118,8 +122,9 @@ export function quotaError(v: QuotaViolation): ApiError {
   ]);
 }
 
-function formatSeconds(s: number): string {
-  return String(Math.round(s * 1e6) / 1e6);
+/** Seconds with up to nanosecond precision and no trailing zeros, as the service writes them ("11.968498755"). */
+export function formatSeconds(s: number): string {
+  return s.toFixed(9).replace(/\.?0+$/, "");
 }
 
 /**

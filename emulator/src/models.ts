@@ -12,6 +12,8 @@ export interface ModelInfo {
   streamUsage: "every-chunk" | "last-chunk";
   /** 2.0 models report avgLogprobs on candidates. */
   avgLogprobs: boolean;
+  /** Streamed chunk sizes: "growing" as recorded from 2.0 models (see chunkSchedule), else "even". */
+  chunkSizes: "even" | "growing";
   /** Key of the model's time-to-first-token draw sequence (built once, not per request). */
   ttftKey: string;
   resource: Record<string, unknown>;
@@ -47,6 +49,7 @@ function generative(
     thinkingBudget: extra.thinkingBudget,
     streamUsage: extra.streamUsage ?? "every-chunk",
     avgLogprobs: extra.avgLogprobs ?? false,
+    chunkSizes: extra.chunkSizes ?? "even",
     ttftKey: `ttft:${id}`,
     resource,
   };
@@ -82,6 +85,7 @@ export const BUILTIN_MODELS: readonly ModelInfo[] = [
     thinking: false,
     streamUsage: "last-chunk",
     avgLogprobs: true,
+    chunkSizes: "growing",
   }),
   generative("gemini-3-flash-preview", "Gemini 3 Flash Preview", "Gemini 3 Flash Preview", {
     version: "3-flash-preview-12-2025",
@@ -96,9 +100,11 @@ export const BUILTIN_MODELS: readonly ModelInfo[] = [
     outputTokenLimit: 1,
     streamUsage: "every-chunk",
     avgLogprobs: false,
+    chunkSizes: "even",
     ttftKey: "ttft:gemini-embedding-001",
     resource: {
       name: "models/gemini-embedding-001",
+      baseModelId: "gemini-embedding-001",
       version: "001",
       displayName: "Gemini Embedding 001",
       description: "Obtain a distributed representation of a text.",

@@ -47,6 +47,9 @@ export interface FaultSettings {
 
 export type QuotaTier = "unlimited" | "free" | "tier1" | "tier2" | "tier3";
 
+/** Which year's wording the 503 UNAVAILABLE message uses (BEHAVIOR.md lists both). */
+export type OverloadWording = "2025" | "2026";
+
 /** Requests per minute, input tokens per minute, requests per day (0 = unlimited). */
 export interface QuotaLimits {
   rpm: number;
@@ -63,9 +66,11 @@ export interface EmulatorConfig {
   admin: boolean;
   quotaTier: QuotaTier;
   models: Record<string, ModelSettings>;
-  /** Latency of countTokens and models.get/list. */
+  /** Latency of countTokens, models.get/list and errors answered before a stream starts. */
   control: { medianMs: number; p95Ms: number };
   faults: FaultSettings;
+  /** Wording of 503 UNAVAILABLE: "2026" (current) or "2025" ("The model is overloaded…"). */
+  overloadWording: OverloadWording;
   safety: { promptBlockTerms: string[]; responseBlockTerms: string[] };
   requestLog: boolean;
   requestLogLimit: number;
@@ -140,6 +145,7 @@ function base(profile: string): EmulatorConfig {
     models: {},
     control: { medianMs: 0, p95Ms: 0 },
     faults: structuredClone(NO_FAULTS),
+    overloadWording: "2026",
     safety: { promptBlockTerms: ["EMULATOR_BLOCK_PROMPT"], responseBlockTerms: ["EMULATOR_BLOCK_RESPONSE"] },
     requestLog: false,
     requestLogLimit: 1000,

@@ -51,6 +51,27 @@ function msUntilPacificMidnight(ms: number): number {
   return hi - ms;
 }
 
+/** Metric and quotaId suffixes of a tier's quotas: `_free_tier` / `-FreeTier` on the free tier, `_paid_tier` / none otherwise. */
+export function quotaSuffix(tier: QuotaTier): { metric: string; id: string } {
+  return tier === "free" ? { metric: "_free_tier", id: "-FreeTier" } : { metric: "_paid_tier", id: "" };
+}
+
+/**
+ * The violation a fault-injected 429 reports: the tier's requests-per-minute quota, named as a real refusal
+ * names it, with the configured limit (0 when the tier sets none, the emulator's "unlimited"). The retry
+ * delay runs to the end of the current minute, so successive refusals count down as real ones do.
+ */
+export function injectedQuotaViolation(tier: QuotaTier, model: string, rpm: number, nowMs: number): QuotaViolation {
+  const suffix = quotaSuffix(tier);
+  return {
+    quotaMetric: `generativelanguage.googleapis.com/generate_content${suffix.metric}_requests`,
+    quotaId: `GenerateRequestsPerMinutePerProjectPerModel${suffix.id}`,
+    model,
+    quotaValue: rpm,
+    retryDelaySeconds: (MINUTE_MS - (nowMs % MINUTE_MS)) / 1000,
+  };
+}
+
 /** Quota windows for every key and model seen. */
 export class QuotaTracker {
   private readonly usage = new Map<string, Usage>();
@@ -82,7 +103,7 @@ export class QuotaTracker {
       u.head = 0;
     }
     const inWindow = u.times.length - u.head;
-    const suffix = this.suffix();
+    const suffix = quotaSuffix(this.tier);
     if (limits.rpm > 0 && inWindow >= limits.rpm) {
       return {
         quotaMetric: `generativelanguage.googleapis.com/generate_content${suffix.metric}_requests`,
@@ -151,9 +172,5 @@ export class QuotaTracker {
   /** Forgets every window. */
   reset(): void {
     this.usage.clear();
-  }
-
-  private suffix(): { metric: string; id: string } {
-    return this.tier === "free" ? { metric: "_free_tier", id: "-FreeTier" } : { metric: "_paid_tier", id: "" };
   }
 }

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isUtf8 } from "node:buffer";
+import { performance } from "node:perf_hooks";
 import { parseRoute, type ApiMethod, type Route } from "./routes.ts";
 import {
   badKeyError,
@@ -21,7 +22,7 @@ import { countContentsTokens, countRequestTokens, countContentTokens } from "./t
 import { planContent, type ContentPlan } from "./content.ts";
 import { countTokensResponse, embeddingValues, fullResponse, newResponseId, streamChunks } from "./response.ts";
 import { listModelsPage, type ModelInfo } from "./models.ts";
-import { limitsFor } from "./quota.ts";
+import { injectedQuotaViolation, limitsFor } from "./quota.ts";
 import { lognormalQuantile, now, waitUntil } from "./timing.ts";
 import { redact } from "./request-log.ts";
 import { handleAdmin } from "./admin.ts";
@@ -119,6 +120,16 @@ function sendError(x: Exchange, error: ApiError): void {
   sendJson(x, error.httpStatus, error.body);
 }
 
+/**
+ * Answers an error after the control delay, as the service takes about as long to refuse a request as to
+ * count its tokens (BEHAVIOR.md: an error ≈ 48 ms). Synchronous when there is no delay (zero-latency).
+ */
+function refuse(x: Exchange, error: ApiError): void | Promise<void> {
+  const delay = controlDelay(x);
+  if (!delay) return sendError(x, error);
+  return delay.then(() => sendError(x, error));
+}
+
 function stringify(x: Exchange, value: unknown): string {
   return x.pretty ? JSON.stringify(value, null, 2) + "\n" : JSON.stringify(value);
 }
@@ -136,7 +147,7 @@ function readBody(x: Exchange, limit: number): Promise<string | undefined> {
         over = true;
         chunks.length = 0;
         x.res.shouldKeepAlive = false;
-        sendError(x, payloadTooLarge(limit));
+        void refuse(x, payloadTooLarge(limit));
         resolve(undefined);
         return;
       }
@@ -148,7 +159,7 @@ function readBody(x: Exchange, limit: number): Promise<string | undefined> {
       // Proto strings must be valid UTF-8; decoding would silently turn bad bytes into U+FFFD.
       if (!isUtf8(bytes)) {
         const message = "Invalid JSON payload received. Invalid UTF-8 in the request body.";
-        sendError(x, invalidArgument(message, [{ description: message }]));
+        void refuse(x, invalidArgument(message, [{ description: message }]));
         resolve(undefined);
         return;
       }
@@ -225,7 +236,7 @@ async function serve(x: Exchange, path: string, query: URLSearchParams | undefin
   const wantsPost = route?.kind === "method";
   if (!route || (wantsPost ? req.method !== "POST" : req.method !== "GET")) {
     req.resume();
-    return sendError(x, pathNotFound());
+    return refuse(x, pathNotFound());
   }
   if (route.kind !== "list") {
     x.method = route.kind === "get" ? "models.get" : route.method;
@@ -236,11 +247,11 @@ async function serve(x: Exchange, path: string, query: URLSearchParams | undefin
   const config = state.config;
   if (!key) {
     req.resume();
-    return sendError(x, noKeyError());
+    return refuse(x, noKeyError());
   }
   if (config.apiKeys.length > 0 && !config.apiKeys.includes(key)) {
     req.resume();
-    return sendError(x, badKeyError());
+    return refuse(x, badKeyError());
   }
 
   let raw = "";
@@ -260,7 +271,7 @@ async function serve(x: Exchange, path: string, query: URLSearchParams | undefin
     return sendJson(x, 200, stringify(x, page));
   }
   const model = state.models.get(route.model.startsWith("models/") ? route.model.slice(7) : route.model);
-  if (!model) return sendError(x, modelNotFound(route.model, route.version));
+  if (!model) return refuse(x, modelNotFound(route.model, route.version));
   x.model = model.id;
   if (route.kind === "get") {
     await controlDelay(x);
@@ -305,14 +316,14 @@ function serveMethod(x: Exchange, route: Extract<Route, { kind: "method" }>, mod
   const { state } = x;
   const support = METHOD_SUPPORT[route.method];
   if (support !== "both" && support !== model.kind) {
-    return sendError(x, methodNotSupported(model.id, route.version, route.method === "streamGenerateContent" ? "generateContent" : route.method));
+    return refuse(x, methodNotSupported(model.id, route.version, route.method === "streamGenerateContent" ? "generateContent" : route.method));
   }
   if (route.method === "generateContent" || route.method === "streamGenerateContent") {
     const cached = state.answers.get(cacheForm(x, model), x.bodyKey, raw);
     if (cached) return answerGenerate(x, cached, model, key);
   }
   const parsed = parseJsonBody(raw);
-  if ("error" in parsed) return sendError(x, parsed.error);
+  if ("error" in parsed) return refuse(x, parsed.error);
   const body = parsed.value;
 
   switch (route.method) {
@@ -328,19 +339,19 @@ function serveMethod(x: Exchange, route: Extract<Route, { kind: "method" }>, mod
 
 async function serveCountTokens(x: Exchange, body: unknown, model: ModelInfo, raw: string): Promise<void> {
   const shapeError = checkShape(body, "CountTokensRequest", raw);
-  if (shapeError) return sendError(x, shapeError);
+  if (shapeError) return refuse(x, shapeError);
   const request = body as Record<string, unknown>;
   const nested = (request.generateContentRequest ?? request.generate_content_request) as Record<string, unknown> | undefined;
   let tokens: number;
   if (nested && typeof nested === "object") {
     const error = checkGenerateRequest(nested, model, "CountTokensRequest.generate_content_request");
-    if (error) return sendError(x, error);
+    if (error) return refuse(x, error);
     tokens = countRequestTokens(nested);
   } else {
     const contents = request.contents;
-    if (!Array.isArray(contents) || contents.length === 0) return sendError(x, invalidArgument("* CountTokensRequest.contents: contents is not specified\n"));
+    if (!Array.isArray(contents) || contents.length === 0) return refuse(x, invalidArgument("* CountTokensRequest.contents: contents is not specified\n"));
     const error = checkGenerateRequest({ contents }, model, "CountTokensRequest");
-    if (error) return sendError(x, error);
+    if (error) return refuse(x, error);
     tokens = countContentsTokens(contents);
   }
   x.promptTokens = tokens;
@@ -364,29 +375,23 @@ function admit(x: Exchange, model: ModelInfo, key: string, promptTokens: number)
     const draw = state.faultRng.next();
     if (draw < total) {
       if (draw < rates["429"]) {
-        return refuseAfterDelay(
-          x,
-          quotaError({ quotaMetric: "generativelanguage.googleapis.com/generate_content_paid_tier_requests", quotaId: "GenerateRequestsPerMinutePerProjectPerModel", model: model.id, quotaValue: limitsFor(config.quotaTier, model.id, settings).rpm || 1000, retryDelaySeconds: 30 }),
-        );
+        const rpm = limitsFor(config.quotaTier, model.id, settings).rpm;
+        return refuseAfterDelay(x, quotaError(injectedQuotaViolation(config.quotaTier, model.id, rpm, performance.timeOrigin + now())));
       }
       if (draw < rates["429"] + rates["500"]) return refuseAfterDelay(x, statusError(500));
-      if (draw < rates["429"] + rates["500"] + rates["503"]) return refuseAfterDelay(x, statusError(503));
+      if (draw < rates["429"] + rates["500"] + rates["503"]) return refuseAfterDelay(x, statusError(503, config.overloadWording));
       return refuseAfterDelay(x, statusError(504));
     }
   }
   const capacity = state.capacity.get(model.id) as Capacity;
   const held = capacity.acquire();
   if (held === true) return capacity;
-  if (held === false) {
-    sendError(x, statusError(503));
-    return undefined;
-  }
+  if (held === false) return refuseAfterDelay(x, statusError(503, config.overloadWording));
   return waitForSlot(x, capacity, held);
 }
 
 async function refuseAfterDelay(x: Exchange, error: ApiError): Promise<undefined> {
-  await controlDelay(x);
-  sendError(x, error);
+  await refuse(x, error);
   return undefined;
 }
 
@@ -409,16 +414,16 @@ async function waitForSlot(x: Exchange, capacity: Capacity, pending: Promise<boo
 async function serveEmbed(x: Exchange, method: "embedContent" | "batchEmbedContents", body: unknown, model: ModelInfo, raw: string, key: string): Promise<void> {
   const { state } = x;
   const shapeError = checkShape(body, method === "embedContent" ? "EmbedContentRequest" : "BatchEmbedContentsRequest", raw);
-  if (shapeError) return sendError(x, shapeError);
+  if (shapeError) return refuse(x, shapeError);
   const request = body as Record<string, unknown>;
   const items = method === "embedContent" ? [request] : Array.isArray(request.requests) ? (request.requests as Record<string, unknown>[]) : [];
-  if (method === "batchEmbedContents" && items.length === 0) return sendError(x, invalidArgument("* BatchEmbedContentsRequest.requests: requests is not specified\n"));
-  if (items.length > 100) return sendError(x, invalidArgument("* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"));
+  if (method === "batchEmbedContents" && items.length === 0) return refuse(x, invalidArgument("* BatchEmbedContentsRequest.requests: requests is not specified\n"));
+  if (items.length > 100) return refuse(x, invalidArgument("* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"));
   let tokens = 0;
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as Record<string, unknown>;
     const error = checkEmbedRequest(item, method === "embedContent" ? "EmbedContentRequest" : `BatchEmbedContentsRequest.requests[${i}]`);
-    if (error) return sendError(x, error);
+    if (error) return refuse(x, error);
     tokens += countContentTokens(item.content);
   }
   x.promptTokens = tokens;
@@ -473,10 +478,10 @@ function cacheForm(x: Exchange, model: ModelInfo): string {
 function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: string, key: string): void | Promise<void> {
   const { state } = x;
   const shapeError = checkShape(body, "GenerateContentRequest", raw);
-  if (shapeError) return sendError(x, shapeError);
+  if (shapeError) return refuse(x, shapeError);
   const request = body as Record<string, unknown>;
   const semantic = checkGenerateRequest(request, model);
-  if (semantic) return sendError(x, semantic);
+  if (semantic) return refuse(x, semantic);
   const config = state.config;
   const plan = planContent({
     request,
@@ -491,7 +496,7 @@ function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw: string
   // Checked before the answer is cached: a cached answer is served without validation.
   const inputLimit = model.resource.inputTokenLimit;
   if (typeof inputLimit === "number" && plan.promptTokens > inputLimit) {
-    return sendError(x, invalidArgument(`The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`));
+    return refuse(x, invalidArgument(`The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`));
   }
   const answer: CachedAnswer = { plan };
   state.answers.set(cacheForm(x, model), x.bodyKey, raw, answer);
@@ -592,7 +597,7 @@ async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, re
       }
       if (faults.midStreamError && chunks.length === 1) {
         // The only chunk is also the final one (it carries finishReason): the error takes its place.
-        const error = statusError(x.state.config.faults.midStreamError.status);
+        const error = statusError(x.state.config.faults.midStreamError.status, x.state.config.overloadWording);
         res.end(sse ? error.body : `[${error.body}]`);
         x.ttfb = now() - x.start;
         record(x);
@@ -605,7 +610,7 @@ async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, re
       due = Math.max(due, now());
       if (faults.midStreamError) {
         x.outputTokens = plan.chunkTokens[0] ?? 0;
-        const error = statusError(x.state.config.faults.midStreamError.status);
+        const error = statusError(x.state.config.faults.midStreamError.status, x.state.config.overloadWording);
         res.end(sse ? error.body : `\n,\r\n${error.body}]`);
         record(x);
         return;

@@ -1,7 +1,8 @@
 // The one token-count approximation used everywhere: countTokens, usageMetadata and quota accounting.
 // Word-aware: a run of letters/digits costs ceil(len/4) tokens, each other visible symbol one token, a run of
 // line breaks one token, spaces nothing; a character outside ASCII costs one token. Splitting a text at a
-// space or symbol boundary never changes the sum, so streamed chunks add up to the whole.
+// space or symbol boundary never changes the sum, so streamed chunks add up to the whole. Structured
+// parts (function calls, tool declarations) cost the words they hold, not their JSON punctuation.
 
 // Character classes for the counter, one byte per UTF-16 code unit: a table lookup instead of range tests.
 const WORD = 0;
@@ -76,9 +77,82 @@ export function countContentTokens(content: unknown): number {
     const p = part as Record<string, unknown>;
     if (typeof p.text === "string") total += countTextTokens(p.text);
     else if (p.inlineData || p.inline_data || p.fileData || p.file_data) total += MEDIA_PART_TOKENS;
-    else if (p.functionCall || p.function_call) total += countTextTokens(JSON.stringify(p.functionCall ?? p.function_call));
-    else if (p.functionResponse || p.function_response)
-      total += countTextTokens(JSON.stringify(p.functionResponse ?? p.function_response));
+    else if (p.functionCall || p.function_call) total += countFunctionPartTokens(p.functionCall ?? p.function_call, "args");
+    else if (p.functionResponse || p.function_response) total += countFunctionPartTokens(p.functionResponse ?? p.function_response, "response");
+  }
+  return total;
+}
+
+/** Tokens of the keys and scalar values inside a JSON value: its words, without the JSON punctuation. */
+function countValueTokens(value: unknown): number {
+  if (typeof value === "string") return countTextTokens(value);
+  if (typeof value === "number" || typeof value === "boolean") return countTextTokens(String(value));
+  if (!value || typeof value !== "object") return 0;
+  let total = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) total += countValueTokens(item);
+    return total;
+  }
+  for (const [key, item] of Object.entries(value)) total += countTextTokens(key) + countValueTokens(item);
+  return total;
+}
+
+/** A function call or response: its name, then the keys and values of its `args` or `response`. */
+function countFunctionPartTokens(part: unknown, payload: "args" | "response"): number {
+  if (!part || typeof part !== "object") return 0;
+  const p = part as Record<string, unknown>;
+  return (typeof p.name === "string" ? countTextTokens(p.name) : 0) + countValueTokens(p[payload]);
+}
+
+/**
+ * Tokens of a parameter schema (OpenAPI subset or JSON Schema): property names, descriptions and enum
+ * values. Types are left out: they come from a closed vocabulary, and counting them only widened the
+ * overcount on every recording (see countToolTokens).
+ */
+function countSchemaTokens(schema: unknown): number {
+  if (!schema || typeof schema !== "object") return 0;
+  if (Array.isArray(schema)) {
+    let total = 0;
+    for (const item of schema) total += countSchemaTokens(item);
+    return total;
+  }
+  const s = schema as Record<string, unknown>;
+  let total = typeof s.description === "string" ? countTextTokens(s.description) : 0;
+  if (Array.isArray(s.enum)) for (const value of s.enum) total += countValueTokens(value);
+  if (s.properties && typeof s.properties === "object") {
+    for (const [name, property] of Object.entries(s.properties)) total += countTextTokens(name) + countSchemaTokens(property);
+  }
+  for (const key of ["items", "anyOf", "any_of", "oneOf", "allOf", "prefixItems", "prefix_items", "additionalProperties"]) total += countSchemaTokens(s[key]);
+  return total;
+}
+
+/**
+ * Prompt tokens of `tools`: each function declaration's name, description and parameter schema
+ * (countSchemaTokens); built-in tools such as googleSearch carry no text and cost nothing.
+ *
+ * Calibrated on every recording with tools (one declaration, `customDivide`, 15 tokens here; the JSON
+ * text used to cost 99–101). On gemini-2.0-flash every request with tools now comes out 14–67% high
+ * (first turns: 28 where the service reported 17, four recordings; 24 for 21), down from up to 6.7×;
+ * most of what remains is the text approximation itself, which charges short English words more than
+ * the real tokenizer does. gemini-2.5-flash reported 81 for the same first turn (emulator 46): it seems
+ * to add a preamble of about 40 tokens for tools, and it also charges thought signatures; neither is
+ * modelled, as one recording does not show how they scale.
+ */
+function countToolTokens(tools: unknown[]): number {
+  let total = 0;
+  for (const tool of tools) {
+    if (!tool || typeof tool !== "object") continue;
+    const t = tool as Record<string, unknown>;
+    const declarations = t.functionDeclarations ?? t.function_declarations;
+    if (!Array.isArray(declarations)) continue;
+    for (const declaration of declarations) {
+      if (!declaration || typeof declaration !== "object") continue;
+      const d = declaration as Record<string, unknown>;
+      if (typeof d.name === "string") total += countTextTokens(d.name);
+      if (typeof d.description === "string") total += countTextTokens(d.description);
+      total += countSchemaTokens(d.parameters ?? d.parametersJsonSchema ?? d.parameters_json_schema);
+      total += countSchemaTokens(d.response ?? d.responseJsonSchema ?? d.response_json_schema);
+    }
   }
   return total;
 }
@@ -88,6 +162,6 @@ export function countRequestTokens(request: Record<string, unknown>): number {
   let total = countContentsTokens(request.contents);
   const system = request.systemInstruction ?? request.system_instruction;
   if (system) total += countContentTokens(system);
-  if (Array.isArray(request.tools) && request.tools.length > 0) total += countTextTokens(JSON.stringify(request.tools));
+  if (Array.isArray(request.tools)) total += countToolTokens(request.tools);
   return total;
 }

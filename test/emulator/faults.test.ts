@@ -3,6 +3,10 @@ import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { startEmulator, postJson, TEST_KEY, type TestEmulator } from "../helpers/emulator.ts";
 import { NO_FAULTS } from "../../emulator/src/profiles.ts";
+import { formatSeconds } from "../../emulator/src/errors.ts";
+import { OVERLOADED_MESSAGES } from "../helpers/conformance.ts";
+
+const [OVERLOADED_2025, OVERLOADED_2026] = OVERLOADED_MESSAGES;
 
 const MODEL = "gemini-2.0-flash";
 let emu: TestEmulator;
@@ -47,7 +51,7 @@ async function streamTimed(alt = "?alt=sse"): Promise<{ status: number; pieces: 
 test("error rates answer with each status and the service's body, and a PATCH turns them off at run time", async () => {
   const cases: Array<[string, number, string, string]> = [
     ["500", 500, "INTERNAL", "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"],
-    ["503", 503, "UNAVAILABLE", "The model is overloaded. Please try again later."],
+    ["503", 503, "UNAVAILABLE", OVERLOADED_2026],
     ["504", 504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete."],
   ];
   for (const [key, status, name, message] of cases) {
@@ -62,6 +66,70 @@ test("error rates answer with each status and the service's body, and a PATCH tu
   assert.equal((limited.json as { error: { status: string } }).error.status, "RESOURCE_EXHAUSTED");
   await emu.admin.patchConfig({ faults: { errorRates: NO_FAULTS.errorRates } });
   assert.equal((await generate()).status, 200);
+});
+
+interface QuotaErrorBody {
+  error: { message: string; details: Array<{ "@type": string; violations?: Array<Record<string, unknown>>; retryDelay?: string }> };
+}
+
+function quotaFailure(body: QuotaErrorBody): Record<string, unknown> | undefined {
+  return body.error.details.find((d) => d["@type"].endsWith("QuotaFailure"))?.violations?.[0];
+}
+
+test("an injected 429 on the free tier names the free-tier quota and its real limit", async () => {
+  await emu.admin.patchConfig({ quotaTier: "free", faults: { errorRates: { ...NO_FAULTS.errorRates, "429": 1 } } });
+  try {
+    const r = await generate();
+    assert.equal(r.status, 429);
+    const body = r.json as QuotaErrorBody;
+    // gemini-2.0-flash is in the flash family: 10 RPM on the free tier.
+    assert.deepEqual(quotaFailure(body), {
+      quotaMetric: "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+      quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+      quotaDimensions: { location: "global", model: MODEL },
+      quotaValue: "10",
+    });
+    assert.match(body.error.message, /\n\* Quota exceeded for metric: generativelanguage\.googleapis\.com\/generate_content_free_tier_requests, limit: 10, model: gemini-2\.0-flash\n/);
+  } finally {
+    await emu.admin.patchConfig({ quotaTier: "unlimited" });
+  }
+});
+
+test("an injected 429 on an unlimited tier claims no invented limit, and its delay has up to nanosecond precision", async () => {
+  await emu.admin.patchConfig({ faults: { errorRates: { ...NO_FAULTS.errorRates, "429": 1 } } });
+  const r = await generate();
+  assert.equal(r.status, 429);
+  const body = r.json as QuotaErrorBody;
+  const violation = quotaFailure(body);
+  assert.equal(violation?.quotaMetric, "generativelanguage.googleapis.com/generate_content_paid_tier_requests");
+  assert.equal(violation?.quotaId, "GenerateRequestsPerMinutePerProjectPerModel");
+  assert.equal(violation?.quotaValue, "0");
+  assert.doesNotMatch(body.error.message, /limit: 1000/);
+  // "Please retry in 11.968498755s." (BEHAVIOR.md): seconds, at most nine decimals, no trailing zeros.
+  const delay = /\nPlease retry in (\d+(?:\.\d{0,8}[1-9])?)s\.$/.exec(body.error.message)?.[1];
+  assert.ok(delay !== undefined, body.error.message);
+  assert.ok(Number(delay) > 0 && Number(delay) <= 60, delay);
+  const retryInfo = body.error.details.find((d) => d["@type"].endsWith("RetryInfo"));
+  assert.equal(retryInfo?.retryDelay, `${Math.ceil(Number(delay))}s`);
+});
+
+test("retry delays are written with up to nine decimals and no trailing zeros", () => {
+  assert.equal(formatSeconds(11.968498755), "11.968498755");
+  assert.equal(formatSeconds(30), "30");
+  assert.equal(formatSeconds(0.5), "0.5");
+  assert.equal(formatSeconds(1.0000000004), "1");
+});
+
+test("the 2025 wording of the 503 stays selectable through overloadWording, and a bad value is refused", async () => {
+  await emu.admin.patchConfig({ overloadWording: "2025", faults: { errorRates: { ...NO_FAULTS.errorRates, "503": 1 } } });
+  try {
+    const r = await generate();
+    assert.equal(r.status, 503);
+    assert.deepEqual(r.json, { error: { code: 503, message: OVERLOADED_2025, status: "UNAVAILABLE" } });
+  } finally {
+    await emu.admin.patchConfig({ overloadWording: "2026" });
+  }
+  await assert.rejects(emu.admin.patchConfig({ overloadWording: "2024" }), /overloadWording\\": expected one of \\"2026\\", \\"2025\\", got \\"2024\\"/);
 });
 
 test("a partial error rate hits about that share of requests", async () => {
@@ -113,11 +181,11 @@ test("an error after the stream started keeps status 200 and ends with the raw J
   const text = pieces.map((p) => p.text).join("");
   const [first, rest] = [text.slice(0, text.indexOf("\r\n\r\n") + 4), text.slice(text.indexOf("\r\n\r\n") + 4)];
   assert.match(first, /^data: \{.*\}\r\n\r\n$/s);
-  assert.equal(rest, JSON.stringify({ error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } }, null, 2) + "\n");
+  assert.equal(rest, JSON.stringify({ error: { code: 503, message: OVERLOADED_2026, status: "UNAVAILABLE" } }, null, 2) + "\n");
   // The non-SSE form stays a JSON array, its last element the error.
   const array = await streamTimed("");
   const parsed = JSON.parse(array.pieces.map((p) => p.text).join("")) as unknown[];
-  assert.deepEqual(parsed.at(-1), { error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } });
+  assert.deepEqual(parsed.at(-1), { error: { code: 503, message: OVERLOADED_2026, status: "UNAVAILABLE" } });
 });
 
 test("a bad fault value is refused by PATCH with the field named, and the old config stays", async () => {

@@ -1,8 +1,11 @@
 // Capacity: with 4 slots and a queue of 8, 13 concurrent requests → 4 served at once, 8 wait their turn
-// (latency grows with load), and exactly one gets 503 UNAVAILABLE "The model is overloaded…".
+// (latency grows with load), and exactly one gets 503 UNAVAILABLE "This model is currently experiencing high demand…".
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { OVERLOADED_MESSAGES } from "../helpers/conformance.ts";
 import { startEmulator, postJson, type TestEmulator } from "../helpers/emulator.ts";
+
+const OVERLOADED_2026 = OVERLOADED_MESSAGES[1];
 
 const MODEL = "gemini-2.0-flash";
 // Long enough that the spread of the burst's arrivals on a busy machine stays well inside a quarter of it.
@@ -25,7 +28,7 @@ test("the 13th concurrent request is refused with the service's 503 body; the qu
   assert.equal(results.filter((r) => r.status === 200).length, 12);
   assert.equal(
     refused[0]?.text,
-    JSON.stringify({ error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } }, null, 2) + "\n",
+    JSON.stringify({ error: { code: 503, message: OVERLOADED_2026, status: "UNAVAILABLE" } }, null, 2) + "\n",
   );
   assert.equal(refused[0]?.headers.get("content-type"), "application/json; charset=UTF-8");
 

@@ -1,7 +1,11 @@
 // Response details that differ by model generation and stream form, and where a mid-stream fault lands.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { OVERLOADED_MESSAGES } from "../helpers/conformance.ts";
+import { countTextTokens } from "../../emulator/src/tokens.ts";
 import { startEmulator, postJson, type TestEmulator } from "../helpers/emulator.ts";
+
+const OVERLOADED_2026 = OVERLOADED_MESSAGES[1];
 
 let emu: TestEmulator;
 before(async () => {
@@ -24,6 +28,32 @@ test("Gemini 2.0: avgLogprobs on whole answers only, never on streamed chunks", 
   const chunks = streamed.json as unknown[];
   assert.ok(chunks.length > 1);
   for (const chunk of chunks) for (const c of candidatesOf(chunk)) assert.equal("avgLogprobs" in c, false, JSON.stringify(c));
+});
+
+test("Gemini 2.0 streams chunks that grow (1, 3, 16, 24 … tokens), 2.5 streams 4 then about 24", async () => {
+  const long = { contents: [{ parts: [{ text: "tell me a long story" }] }], generationConfig: { maxOutputTokens: 400 } };
+  const sizes = async (model: string, thinkingConfig?: object): Promise<number[]> => {
+    const body = thinkingConfig ? { ...long, generationConfig: { ...long.generationConfig, thinkingConfig } } : long;
+    const streamed = await postJson(emu.url, `/v1beta/models/${model}:streamGenerateContent`, body);
+    assert.equal(streamed.status, 200, streamed.text);
+    const texts = (streamed.json as unknown[]).map((chunk) =>
+      candidatesOf(chunk)
+        .flatMap((c) => ((c.content as { parts?: Array<{ text?: string; thought?: boolean }> } | undefined)?.parts ?? []))
+        .filter((p) => !p.thought)
+        .map((p) => p.text ?? "")
+        .join(""),
+    );
+    return texts.map(countTextTokens);
+  };
+  const old = await sizes("gemini-2.0-flash");
+  assert.ok(old.length >= 4, JSON.stringify(old));
+  // Each chunk closes at the first word boundary at or past its target, so a long word may add a token or two.
+  const near = (actual: number | undefined, target: number): boolean => actual !== undefined && actual >= target && actual <= target + 3;
+  assert.ok(near(old[0], 1) && near(old[1], 3) && near(old[2], 16), JSON.stringify(old));
+  // Without thinking, so that the thoughts cannot use up the output budget.
+  const current = await sizes("gemini-2.5-flash", { thinkingBudget: 0 });
+  assert.ok(current.length >= 3, JSON.stringify(current));
+  assert.ok(near(current[0], 4) && near(current[1], 24), JSON.stringify(current));
 });
 
 test("Gemini 2.0: index omitted for candidate 0 only (proto3 default), present for the others", async () => {
@@ -52,7 +82,7 @@ test("a mid-stream fault on a one-chunk stream never follows the chunk that carr
     assert.equal(array.status, 200);
     const items = array.json as Array<Record<string, unknown>>;
     assert.equal(items.some((item) => candidatesOf(item).some((c) => "finishReason" in c)), false, array.text);
-    assert.deepEqual(items.at(-1), { error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } });
+    assert.deepEqual(items.at(-1), { error: { code: 503, message: OVERLOADED_2026, status: "UNAVAILABLE" } });
     const sse = await postJson(emu.url, `${path}?alt=sse`, oneWord);
     assert.equal(sse.status, 200);
     assert.equal(sse.text.includes("finishReason"), false, sse.text);

@@ -351,7 +351,11 @@ describe("emulator responses against the protos and the recordings", () => {
       for (const model of parsed.models) {
         const one = await call("GET", `/v1beta/${model.name}`);
         assert.equal(one.status, 200, one.text);
-        assertShape("Model", JSON.parse(one.text), model.name);
+        const resource = JSON.parse(one.text) as Record<string, unknown>;
+        assertShape("Model", resource, model.name);
+        // model.proto marks name, baseModelId and version REQUIRED; the embedding model once lacked baseModelId.
+        for (const field of ["name", "baseModelId", "version"]) assert.ok(field in resource, `${model.name} lacks ${field}`);
+        assert.equal(resource.baseModelId, model.name.slice("models/".length));
       }
       pageToken = parsed.nextPageToken ?? "";
       pages++;
