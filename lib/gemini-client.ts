@@ -194,10 +194,16 @@ export class GeminiClient {
 
 /**
  * Visible tokens of a stream's first chunk: its usage count where the chunk has one (2.5 models
- * count cumulatively in every chunk), else an even share of the total.
+ * count cumulatively in every chunk), else the total's share by visible text length (2.0 models
+ * count only in the last chunk, and their first chunk is a word or two: an even share per chunk
+ * would make tokens/s read low).
  */
 function firstChunkTokens(result: GenerationResult): number {
-  return result.firstChunkTokens ?? result.usage.candidatesTokenCount / result.chunks;
+  if (result.firstChunkTokens !== undefined) return result.firstChunkTokens;
+  const total = result.usage.candidatesTokenCount;
+  const textLength = result.text.length;
+  if (result.firstChunkTextLength === undefined || textLength === 0) return total / result.chunks;
+  return (total * result.firstChunkTextLength) / textLength;
 }
 
 /** One line on a failed attempt, never including the key. */

@@ -11,6 +11,11 @@ export interface GenerationResult {
   usage: Required<Pick<UsageMetadata, "promptTokenCount" | "candidatesTokenCount" | "thoughtsTokenCount">>;
   /** candidatesTokenCount of the first chunk, when that chunk carries usage. */
   firstChunkTokens?: number;
+  /**
+   * Length of the first chunk's visible text, when that chunk carries no output count (2.0 models
+   * count output only in the last chunk): what its share of the tokens is estimated from.
+   */
+  firstChunkTextLength?: number;
   finishReason?: string;
   blockReason?: string;
   /** Set when the stream ended with an error object after a 200 status. */
@@ -113,6 +118,7 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   let chunks = 0;
   let pos = 0;
   let firstEventEnd = 0;
+  let firstLiteralEnd = 0;
   while (pos < length) {
     let end = body.indexOf(separator, pos);
     if (end === -1) end = length;
@@ -136,7 +142,10 @@ export function readPlainSse(body: string): GenerationResult | undefined {
     const content = body.indexOf('"content"', close);
     if (content !== -1 && content < end) return undefined;
     escapedText += body.slice(start, close);
-    if (chunks === 0) firstEventEnd = end;
+    if (chunks === 0) {
+      firstEventEnd = end;
+      firstLiteralEnd = escapedText.length;
+    }
     chunks++;
     pos = end + separator.length;
   }
@@ -177,6 +186,16 @@ export function readPlainSse(body: string): GenerationResult | undefined {
     const first = countAfter(body, '"candidatesTokenCount":', firstCountKey);
     if (first < 0) return undefined;
     result.firstChunkTokens = first;
+  } else {
+    // Only streams without a count in their first chunk pay for decoding that chunk's text apart.
+    let firstText: unknown;
+    try {
+      firstText = JSON.parse(`"${escapedText.slice(0, firstLiteralEnd)}"`);
+    } catch {
+      return undefined;
+    }
+    if (typeof firstText !== "string") return undefined;
+    result.firstChunkTextLength = firstText.length;
   }
   return result;
 }
@@ -255,6 +274,7 @@ export function foldChunks(chunks: GenerateContentResponse[], streamError?: ApiE
   let finishReason: string | undefined;
   let blockReason: string | undefined;
   let usage: UsageMetadata = {};
+  let firstChunkTextLength = 0;
   for (let c = 0; c < chunks.length; c++) {
     const chunk = chunks[c] as GenerateContentResponse;
     const candidate = chunk.candidates?.[0];
@@ -265,6 +285,7 @@ export function foldChunks(chunks: GenerateContentResponse[], streamError?: ApiE
         if (!part.thought && typeof part.text === "string") text += part.text;
       }
     }
+    if (c === 0) firstChunkTextLength = text.length;
     if (candidate?.finishReason) finishReason = candidate.finishReason;
     if (chunk.promptFeedback?.blockReason) blockReason = chunk.promptFeedback.blockReason;
     if (chunk.usageMetadata) usage = chunk.usageMetadata;
@@ -282,6 +303,7 @@ export function foldChunks(chunks: GenerateContentResponse[], streamError?: ApiE
   if (blockReason !== undefined) result.blockReason = blockReason;
   const firstCount = chunks[0]?.usageMetadata?.candidatesTokenCount;
   if (firstCount !== undefined) result.firstChunkTokens = firstCount;
+  else if (chunks.length > 0) result.firstChunkTextLength = firstChunkTextLength;
   if (streamError !== undefined) result.streamError = streamError;
   return result;
 }

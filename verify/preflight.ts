@@ -48,6 +48,9 @@ export interface StreamTiming {
   outputTokens: number;
   /** candidatesTokenCount of the first chunk, when it carried usage. */
   firstChunkTokens: number | undefined;
+  /** Visible text of the first chunk and of the whole stream, characters: the first chunk's share when it carried no count. */
+  firstChunkTextLength: number;
+  textLength: number;
   chunks: number;
   ttftMs: number;
   totalMs: number;
@@ -60,7 +63,9 @@ export interface StreamTiming {
  */
 export function tokensPerSecond(stream: StreamTiming): number {
   if (stream.chunks < 2) return stream.totalMs > 0 ? stream.outputTokens / (stream.totalMs / 1000) : 0;
-  const firstChunk = stream.firstChunkTokens ?? stream.outputTokens / stream.chunks;
+  // 2.0 models count output only in the last chunk, and their first chunk is a word or two.
+  const shareByText = stream.textLength > 0 ? (stream.outputTokens * stream.firstChunkTextLength) / stream.textLength : stream.outputTokens / stream.chunks;
+  const firstChunk = stream.firstChunkTokens ?? shareByText;
   const generated = stream.outputTokens - firstChunk;
   const generationMs = stream.totalMs - stream.ttftMs;
   return generated > 0 && generationMs > 0 ? generated / (generationMs / 1000) : 0;
@@ -154,9 +159,13 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     let text = "";
     let outputTokens = 0;
     let firstChunkTokens: number | undefined;
+    let firstChunkTextLength = 0;
     for await (const chunk of stream) {
       ttftMs ??= performance.now() - streamStarted;
-      if (chunks === 0) firstChunkTokens = chunk.usageMetadata?.candidatesTokenCount;
+      if (chunks === 0) {
+        firstChunkTokens = chunk.usageMetadata?.candidatesTokenCount;
+        firstChunkTextLength = (chunk.text ?? "").length;
+      }
       chunks++;
       text += chunk.text ?? "";
       outputTokens = chunk.usageMetadata?.candidatesTokenCount ?? outputTokens;
@@ -165,7 +174,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     if (ttftMs === undefined) throw new VerifyFailure("invalid_response", "the stream ended without a chunk");
     const streamed = parseVerdict(text);
     if (!streamed.valid) throw new VerifyFailure("invalid_response", `the streamed verdict is invalid: ${streamed.problem}`);
-    const tps = tokensPerSecond({ outputTokens, firstChunkTokens, chunks, ttftMs, totalMs });
+    const tps = tokensPerSecond({ outputTokens, firstChunkTokens, firstChunkTextLength, textLength: text.length, chunks, ttftMs, totalMs });
     result.stream = { ttftMs: round(ttftMs), totalMs: round(totalMs), chunks, outputTokens, tokensPerSecond: round(tps) };
     result.steps.push({
       name: "stream",

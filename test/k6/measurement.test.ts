@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
-import { buildScenarios, emulatorStats, metricValue, readSummary, runScenario, tempResultsRoot } from "../helpers/k6.ts";
+import { buildScenarios, emulatorStats, metricValue, readSummary, resetEmulator, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 
 /**
  * Time k6 may see beyond the emulator's own clock: the loopback hop and the moments before the
@@ -72,4 +72,23 @@ test("k6's p95 of request duration and of time to first token match the emulator
   assert.ok(Math.abs(measured - configured) <= configured * 0.05, `k6 measured ${measured.toFixed(1)} tokens/s, the emulator sends ${configured}`);
   const perToken = metricValue(summary, "gemini_time_per_output_token", "med");
   assert.ok(Math.abs(perToken - 1000 / configured) <= (1000 / configured) * 0.05, `time per output token ${perToken} ms vs ${1000 / configured}`);
+});
+
+test("on a model whose first chunk carries no count (gemini-2.0-flash), k6's tokens/s still lands on the emulator's rate", async (t) => {
+  await resetEmulator(emulator.url);
+  const run = await runScenario({
+    baseUrl: emulator.url,
+    resultsRoot,
+    env: { GEMINI_MODEL: "gemini-2.0-flash", GEMINI_SCENARIO: "open", GEMINI_DURATION: "6s", GEMINI_RATE: "10", GEMINI_STREAM: "true" },
+  });
+  assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
+  const summary = await readSummary(run.resultsDir);
+  assert.ok(metricValue(summary, "gemini_tokens_per_second", "count") >= 40, "too few streams measured");
+  // Its streams grow from a one-token first chunk, and only the last chunk counts the output: an
+  // even share per chunk would take several tokens too many off the generated ones.
+  const config = (await (await fetch(`${emulator.url}/__emulator/config`)).json()) as { models: Record<string, { tokensPerSecond: number }> };
+  const configured = config.models["gemini-2.0-flash"]!.tokensPerSecond;
+  const measured = metricValue(summary, "gemini_tokens_per_second", "med");
+  t.diagnostic(`gemini-2.0-flash tokens/s p50 k6 ${measured.toFixed(1)} / configured ${configured}`);
+  assert.ok(Math.abs(measured - configured) <= configured * 0.05, `k6 measured ${measured.toFixed(1)} tokens/s, the emulator sends ${configured}`);
 });

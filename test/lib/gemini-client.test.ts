@@ -100,6 +100,21 @@ test("a streamed success records ttft, tokens apart from thinking, and one attem
   for (const sample of globalThis.__k6fake.samples) assert.ok(!JSON.stringify(sample.tags).includes(KEY));
 });
 
+test("a stream whose first chunk has no count (2.0 models): the first chunk's tokens are its share of the text", () => {
+  // The usage comes only with the last chunk; the first chunk holds 2 of the answer's 200 characters.
+  const growing = sse(
+    { candidates: [{ content: { parts: [{ text: "Hi" }] } }], usageMetadata: { promptTokenCount: 7 } },
+    { candidates: [{ content: { parts: [{ text: "x".repeat(98) }] } }], usageMetadata: { promptTokenCount: 7 } },
+    { candidates: [{ content: { parts: [{ text: "y".repeat(100) }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 50 } },
+  );
+  globalThis.__k6fake.replies.push({ status: 200, body: growing, timings: { duration: 149.5, waiting: 50 } });
+  new GeminiClient(target, "gemini-2.0-flash", policy).generate(body, true);
+  // 50 tokens, 2/200 of them in the first chunk: 49.5 generated in the 99.5 ms after the first byte.
+  const [tokensPerSecond] = samplesOf("gemini_tokens_per_second").map((s) => s.value);
+  assert.ok(Math.abs((tokensPerSecond ?? 0) - 49.5 / 0.0995) < 1e-9, `tokens/s ${tokensPerSecond}`);
+  assert.deepEqual(samplesOf("gemini_output_tokens").map((s) => s.value), [50]);
+});
+
 test("503 then 200: backoff with jitter, a retry counted, attempt and user-felt durations kept apart", () => {
   globalThis.__k6fake.replies.push(
     { status: 503, body: errorBody(503, "UNAVAILABLE"), timings: { duration: 30, waiting: 30 } },

@@ -214,6 +214,17 @@ test("the first chunk's token count is its own, never a later chunk's: absent wh
   const both = sse([{ ...text("a"), usageMetadata: { candidatesTokenCount: 2 } }, { ...text("b"), usageMetadata: { candidatesTokenCount: 9 } }]);
   assert.equal(readPlainSse(both)?.firstChunkTokens, 2);
   assert.equal(parseSseGeneration(both).firstChunkTokens, 2);
+  assert.equal(readPlainSse(both)?.firstChunkTextLength, undefined, "with a count, no estimate is needed");
+});
+
+test("without a count in the first chunk, its visible text length is kept, escapes decoded and thoughts left out", () => {
+  const last = { candidates: [{ content: { parts: [{ text: " and the rest of the answer" }] } }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9 } };
+  const plain = sse([{ candidates: [{ content: { parts: [{ text: 'say "hi"' }] } }], usageMetadata: { promptTokenCount: 3 } }, last]);
+  assert.equal(readPlainSse(plain)?.firstChunkTextLength, 8);
+  assert.deepEqual(readPlainSse(plain), foldChunks(parseSseBody(plain).chunks));
+  const withThought = sse([{ candidates: [{ content: { parts: [{ text: "thinking…", thought: true }, { text: "Yes" }] } }] }, last]);
+  assert.equal(readPlainSse(withThought), undefined, "thought parts take the exact path");
+  assert.equal(parseSseGeneration(withThought).firstChunkTextLength, 3);
 });
 
 test("usage comes from the last chunk that carries it, also when the final chunk has none", () => {

@@ -62,11 +62,12 @@ async function readVerify(runId: string): Promise<Record<string, any>> {
 
 test("the baseline's tokens/s is measured as k6 measures it: the tokens after the first chunk over the time after it", () => {
   // 37 tokens, the first chunk's 4 with the first byte at 100 ms: 33 tokens in the 41.25 ms after it.
-  assert.equal(tokensPerSecond({ outputTokens: 37, firstChunkTokens: 4, chunks: 3, ttftMs: 100, totalMs: 141.25 }), 800);
-  // Without usage on the first chunk, an even share stands for its tokens.
-  assert.equal(tokensPerSecond({ outputTokens: 30, firstChunkTokens: undefined, chunks: 3, ttftMs: 100, totalMs: 120 }), 1000);
+  assert.equal(tokensPerSecond({ outputTokens: 37, firstChunkTokens: 4, firstChunkTextLength: 11, textLength: 90, chunks: 3, ttftMs: 100, totalMs: 141.25 }), 800);
+  // Without usage on the first chunk (2.0 models), its share of the text stands for its share of the tokens:
+  // 3 of 300 characters is 1 of 100 tokens, so 99 tokens in the 99 ms after it.
+  assert.equal(tokensPerSecond({ outputTokens: 100, firstChunkTokens: undefined, firstChunkTextLength: 3, textLength: 300, chunks: 5, ttftMs: 100, totalMs: 199 }), 1000);
   // One chunk: no time after it, so the whole call.
-  assert.equal(tokensPerSecond({ outputTokens: 10, firstChunkTokens: 10, chunks: 1, ttftMs: 50, totalMs: 50 }), 200);
+  assert.equal(tokensPerSecond({ outputTokens: 10, firstChunkTokens: 10, firstChunkTextLength: 40, textLength: 40, chunks: 1, ttftMs: 50, totalMs: 50 }), 200);
 });
 
 describe("a passing preflight", () => {
