@@ -107,6 +107,8 @@ export function checkValues(c: EmulatorConfig): void {
   }
   num(c.control.medianMs, "control.medianMs", 0);
   num(c.control.p95Ms, "control.p95Ms", c.control.medianMs);
+  num(c.errorDelay.medianMs, "errorDelay.medianMs", 0);
+  num(c.errorDelay.p95Ms, "errorDelay.p95Ms", c.errorDelay.medianMs);
   const f = c.faults;
   for (const status of ["429", "500", "503", "504"] as const) num(f.errorRates[status], `faults.errorRates.${status}`, 0, 1);
   const total = f.errorRates["429"] + f.errorRates["500"] + f.errorRates["503"] + f.errorRates["504"];

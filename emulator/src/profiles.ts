@@ -66,8 +66,10 @@ export interface EmulatorConfig {
   admin: boolean;
   quotaTier: QuotaTier;
   models: Record<string, ModelSettings>;
-  /** Latency of countTokens, models.get/list and errors answered before a stream starts. */
+  /** Latency of countTokens and models.get/list. */
   control: { medianMs: number; p95Ms: number };
+  /** Latency of errors answered before a stream starts (BEHAVIOR.md: an error ≈ 48 ms). */
+  errorDelay: { medianMs: number; p95Ms: number };
   faults: FaultSettings;
   /** Wording of 503 UNAVAILABLE: "2026" (current) or "2025" ("The model is overloaded…"). */
   overloadWording: OverloadWording;
@@ -144,6 +146,7 @@ function base(profile: string): EmulatorConfig {
     quotaTier: "unlimited",
     models: {},
     control: { medianMs: 0, p95Ms: 0 },
+    errorDelay: { medianMs: 0, p95Ms: 0 },
     faults: structuredClone(NO_FAULTS),
     overloadWording: "2026",
     safety: { promptBlockTerms: ["EMULATOR_BLOCK_PROMPT"], responseBlockTerms: ["EMULATOR_BLOCK_RESPONSE"] },
@@ -173,14 +176,16 @@ export const PROFILES: Record<string, () => EmulatorConfig> = {
     quotaTier: "tier2",
     models: structuredClone(REALISTIC_MODELS),
     control: { medianMs: 30, p95Ms: 60 },
+    // The recordings show no spread for errors; p95 at twice the median, like countTokens'.
+    errorDelay: { medianMs: 48, p95Ms: 96 },
   }),
-  fast: () => ({ ...base("fast"), models: mapModels(FAST_MODEL), control: { medianMs: 2, p95Ms: 5 } }),
+  fast: () => ({ ...base("fast"), models: mapModels(FAST_MODEL), control: { medianMs: 2, p95Ms: 5 }, errorDelay: { medianMs: 2, p95Ms: 5 } }),
   "zero-latency": () => ({
     ...base("zero-latency"),
     models: mapModels((_n, s) => ({ ...s, ttftMedianMs: 0, ttftP95Ms: 0, tokensPerSecond: 0, thinkingTokensPerSecond: 0, slots: 0, queue: 0 })),
   }),
   degraded: () => {
-    const config = { ...base("degraded"), models: mapModels(FAST_MODEL), control: { medianMs: 2, p95Ms: 5 } };
+    const config = { ...base("degraded"), models: mapModels(FAST_MODEL), control: { medianMs: 2, p95Ms: 5 }, errorDelay: { medianMs: 2, p95Ms: 5 } };
     config.faults.errorRates["503"] = 0.3;
     config.faults.latencyMultiplier = 5;
     return config;

@@ -121,11 +121,11 @@ function sendError(x: Exchange, error: ApiError): void {
 }
 
 /**
- * Answers an error after the control delay, as the service takes about as long to refuse a request as to
- * count its tokens (BEHAVIOR.md: an error ≈ 48 ms). Synchronous when there is no delay (zero-latency).
+ * Answers an error after the profile's error delay (BEHAVIOR.md: an error ≈ 48 ms). Synchronous when
+ * there is no delay (zero-latency).
  */
 function refuse(x: Exchange, error: ApiError): void | Promise<void> {
-  const delay = controlDelay(x);
+  const delay = shortDelay(x, x.state.config.errorDelay, "error");
   if (!delay) return sendError(x, error);
   return delay.then(() => sendError(x, error));
 }
@@ -295,11 +295,15 @@ function multiplier(x: Exchange): number {
   return x.state.config.faults.latencyMultiplier;
 }
 
-/** The short delay of countTokens, models.get/list and pre-stream errors. */
+/** The short delay of countTokens and models.get/list. */
 function controlDelay(x: Exchange): Promise<void> | void {
-  const c = x.state.config.control;
-  if (c.medianMs <= 0) return;
-  const ms = lognormalQuantile(c.medianMs, c.p95Ms, x.state.nextQuantile("control")) * multiplier(x);
+  return shortDelay(x, x.state.config.control, "control");
+}
+
+/** Waits until `delay` (a lognormal draw from its own sequence) has passed since the request arrived. */
+function shortDelay(x: Exchange, delay: { medianMs: number; p95Ms: number }, sequence: "control" | "error"): Promise<void> | void {
+  if (delay.medianMs <= 0) return;
+  const ms = lognormalQuantile(delay.medianMs, delay.p95Ms, x.state.nextQuantile(sequence)) * multiplier(x);
   return waitUntil(x.start + ms);
 }
 
