@@ -3,8 +3,10 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isUtf8 } from "node:buffer";
+import { gzip } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import { parseRoute, type ApiMethod, type Route } from "./routes.ts";
+import { acceptsGzip } from "./compression.ts";
 import {
   badKeyError,
   invalidArgument,
@@ -114,6 +116,25 @@ function sendJson(x: Exchange, status: number, body: string): void {
   x.ttfb = now() - x.start;
   x.res.end(body);
   record(x);
+}
+
+/**
+ * A JSON answer gzipped, as the service sends non-streamed answers to clients that accept it. Compressed
+ * off the event loop (a long answer would otherwise hold up every stream's timing); an internal failure
+ * falls back to the plain body.
+ */
+function sendJsonGzipped(x: Exchange, body: string): void {
+  gzip(body, (error, compressed) => {
+    if (error) return sendJson(x, 200, body);
+    if (x.aborted || x.res.headersSent) return record(x);
+    x.status = 200;
+    const head = headers(JSON_TYPE, now() - x.start, "Content-Length", String(compressed.length));
+    head.push("Content-Encoding", "gzip");
+    x.res.writeHead(200, head);
+    x.ttfb = now() - x.start;
+    x.res.end(compressed);
+    record(x);
+  });
 }
 
 function sendError(x: Exchange, error: ApiError): void {
@@ -563,7 +584,9 @@ function sendWhole(x: Exchange, answer: CachedAnswer, model: ModelInfo, response
     if (x.pretty) answer.pretty = parts;
     else answer.compact = parts;
   }
-  sendJson(x, 200, parts[0] + responseId + parts[1]);
+  const body = parts[0] + responseId + parts[1];
+  if (acceptsGzip(x.req.headers["accept-encoding"])) sendJsonGzipped(x, body);
+  else sendJson(x, 200, body);
 }
 
 async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, responseId: string, firstDue: number, msPerToken: number, faults: Faults): Promise<void> {
