@@ -123,17 +123,20 @@ function sendJson(x: Exchange, status: number, body: string): void {
  * off the event loop (a long answer would otherwise hold up every stream's timing); an internal failure
  * falls back to the plain body.
  */
-function sendJsonGzipped(x: Exchange, body: string): void {
-  gzip(body, (error, compressed) => {
-    if (error) return sendJson(x, 200, body);
-    if (x.aborted || x.res.headersSent) return record(x);
-    x.status = 200;
-    const head = headers(JSON_TYPE, now() - x.start, "Content-Length", String(compressed.length));
-    head.push("Content-Encoding", "gzip");
-    x.res.writeHead(200, head);
-    x.ttfb = now() - x.start;
-    x.res.end(compressed);
-    record(x);
+function sendJsonGzipped(x: Exchange, body: string): Promise<void> {
+  return new Promise((resolve) => {
+    gzip(body, (error, compressed) => {
+      resolve();
+      if (error) return sendJson(x, 200, body);
+      if (x.aborted || x.res.headersSent) return record(x);
+      x.status = 200;
+      const head = headers(JSON_TYPE, now() - x.start, "Content-Length", String(compressed.length));
+      head.push("Content-Encoding", "gzip");
+      x.res.writeHead(200, head);
+      x.ttfb = now() - x.start;
+      x.res.end(compressed);
+      record(x);
+    });
   });
 }
 
@@ -149,6 +152,11 @@ function refuse(x: Exchange, error: ApiError): void | Promise<void> {
   const delay = shortDelay(x, x.state.config.errorDelay, "error");
   if (!delay) return sendError(x, error);
   return delay.then(() => sendError(x, error));
+}
+
+/** {@link refuse} where nothing awaits it: a failure drops the connection instead of going unhandled. */
+function refuseInBackground(x: Exchange, error: ApiError): void {
+  Promise.resolve(refuse(x, error)).catch(() => x.res.destroy());
 }
 
 function stringify(x: Exchange, value: unknown): string {
@@ -168,7 +176,7 @@ function readBody(x: Exchange, limit: number): Promise<string | undefined> {
         over = true;
         chunks.length = 0;
         x.res.shouldKeepAlive = false;
-        void refuse(x, payloadTooLarge(limit));
+        refuseInBackground(x, payloadTooLarge(limit));
         resolve(undefined);
         return;
       }
@@ -180,7 +188,7 @@ function readBody(x: Exchange, limit: number): Promise<string | undefined> {
       // Proto strings must be valid UTF-8; decoding would silently turn bad bytes into U+FFFD.
       if (!isUtf8(bytes)) {
         const message = "Invalid JSON payload received. Invalid UTF-8 in the request body.";
-        void refuse(x, invalidArgument(message, [{ description: message }]));
+        refuseInBackground(x, invalidArgument(message, [{ description: message }]));
         resolve(undefined);
         return;
       }
@@ -285,10 +293,10 @@ async function serve(x: Exchange, path: string, query: URLSearchParams | undefin
   if (config.requestLog) logRequest(x, path, query, raw);
 
   if (route.kind === "list") {
-    await controlDelay(x);
     const pageSize = Number.parseInt(query?.get("pageSize") ?? "0", 10) || 0;
     const page = listModelsPage(state.modelList, pageSize, query?.get("pageToken") ?? "");
-    if (!page) return sendError(x, invalidArgument("Invalid page token."));
+    if (!page) return refuse(x, invalidArgument("Invalid page token."));
+    await controlDelay(x);
     return sendJson(x, 200, stringify(x, page));
   }
   const model = state.models.get(route.model.startsWith("models/") ? route.model.slice(7) : route.model);
@@ -563,13 +571,18 @@ function serveAnswer(x: Exchange, answer: CachedAnswer, model: ModelInfo, slot: 
         .then(() => sendWhole(x, answer, model, responseId, faults))
         .finally(() => slot.release());
     }
-    sendWhole(x, answer, model, responseId, faults);
+    // A gzipped answer is written once compressed: the slot is held until then.
+    const sending = sendWhole(x, answer, model, responseId, faults);
+    if (sending) {
+      releaseNow = false;
+      return sending.finally(() => slot.release());
+    }
   } finally {
     if (releaseNow) slot.release();
   }
 }
 
-function sendWhole(x: Exchange, answer: CachedAnswer, model: ModelInfo, responseId: string, faults: Faults): void {
+function sendWhole(x: Exchange, answer: CachedAnswer, model: ModelInfo, responseId: string, faults: Faults): void | Promise<void> {
   if (x.aborted) return;
   if (faults.reset) {
     x.status = 0;
@@ -585,8 +598,8 @@ function sendWhole(x: Exchange, answer: CachedAnswer, model: ModelInfo, response
     else answer.compact = parts;
   }
   const body = parts[0] + responseId + parts[1];
-  if (acceptsGzip(x.req.headers["accept-encoding"])) sendJsonGzipped(x, body);
-  else sendJson(x, 200, body);
+  if (acceptsGzip(x.req.headers["accept-encoding"])) return sendJsonGzipped(x, body);
+  sendJson(x, 200, body);
 }
 
 async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, responseId: string, firstDue: number, msPerToken: number, faults: Faults): Promise<void> {

@@ -70,7 +70,8 @@ test("on the zero-latency profile the same errors are answered at once", async (
   for (const c of cases) {
     const r = await timedPost(emu.url, c.path, c.body, c.headers);
     assert.equal(r.status, c.status, c.name);
-    assert.ok(r.serverTimingMs <= 5, `${c.name}: Server-Timing dur=${r.serverTimingMs}`);
+    // Well under the 48 ms an error delay would add, with room for a busy machine.
+    assert.ok(r.serverTimingMs < 25, `${c.name}: Server-Timing dur=${r.serverTimingMs}`);
   }
   const samples = await emu.admin.samples();
   assert.equal(samples.length, cases.length);

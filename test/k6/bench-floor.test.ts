@@ -18,19 +18,30 @@ const LOAD: BenchLoad = { model: MODEL, durationMs: 3_000, vus: 2 };
 
 const rig = useScenarioRig();
 
-/** Samples per metric name from a k6 `--out json` file. */
-async function sampleCounts(file: string): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const line of (await readFile(file, "utf8")).split("\n")) {
-    if (line === "") continue;
-    const entry = JSON.parse(line) as { type: string; metric: string };
-    if (entry.type === "Point") counts.set(entry.metric, (counts.get(entry.metric) ?? 0) + 1);
-  }
-  return counts;
+interface Samples {
+  /** Samples per metric name. */
+  counts: Map<string, number>;
+  /** The tag names each metric's samples carried, as sorted comma-joined sets. */
+  tagNames: Map<string, Set<string>>;
 }
 
-/** Runs `script` with k6 writing every sample to a JSON file; returns the samples per metric. */
-async function runWithSamples(script: string, env: Record<string, string>, work: string, name: string): Promise<Map<string, number>> {
+/** What a k6 `--out json` file holds, per metric. */
+async function readSamples(file: string): Promise<Samples> {
+  const counts = new Map<string, number>();
+  const tagNames = new Map<string, Set<string>>();
+  for (const line of (await readFile(file, "utf8")).split("\n")) {
+    if (line === "") continue;
+    const entry = JSON.parse(line) as { type: string; metric: string; data: { tags?: Record<string, string> } };
+    if (entry.type !== "Point") continue;
+    counts.set(entry.metric, (counts.get(entry.metric) ?? 0) + 1);
+    const names = Object.keys(entry.data.tags ?? {}).sort().join(",");
+    tagNames.set(entry.metric, (tagNames.get(entry.metric) ?? new Set()).add(names));
+  }
+  return { counts, tagNames };
+}
+
+/** Runs `script` with k6 writing every sample to a JSON file; returns what it recorded per metric. */
+async function runWithSamples(script: string, env: Record<string, string>, work: string, name: string): Promise<Samples> {
   const k6 = await ensureK6({ log: () => {} });
   const out = path.join(work, `${name}.jsonl`);
   const run = await runCaptured(k6, ["run", "--quiet", "--summary-mode=disabled", `--out=json=${out}`, script], {
@@ -39,16 +50,18 @@ async function runWithSamples(script: string, env: Record<string, string>, work:
     timeoutMs: 120_000,
   });
   assert.equal(run.code, 0, `k6 on ${name} failed (exit ${run.code}):\n${run.stderr.slice(-2000)}`);
-  return sampleCounts(out);
+  return readSamples(out);
 }
 
+const recorded = (metric: string) => metric.startsWith("gemini_") || metric === "checks";
+
 /** Samples of every gemini_ metric and of `checks`, per iteration. */
-function perIteration(counts: Map<string, number>): Record<string, number> {
+function perIteration({ counts }: Samples): Record<string, number> {
   const iterations = counts.get("iterations") ?? 0;
   assert.ok(iterations > 20, `too few iterations to compare (${iterations})`);
   const rates: Record<string, number> = {};
   for (const [metric, count] of counts) {
-    if (metric.startsWith("gemini_") || metric === "checks") rates[metric] = count / iterations;
+    if (recorded(metric)) rates[metric] = count / iterations;
   }
   return rates;
 }
@@ -59,24 +72,24 @@ test("the bench's instrumentation floor records per answer what dist/moderation.
     const url = rig.emulator.url;
     const floorPath = path.join(work, "instrumentation-floor.js");
     await writeFile(floorPath, instrumentationFloorScript(await postedRequests(url, MODEL), LOAD, url));
-    const floor = perIteration(await runWithSamples(floorPath, {}, work, "floor"));
+    const floorSamples = await runWithSamples(floorPath, {}, work, "floor");
+    const floor = perIteration(floorSamples);
 
     await resetEmulator(url);
-    const moderation = perIteration(
-      await runWithSamples(
-        "dist/moderation.js",
-        {
-          GEMINI_BASE_URL: url,
-          GEMINI_MODEL: MODEL,
-          GEMINI_SCENARIO: "closed",
-          GEMINI_VUS: String(LOAD.vus),
-          GEMINI_DURATION: `${LOAD.durationMs / 1000}s`,
-          GEMINI_RESULTS_DIR: work,
-        },
-        work,
-        "moderation",
-      ),
+    const moderationSamples = await runWithSamples(
+      "dist/moderation.js",
+      {
+        GEMINI_BASE_URL: url,
+        GEMINI_MODEL: MODEL,
+        GEMINI_SCENARIO: "closed",
+        GEMINI_VUS: String(LOAD.vus),
+        GEMINI_DURATION: `${LOAD.durationMs / 1000}s`,
+        GEMINI_RESULTS_DIR: work,
+      },
+      work,
+      "moderation",
     );
+    const moderation = perIteration(moderationSamples);
     // The comparison holds for answers that were plain successes: a failure or a blocked answer
     // records other samples, and the emulator's fast profile injects none.
     const stats = await emulatorStats(url);
@@ -88,6 +101,10 @@ test("the bench's instrumentation floor records per answer what dist/moderation.
         Math.abs((floor[metric] ?? 0) - rate) <= 0.02,
         `${metric}: the floor records ${floor[metric]?.toFixed(3)} samples per iteration, dist/moderation.js ${rate.toFixed(3)}`,
       );
+    }
+    // The same tags on every sample (each one a cost in k6): the run's, the scenario's, the checks' and the labels'.
+    for (const [metric, names] of moderationSamples.tagNames) {
+      if (recorded(metric)) assert.deepEqual([...(floorSamples.tagNames.get(metric) ?? [])].sort(), [...names].sort(), `tags of ${metric}`);
     }
     // Twelve gemini_ samples and three check samples per answer, as docs/benchmarks.md states.
     const geminiSamples = Object.entries(floor).filter(([metric]) => metric.startsWith("gemini_")).reduce((sum, [, rate]) => sum + rate, 0);

@@ -286,3 +286,14 @@ test("escapes, unicode and empty parts survive the plain-stream reader", () => {
   const split = sse([{ candidates: [{ content: { parts: [{ text: "\ud83d" }] } }] }, { candidates: [{ content: { parts: [{ text: "\ude00" }] } }] }]);
   assert.equal(readPlainSse(split)?.text, "😀");
 });
+
+test("a \\u escape cut between two chunks is not made whole by the plain reader: the stream is invalid, as the exact parser says", () => {
+  const chunk = (literal: string, extra = "") => `data: {"candidates":[{"content":{"parts":[{"text":"${literal}"}],"role":"model"}${extra}}]}\r\n\r\n`;
+  const cut = chunk("Hi") + chunk("ab\\u00") + chunk("e9cd", ',"finishReason":"STOP"');
+  assert.equal(readPlainSse(cut), undefined);
+  assert.throws(() => parseSseGeneration(cut), InvalidResponseError);
+  // Whole escapes, and an escaped backslash before a "u", stay on the plain path.
+  const whole = chunk("Hi") + chunk("ab\\u00e9") + chunk("\\\\u00", ',"finishReason":"STOP"');
+  assert.equal(readPlainSse(whole)?.text, "Hiabé\\u00");
+  assert.deepEqual(readPlainSse(whole), foldChunks(parseSseBody(whole).chunks));
+});
