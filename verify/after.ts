@@ -29,7 +29,14 @@ export interface GroundTruth {
   emulatorByStatus: Record<string, number>;
   rateLimited: { emulator: number; k6: number };
   overloaded: { emulator: number; k6: number };
+  /** The emulator's total-time p95, computed as {@link serverP95Method} says. */
   serverTotalP95Ms: number;
+  /**
+   * "k6": from the emulator's samples the way k6 computes p(95) (linear interpolation between ranks), so
+   * the difference below compares like with like; "nearest-rank": the emulator's own statistic, used
+   * when the run left too many samples to fetch, which can differ from k6's by a gap between ranks.
+   */
+  serverP95Method: "k6" | "nearest-rank";
   serverTtfbP95Ms: number;
   /**
    * k6's http_req_duration p95 minus the emulator's own total-time p95: near zero when k6 measures
@@ -59,6 +66,8 @@ interface EmulatorStats {
   requests: { total: number; byStatus: Record<string, number> };
   ttfbMs: { p95: number };
   totalMs: { p95: number };
+  /** Every sample's total time, fetched from /__emulator/samples when there are not too many. */
+  totalMsSamples?: number[];
 }
 
 function isBaseline(value: unknown): value is Baseline {
@@ -72,17 +81,44 @@ function isBaseline(value: unknown): value is Baseline {
   );
 }
 
-/** Fetches the emulator's stats; null when the target is not an emulator with its admin API on. */
+/** Above this many requests the emulator's samples are not fetched (tens of MB of JSON); its own p95 is used. */
+const MAX_FETCHED_SAMPLES = 200_000;
+
+/**
+ * Fetches the emulator's stats, and its samples' total times when there are not too many; null when the
+ * target is not an emulator with its admin API on.
+ */
 export async function emulatorStats(baseUrl: string): Promise<EmulatorStats | null> {
   try {
     const response = await fetch(`${baseUrl}/__emulator/stats`, { signal: AbortSignal.timeout(5000) });
     if (!response.ok) return null;
     const stats = (await response.json()) as Partial<EmulatorStats>;
     if (typeof stats.requests?.total !== "number" || typeof stats.totalMs?.p95 !== "number") return null;
-    return stats as EmulatorStats;
+    const complete = stats as EmulatorStats;
+    if (complete.requests.total <= MAX_FETCHED_SAMPLES) complete.totalMsSamples = await sampleTotals(baseUrl);
+    return complete;
   } catch {
     return null;
   }
+}
+
+async function sampleTotals(baseUrl: string): Promise<number[] | undefined> {
+  const response = await fetch(`${baseUrl}/__emulator/samples`, { signal: AbortSignal.timeout(30_000) });
+  if (!response.ok) return undefined;
+  const body = (await response.json()) as { samples?: { totalMs?: unknown }[] };
+  if (!Array.isArray(body.samples)) return undefined;
+  const totals = body.samples.map((sample) => sample.totalMs);
+  return totals.every((total): total is number => typeof total === "number") ? totals : undefined;
+}
+
+/** The `p`-th percentile (0–1) as k6 computes a Trend's: linear interpolation between ranks. */
+export function k6Percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = p * (sorted.length - 1);
+  const below = sorted[Math.floor(at)] as number;
+  const above = sorted[Math.ceil(at)] as number;
+  return below + (above - below) * (at - Math.floor(at));
 }
 
 // k6 leaves a Counter that never got a sample out of the summary, so a missing one counted zero.
@@ -94,15 +130,18 @@ function counter(summary: K6Summary, metric: string): number {
 /** Puts the emulator's own counts next to k6's. */
 export function compareWithGroundTruth(summary: K6Summary, impact: LoadImpact, stats: EmulatorStats): GroundTruth {
   const httpP95 = summary.metrics.http_req_duration?.values["p(95)"];
+  const samples = stats.totalMsSamples;
+  const serverP95 = samples !== undefined ? k6Percentile(samples, 0.95) : stats.totalMs.p95;
   return {
     emulatorRequests: stats.requests.total,
     k6Requests: impact.requests,
     emulatorByStatus: stats.requests.byStatus,
     rateLimited: { emulator: stats.requests.byStatus["429"] ?? 0, k6: counter(summary, "gemini_rate_limited") },
     overloaded: { emulator: stats.requests.byStatus["503"] ?? 0, k6: counter(summary, "gemini_overloaded") },
-    serverTotalP95Ms: stats.totalMs.p95,
+    serverTotalP95Ms: serverP95,
+    serverP95Method: samples !== undefined ? "k6" : "nearest-rank",
     serverTtfbP95Ms: stats.ttfbMs.p95,
-    k6MinusServerP95Ms: typeof httpP95 === "number" ? httpP95 - stats.totalMs.p95 : null,
+    k6MinusServerP95Ms: typeof httpP95 === "number" ? httpP95 - serverP95 : null,
   };
 }
 

@@ -49,7 +49,7 @@ export function formatAfter(result: AfterResult, file: string): string {
   const g = result.groundTruth;
   if (g) {
     lines.push(
-      `  emulator saw    ${g.emulatorRequests} requests since its start or reset (k6: ${g.k6Requests}); 429: ${g.rateLimited.emulator} (k6: ${g.rateLimited.k6}); 503: ${g.overloaded.emulator} (k6: ${g.overloaded.k6}); server p95 ${ms(g.serverTotalP95Ms)}${g.k6MinusServerP95Ms !== null ? `, k6 p95 − server p95 ${ms(g.k6MinusServerP95Ms)}` : ""}`,
+      `  emulator saw    ${g.emulatorRequests} requests since its start or reset (k6: ${g.k6Requests}); 429: ${g.rateLimited.emulator} (k6: ${g.rateLimited.k6}); 503: ${g.overloaded.emulator} (k6: ${g.overloaded.k6}); server p95 ${ms(g.serverTotalP95Ms)}${g.serverP95Method === "nearest-rank" ? " (nearest rank; k6 interpolates)" : ""}${g.k6MinusServerP95Ms !== null ? `, k6 p95 − server p95 ${ms(g.k6MinusServerP95Ms)}` : ""}`,
     );
   }
   if (result.groundTruthNote) lines.push(`  note: ${result.groundTruthNote}`);
