@@ -154,13 +154,8 @@ export function readPlainSse(body: string): GenerationResult | undefined {
     pos = end + separator.length;
   }
   if (chunks === 0) return undefined;
-  let text: unknown;
-  try {
-    text = JSON.parse(`"${escapedText}"`);
-  } catch {
-    return undefined;
-  }
-  if (typeof text !== "string") return undefined;
+  const text = decodeStringContent(escapedText);
+  if (text === undefined) return undefined;
   let finishReason: string | undefined;
   const reasonKey = body.lastIndexOf('"finishReason":');
   if (reasonKey !== -1) {
@@ -192,16 +187,21 @@ export function readPlainSse(body: string): GenerationResult | undefined {
     result.firstChunkTokens = first;
   } else {
     // Only streams without a count in their first chunk pay for decoding that chunk's text apart.
-    let firstText: unknown;
-    try {
-      firstText = JSON.parse(`"${escapedText.slice(0, firstLiteralEnd)}"`);
-    } catch {
-      return undefined;
-    }
-    if (typeof firstText !== "string") return undefined;
+    const firstText = decodeStringContent(escapedText.slice(0, firstLiteralEnd));
+    if (firstText === undefined) return undefined;
     result.firstChunkTextLength = firstText.length;
   }
   return result;
+}
+
+/** The string whose JSON literal has `escaped` between its quotes, or undefined when that is not valid JSON. */
+function decodeStringContent(escaped: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(`"${escaped}"`);
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the character at `at` is preceded by an odd number of backslashes. */
