@@ -13,6 +13,7 @@ import {
   type Target,
 } from "./gemini-requests.ts";
 import {
+  firstChunkTokenEstimate,
   foldChunks,
   InvalidResponseError,
   isBlocked,
@@ -192,18 +193,9 @@ export class GeminiClient {
   }
 }
 
-/**
- * Visible tokens of a stream's first chunk: its usage count where the chunk has one (2.5 models
- * count cumulatively in every chunk), else the total's share by visible text length (2.0 models
- * count only in the last chunk, and their first chunk is a word or two: an even share per chunk
- * would make tokens/s read low).
- */
+/** Visible tokens of a stream's first chunk (see firstChunkTokenEstimate). */
 function firstChunkTokens(result: GenerationResult): number {
-  if (result.firstChunkTokens !== undefined) return result.firstChunkTokens;
-  const total = result.usage.candidatesTokenCount;
-  const textLength = result.text.length;
-  if (result.firstChunkTextLength === undefined || textLength === 0) return total / result.chunks;
-  return (total * result.firstChunkTextLength) / textLength;
+  return firstChunkTokenEstimate(result.usage.candidatesTokenCount, result.chunks, result.firstChunkTokens, result.firstChunkTextLength, result.text.length);
 }
 
 /** One line on a failed attempt, never including the key. */

@@ -22,6 +22,24 @@ export interface GenerationResult {
   streamError?: ApiErrorBody["error"];
 }
 
+/**
+ * Visible tokens of a stream's first chunk, out of `total`: the chunk's own count where it has one (2.5
+ * models count cumulatively in every chunk), else the total's share by visible text length (2.0 models
+ * count only in the last chunk, and their first chunk is a word or two: an even share per chunk would make
+ * tokens/s read low); an even share only when there is no text to go by.
+ */
+export function firstChunkTokenEstimate(
+  total: number,
+  chunks: number,
+  firstChunkCount: number | undefined,
+  firstChunkTextLength: number | undefined,
+  textLength: number,
+): number {
+  if (firstChunkCount !== undefined) return firstChunkCount;
+  if (firstChunkTextLength === undefined || textLength === 0) return total / chunks;
+  return (total * firstChunkTextLength) / textLength;
+}
+
 /** Thrown when a body is not the shape the service sends. */
 export class InvalidResponseError extends Error {
   override name = "InvalidResponseError";

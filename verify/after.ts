@@ -112,7 +112,7 @@ async function sampleTotals(baseUrl: string): Promise<number[] | undefined> {
 }
 
 /** The `p`-th percentile (0–1) as k6 computes a Trend's: linear interpolation between ranks. */
-export function k6Percentile(values: number[], p: number): number {
+function k6Percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   const at = p * (sorted.length - 1);

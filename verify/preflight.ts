@@ -1,6 +1,7 @@
 // The preflight: with @google/genai, checks that the key, the model and the moderation request
 // work against the target, and measures the unloaded baseline (latency, TTFT, tokens/s).
 import { GoogleGenAI } from "@google/genai";
+import { firstChunkTokenEstimate } from "../lib/gemini-parse.ts";
 import { countTokensRequest } from "../lib/gemini-requests.ts";
 import { parseVerdict, type Verdict } from "../lib/moderation.ts";
 import { classifyError, FAILURES, VerifyFailure, type FailureClass } from "./failures.ts";
@@ -63,9 +64,7 @@ export interface StreamTiming {
  */
 export function tokensPerSecond(stream: StreamTiming): number {
   if (stream.chunks < 2) return stream.totalMs > 0 ? stream.outputTokens / (stream.totalMs / 1000) : 0;
-  // 2.0 models count output only in the last chunk, and their first chunk is a word or two.
-  const shareByText = stream.textLength > 0 ? (stream.outputTokens * stream.firstChunkTextLength) / stream.textLength : stream.outputTokens / stream.chunks;
-  const firstChunk = stream.firstChunkTokens ?? shareByText;
+  const firstChunk = firstChunkTokenEstimate(stream.outputTokens, stream.chunks, stream.firstChunkTokens, stream.firstChunkTextLength, stream.textLength);
   const generated = stream.outputTokens - firstChunk;
   const generationMs = stream.totalMs - stream.ttftMs;
   return generated > 0 && generationMs > 0 ? generated / (generationMs / 1000) : 0;

@@ -52,24 +52,29 @@ function msUntilPacificMidnight(ms: number): number {
 }
 
 /** Metric and quotaId suffixes of a tier's quotas: `_free_tier` / `-FreeTier` on the free tier, `_paid_tier` / none otherwise. */
-export function quotaSuffix(tier: QuotaTier): { metric: string; id: string } {
+function quotaSuffix(tier: QuotaTier): { metric: string; id: string } {
   return tier === "free" ? { metric: "_free_tier", id: "-FreeTier" } : { metric: "_paid_tier", id: "" };
 }
 
-/**
- * The violation a fault-injected 429 reports: the tier's requests-per-minute quota, named as a real refusal
- * names it, with the configured limit (0 when the tier sets none, the emulator's "unlimited"). The retry
- * delay runs to the end of the current minute, so successive refusals count down as real ones do.
- */
-export function injectedQuotaViolation(tier: QuotaTier, model: string, rpm: number, nowMs: number): QuotaViolation {
+/** A refusal of the tier's requests-per-minute quota of `rpm`, named as the service names it. */
+function requestsPerMinuteViolation(tier: QuotaTier, model: string, rpm: number, retryDelaySeconds: number): QuotaViolation {
   const suffix = quotaSuffix(tier);
   return {
     quotaMetric: `generativelanguage.googleapis.com/generate_content${suffix.metric}_requests`,
     quotaId: `GenerateRequestsPerMinutePerProjectPerModel${suffix.id}`,
     model,
     quotaValue: rpm,
-    retryDelaySeconds: (MINUTE_MS - (nowMs % MINUTE_MS)) / 1000,
+    retryDelaySeconds,
   };
+}
+
+/**
+ * The violation a fault-injected 429 reports: the tier's requests-per-minute quota with the configured
+ * limit (0 when the tier sets none, the emulator's "unlimited"). The retry delay runs to the end of the
+ * current minute, so successive refusals count down as real ones do.
+ */
+export function injectedQuotaViolation(tier: QuotaTier, model: string, rpm: number, nowMs = Date.now()): QuotaViolation {
+  return requestsPerMinuteViolation(tier, model, rpm, (MINUTE_MS - (nowMs % MINUTE_MS)) / 1000);
 }
 
 /** Quota windows for every key and model seen. */
@@ -105,13 +110,7 @@ export class QuotaTracker {
     const inWindow = u.times.length - u.head;
     const suffix = quotaSuffix(this.tier);
     if (limits.rpm > 0 && inWindow >= limits.rpm) {
-      return {
-        quotaMetric: `generativelanguage.googleapis.com/generate_content${suffix.metric}_requests`,
-        quotaId: `GenerateRequestsPerMinutePerProjectPerModel${suffix.id}`,
-        model,
-        quotaValue: limits.rpm,
-        retryDelaySeconds: ((u.times[u.head] as number) + MINUTE_MS - nowMs) / 1000,
-      };
+      return requestsPerMinuteViolation(this.tier, model, limits.rpm, ((u.times[u.head] as number) + MINUTE_MS - nowMs) / 1000);
     }
     if (limits.tpm > 0 && u.tokensInWindow + tokens > limits.tpm) {
       // The window frees up as the oldest requests age out; point at the first moment enough has.

@@ -4,7 +4,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isUtf8 } from "node:buffer";
 import { gzip } from "node:zlib";
-import { performance } from "node:perf_hooks";
 import { parseRoute, type ApiMethod, type Route } from "./routes.ts";
 import { acceptsGzip } from "./compression.ts";
 import {
@@ -108,11 +107,14 @@ function record(x: Exchange): void {
 }
 
 /** Sends a complete JSON answer (success or error) and records the exchange. */
-function sendJson(x: Exchange, status: number, body: string): void {
+/** Sends a whole JSON answer; a Buffer body is already encoded as `contentEncoding` says (gzip). */
+function sendJson(x: Exchange, status: number, body: string | Buffer, contentEncoding?: "gzip"): void {
   if (x.aborted || x.res.headersSent) return record(x);
   x.status = status;
   const elapsed = now() - x.start;
-  x.res.writeHead(status, headers(JSON_TYPE, elapsed, "Content-Length", String(Buffer.byteLength(body))));
+  const head = headers(JSON_TYPE, elapsed, "Content-Length", String(Buffer.byteLength(body)));
+  if (contentEncoding) head.push("Content-Encoding", contentEncoding);
+  x.res.writeHead(status, head);
   x.ttfb = now() - x.start;
   x.res.end(body);
   record(x);
@@ -127,15 +129,8 @@ function sendJsonGzipped(x: Exchange, body: string): Promise<void> {
   return new Promise((resolve) => {
     gzip(body, (error, compressed) => {
       resolve();
-      if (error) return sendJson(x, 200, body);
-      if (x.aborted || x.res.headersSent) return record(x);
-      x.status = 200;
-      const head = headers(JSON_TYPE, now() - x.start, "Content-Length", String(compressed.length));
-      head.push("Content-Encoding", "gzip");
-      x.res.writeHead(200, head);
-      x.ttfb = now() - x.start;
-      x.res.end(compressed);
-      record(x);
+      if (error) sendJson(x, 200, body);
+      else sendJson(x, 200, compressed, "gzip");
     });
   });
 }
@@ -409,7 +404,7 @@ function admit(x: Exchange, model: ModelInfo, key: string, promptTokens: number)
     if (draw < total) {
       if (draw < rates["429"]) {
         const rpm = limitsFor(config.quotaTier, model.id, settings).rpm;
-        return refuseAfterDelay(x, quotaError(injectedQuotaViolation(config.quotaTier, model.id, rpm, performance.timeOrigin + now())));
+        return refuseAfterDelay(x, quotaError(injectedQuotaViolation(config.quotaTier, model.id, rpm)));
       }
       if (draw < rates["429"] + rates["500"]) return refuseAfterDelay(x, statusError(500));
       if (draw < rates["429"] + rates["500"] + rates["503"]) return refuseAfterDelay(x, statusError(503, config.overloadWording));
