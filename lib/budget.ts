@@ -52,6 +52,8 @@ export interface RunPlan {
   requests: number;
   /** How the request count was obtained, for the printed plan. */
   basis: string;
+  /** True when GEMINI_MAX_REQUESTS cut the count: the run will stop before its planned end. */
+  capped: boolean;
   costUsd: number | undefined;
   perRequest: TokenUsage;
 }
@@ -60,10 +62,10 @@ export interface RunPlan {
 export const CLOSED_ASSUMED_REQUEST_MS = 1000;
 
 /** The one countTokens request setup() sends before the load. */
-export const PREFLIGHT_REQUESTS = 1;
+const PREFLIGHT_REQUESTS = 1;
 
 /** Iterations the open model starts at most: k6 starts one at the very beginning and one per interval after. */
-export function openIterations(config: Pick<GeminiConfig, "rate" | "durationMs">): number {
+function openIterations(config: Pick<GeminiConfig, "rate" | "durationMs">): number {
   return Math.ceil(offeredRate(config) * (config.durationMs / 1000)) + 1;
 }
 
@@ -125,15 +127,15 @@ export function planRun(
   const retries = retryShare(config) > 0 ? Math.ceil(requests * retryShare(config)) + vus * config.retry.budgetMinRetries : 0;
   if (retries > 0) basis.push(`+${retries} retries at most`);
   basis.push(`+${PREFLIGHT_REQUESTS} preflight`);
-  let total = requests + retries + PREFLIGHT_REQUESTS;
+  const planned = requests + retries + PREFLIGHT_REQUESTS;
   const max = config.budget.maxRequests;
-  if (max !== undefined && total > max) {
-    total = max;
-    basis.push(`capped at GEMINI_MAX_REQUESTS=${max}`);
-  }
+  const capped = max !== undefined && planned > max;
+  if (capped) basis.push(`capped at GEMINI_MAX_REQUESTS=${max}`);
+  const total = capped ? max : planned;
   return {
     requests: total,
     basis: basis.join(", "),
+    capped,
     costUsd: price === undefined ? undefined : total * requestCostUsd(price, perRequest),
     perRequest,
   };
@@ -161,7 +163,7 @@ export function describePlan(plan: RunPlan, config: Pick<GeminiConfig, "model" |
     `estimated cost: ${cost} at about ${plan.perRequest.promptTokens} prompt + ${plan.perRequest.outputTokens} output + ${plan.perRequest.thinkingTokens} thinking tokens per request (prices of ${table.date}, ${table.source})`,
     `budget: ${limits.length > 0 ? limits.join(" and ") + "; the test aborts when it is spent" : "none (loopback target)"}`,
   ];
-  const overRequests = config.budget.maxRequests !== undefined && plan.basis.includes("capped at GEMINI_MAX_REQUESTS");
+  const overRequests = plan.capped;
   const overCost = config.budget.maxCostUsd !== undefined && plan.costUsd !== undefined && plan.costUsd > config.budget.maxCostUsd;
   if (overRequests || overCost) lines.push("warning: the plan exceeds the budget, so the run will stop before its planned end");
   return lines.join("\n");

@@ -197,9 +197,9 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   }
   const result: GenerationResult = { text, chunks, usage: { promptTokenCount, candidatesTokenCount, thoughtsTokenCount } };
   if (finishReason !== undefined) result.finishReason = finishReason;
-  // The first count in the body belongs to the first chunk only if it lies within that chunk.
-  const firstCountKey = body.indexOf('"candidatesTokenCount":');
-  if (firstCountKey !== -1 && firstCountKey < firstEventEnd) {
+  // Searched back from the first chunk's end, so only that chunk is read (2.0 streams count in the last one only).
+  const firstCountKey = body.lastIndexOf('"candidatesTokenCount":', firstEventEnd);
+  if (firstCountKey !== -1) {
     const first = countAfter(body, '"candidatesTokenCount":', firstCountKey);
     if (first < 0) return undefined;
     result.firstChunkTokens = first;

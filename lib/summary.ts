@@ -59,7 +59,7 @@ export interface CutShort {
  * The planned length of the load: the closed scenario's duration, or the open one's start plus its
  * duration (the open scenario follows the closed one with `both`). Graceful stops only add to it.
  */
-export function plannedLoadMs(context: Pick<SummaryContext, "scenario" | "closedDurationMs" | "openStartMs" | "openDurationMs">): number {
+function plannedLoadMs(context: Pick<SummaryContext, "scenario" | "closedDurationMs" | "openStartMs" | "openDurationMs">): number {
   return context.scenario === "closed" ? context.closedDurationMs : context.openStartMs + context.openDurationMs;
 }
 
@@ -79,7 +79,7 @@ export function cutShort(data: SummaryData, context: Parameters<typeof plannedLo
  * The criterion "the run completed its planned load", as a result beside the thresholds. None for a
  * run that sent nothing: its own criterion (count>0) already says it stopped before its load.
  */
-export function completionResult(data: SummaryData, context: Parameters<typeof plannedLoadMs>[0]): ThresholdResult | undefined {
+function completionResult(data: SummaryData, context: Parameters<typeof plannedLoadMs>[0]): ThresholdResult | undefined {
   if (requestsSent(data) === 0) return undefined;
   const short = cutShort(data, context);
   const planned = (plannedLoadMs(context) / 1000).toFixed(1);
@@ -102,7 +102,7 @@ export function isBookkeeping(expression: string): boolean {
  * thresholds), which would read as a measurement. Counters are not affected: their 0 is a true count.
  * A metric k6 left out of the data entirely was never sampled either.
  */
-export function hasNoSamples(metric: SummaryMetric | undefined): boolean {
+function hasNoSamples(metric: SummaryMetric | undefined): boolean {
   if (metric === undefined) return true;
   if (metric.type === "rate") return (metric.values.passes ?? 0) + (metric.values.fails ?? 0) === 0;
   if (metric.type === "trend") return metric.values.count === 0;

@@ -92,7 +92,7 @@ export function openShape(
  * Time from a scenario's own start to its hard stop, when k6 cuts whatever is still in flight: its
  * duration plus the graceful stop, for both shapes (the closed shape's graceful ramp-down ends there too).
  */
-export function scenarioHardStopMs(config: Pick<GeminiConfig, "durationMs">, kind: "closed" | "open"): number {
+export function scenarioHardStopMs(config: Pick<GeminiConfig, "durationMs">): number {
   return config.durationMs + GRACEFUL_STOP_MS;
 }
 

@@ -105,14 +105,14 @@ let openHardStopAtMs: number | undefined;
 
 /** Closed model iteration (scenario closed_ramping_vus). */
 export function closedRampingVus(): void {
-  closedHardStopAtMs ??= exec.scenario.startTime + scenarioHardStopMs(config, "closed");
+  closedHardStopAtMs ??= exec.scenario.startTime + scenarioHardStopMs(config);
   if (caps.closed !== undefined && exec.scenario.iterationInTest >= caps.closed) return budgetSpent("closed", closedHardStopAtMs);
   moderateOnePost(closedHardStopAtMs);
 }
 
 /** Open model iteration (scenario open_constant_arrival). */
 export function openConstantArrival(): void {
-  openHardStopAtMs ??= exec.scenario.startTime + scenarioHardStopMs(config, "open");
+  openHardStopAtMs ??= exec.scenario.startTime + scenarioHardStopMs(config);
   if (caps.open !== undefined && exec.scenario.iterationInTest >= caps.open) return budgetSpent("open", openHardStopAtMs);
   moderateOnePost(openHardStopAtMs);
 }

@@ -34,7 +34,7 @@ export interface ImportStats {
 }
 
 /** The file is unreadable from `afterLine` on (a run that died hard); what came before is good. */
-export class DamagedFileError extends Error {
+class DamagedFileError extends Error {
   override name = "DamagedFileError";
   constructor(readonly file: string, readonly afterLine: number, readonly reason: string) {
     super(`cannot read ${file} after line ${afterLine} (${reason}): the file is damaged there`);
@@ -45,7 +45,7 @@ export class DamagedFileError extends Error {
 const RUN_ID = /^[A-Za-z0-9_.-]+$/;
 
 /** Throws a `UsageError` unless `runId` names a folder inside the results directory. */
-export function checkRunId(runId: string): void {
+function checkRunId(runId: string): void {
   if (!RUN_ID.test(runId) || runId === "." || runId === "..") {
     throw new UsageError(`invalid run id ${JSON.stringify(runId)}: expected a run folder name such as 20261126-010203-a1b2 (letters, digits, "_", "." and "-"; not "." or "..")`);
   }

@@ -208,7 +208,7 @@ async function createTestUsers(url: string): Promise<void> {
 }
 
 /** True when nothing listens on `port` at 127.0.0.1 (this process could bind it). */
-export function isPortFree(port: number): Promise<boolean> {
+function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolveFree) => {
     const server = createServer();
     server.unref();

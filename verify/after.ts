@@ -184,14 +184,10 @@ function runTarget(options: AfterOptions, summary: K6Summary): AfterOptions {
 /** How long before a run a preflight in another folder still counts as its baseline. */
 const EARLIER_PREFLIGHT_WINDOW_MS = 60 * 60 * 1000;
 
-async function runStartedAt(resultsDir: string, runId: string): Promise<number | undefined> {
-  try {
-    const run = JSON.parse(await readFile(path.join(resultsDir, runId, "run.json"), "utf8")) as { startedAt?: unknown };
-    const time = typeof run.startedAt === "string" ? Date.parse(run.startedAt) : Number.NaN;
-    return Number.isFinite(time) ? time : undefined;
-  } catch {
-    return undefined;
-  }
+/** When the run started (epoch ms), from its run.json. */
+function runStartedAt(run: RunRecord | undefined): number | undefined {
+  const time = typeof run?.startedAt === "string" ? Date.parse(run.startedAt) : Number.NaN;
+  return Number.isFinite(time) ? time : undefined;
 }
 
 /**
@@ -255,7 +251,7 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
   let baseline: Baseline;
   let baselineSource: AfterResult["baselineSource"];
   let baselineRunId = options.runId;
-  const startedAt = await runStartedAt(options.resultsDir, options.runId);
+  const startedAt = runStartedAt(run);
   const earlier =
     preflight?.ok === true || startedAt === undefined ? undefined : await findEarlierPreflight(options.resultsDir, options, startedAt);
   if (preflight?.ok === true && isBaseline(preflight.baseline)) {

@@ -107,7 +107,7 @@ export function classifyText(text: string): { label: Label; matches: string[] } 
       for (const id of term.wordIds) if (found[id] === 0) all = false;
       if (!all) continue;
       if (term.wordIds.length > 1) {
-        haystack ??= " " + lower.replace(/[^a-z0-9]+/g, " ").trim() + " ";
+        haystack ??= normalize(lower);
         if (!haystack.includes(term.spaced)) continue;
       }
       (matches ??= []).push(term.trimmed);

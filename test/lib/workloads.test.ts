@@ -27,18 +27,17 @@ test("closed: ramp up a quarter, hold half, ramp down a quarter, to the configur
 
 test("closed and open scenarios cut in-flight requests only at their duration plus the graceful stop", () => {
   const config = parseConfig({ GEMINI_DURATION: "40s" });
-  assert.equal(scenarioHardStopMs(config, "closed"), 45_000);
-  assert.equal(scenarioHardStopMs(config, "open"), 45_000);
+  assert.equal(scenarioHardStopMs(config), 45_000);
   const scenarios = scenariosFor(config, exec);
   const closed = scenarios[CLOSED_SCENARIO] as unknown as { stages: { duration: string }[]; gracefulRampDown: string };
   const msOf = (text: string) => Number(/^(\d+)ms$/.exec(text)?.[1]);
   const total = closed.stages.reduce((sum, stage) => sum + msOf(stage.duration), 0);
   const rampDownStart = total - msOf(closed.stages[2]?.duration ?? "");
   // A VU told to stop when the ramp-down begins may run until the scenario's own hard stop, not before.
-  assert.equal(rampDownStart + msOf(closed.gracefulRampDown), scenarioHardStopMs(config, "closed"));
-  assert.equal(total + msOf(scenarios[CLOSED_SCENARIO]?.gracefulStop ?? ""), scenarioHardStopMs(config, "closed"));
+  assert.equal(rampDownStart + msOf(closed.gracefulRampDown), scenarioHardStopMs(config));
+  assert.equal(total + msOf(scenarios[CLOSED_SCENARIO]?.gracefulStop ?? ""), scenarioHardStopMs(config));
   const open = scenarios[OPEN_SCENARIO] as unknown as { duration: string; gracefulStop: string };
-  assert.equal(msOf(open.duration) + msOf(open.gracefulStop), scenarioHardStopMs(config, "open"));
+  assert.equal(msOf(open.duration) + msOf(open.gracefulStop), scenarioHardStopMs(config));
   assert.equal(GRACEFUL_STOP_MS, 5000);
 });
 
