@@ -11,6 +11,8 @@ export { ConfigError, profileNames } from "./src/config.ts";
 export { LEXICON, LABELS, classifyText } from "./src/moderation.ts";
 export { countTextTokens } from "./src/tokens.ts";
 export type { EmulatorConfig } from "./src/profiles.ts";
+export type { Percentiles, RequestCounts, Sample, StatsSummary } from "./src/stats.ts";
+export type { LoggedRequest } from "./src/request-log.ts";
 
 /** Options of start(): where to listen, plus the configuration options (docs/emulator.md). */
 export interface StartOptions extends ConfigOptions {

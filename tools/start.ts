@@ -9,6 +9,7 @@ import { refuseExistingRun, runFolder, runLoadTest } from "./run-load.ts";
 import { setup } from "./setup.ts";
 import { unknownVariableWarnings } from "./env-check.ts";
 import { start as startEmulator } from "../emulator/index.ts";
+import { emulatorAdmin } from "../emulator/client.ts";
 
 const PROFILE = "realistic";
 
@@ -67,8 +68,11 @@ async function main(): Promise<number> {
 }
 
 async function resetEmulatorCounters(url: string): Promise<void> {
-  const response = await fetch(`${url}/__emulator/reset`, { method: "POST", signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new SetupError(`could not reset the emulator's counters after the preflight (HTTP ${response.status})`);
+  try {
+    await emulatorAdmin(url, { timeoutMs: 5000 }).reset();
+  } catch (error) {
+    throw new SetupError(`could not reset the emulator's counters after the preflight: ${(error as Error).message}`);
+  }
 }
 
 function runNpm(args: string[], env: Record<string, string>): Promise<number> {

@@ -2,6 +2,7 @@
 // with the unloaded baseline and, when the target is an emulator, with its own ground truth.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { emulatorAdmin, type StatsSummary } from "../emulator/client.ts";
 import { describeTarget, parseInfluxUrl, UsageError, type InfluxTarget } from "../tools/influx-query.ts";
 import { VerifyFailure } from "./failures.ts";
 import { writeVerifyPoint } from "./influx.ts";
@@ -62,10 +63,7 @@ export interface AfterResult {
   influx: { written: number; target: string } | { target: string; error: string } | null;
 }
 
-interface EmulatorStats {
-  requests: { total: number; byStatus: Record<string, number> };
-  ttfbMs: { p95: number };
-  totalMs: { p95: number };
+interface EmulatorStats extends StatsSummary {
   /** Every sample's total time, fetched from /__emulator/samples when there are not too many. */
   totalMsSamples?: number[];
 }
@@ -90,24 +88,20 @@ const MAX_FETCHED_SAMPLES = 200_000;
  */
 export async function emulatorStats(baseUrl: string): Promise<EmulatorStats | null> {
   try {
-    const response = await fetch(`${baseUrl}/__emulator/stats`, { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) return null;
-    const stats = (await response.json()) as Partial<EmulatorStats>;
+    const admin = emulatorAdmin(baseUrl, { timeoutMs: 5000 });
+    const stats: EmulatorStats = await admin.stats();
     if (typeof stats.requests?.total !== "number" || typeof stats.totalMs?.p95 !== "number") return null;
-    const complete = stats as EmulatorStats;
-    if (complete.requests.total <= MAX_FETCHED_SAMPLES) complete.totalMsSamples = await sampleTotals(baseUrl);
-    return complete;
+    if (stats.requests.total <= MAX_FETCHED_SAMPLES) stats.totalMsSamples = await sampleTotals(baseUrl);
+    return stats;
   } catch {
     return null;
   }
 }
 
 async function sampleTotals(baseUrl: string): Promise<number[] | undefined> {
-  const response = await fetch(`${baseUrl}/__emulator/samples`, { signal: AbortSignal.timeout(30_000) });
-  if (!response.ok) return undefined;
-  const body = (await response.json()) as { samples?: { totalMs?: unknown }[] };
-  if (!Array.isArray(body.samples)) return undefined;
-  const totals = body.samples.map((sample) => sample.totalMs);
+  const samples = await emulatorAdmin(baseUrl, { timeoutMs: 30_000 }).samples().catch(() => undefined);
+  if (!Array.isArray(samples)) return undefined;
+  const totals = samples.map((sample) => sample.totalMs);
   return totals.every((total): total is number => typeof total === "number") ? totals : undefined;
 }
 

@@ -9,6 +9,7 @@ import {
   type BuiltRequest,
   type Target,
 } from "../lib/gemini-requests.ts";
+import { emulatorAdmin, EmulatorAdminError, type EmulatorAdmin } from "../emulator/client.ts";
 import type { GenerateContentRequest } from "../lib/gemini-types.ts";
 import { classifyError, VerifyFailure } from "./failures.ts";
 import {
@@ -68,20 +69,18 @@ export function k6ContractRequests(target: Target, model: string, body: Generate
   };
 }
 
-async function admin(baseUrl: string, path: string, init?: RequestInit): Promise<unknown> {
-  let response: Response;
+/** One admin call; a target without the admin API is the user's to fix, an unreachable one is classified. */
+async function admin<T>(baseUrl: string, path: string, call: (client: EmulatorAdmin) => Promise<T>): Promise<T> {
   try {
-    response = await fetch(`${baseUrl}/__emulator/${path}`, init);
+    return await call(emulatorAdmin(baseUrl));
   } catch (error) {
-    throw classifyError(error);
-  }
-  if (!response.ok) {
+    if (!(error instanceof EmulatorAdminError)) throw error;
+    if (error.status === undefined) throw classifyError(error.cause);
     throw new VerifyFailure(
       "bad_usage",
-      `the contract check needs the emulator's admin API, but ${baseUrl}/__emulator/${path} answered HTTP ${response.status}; point GEMINI_BASE_URL at an emulator started without --no-admin`,
+      `the contract check needs the emulator's admin API, but ${baseUrl}/__emulator/${path} answered HTTP ${error.status}; point GEMINI_BASE_URL at an emulator started without --no-admin`,
     );
   }
-  return response.json();
 }
 
 function isCaptured(value: unknown): value is CapturedRequest {
@@ -90,8 +89,7 @@ function isCaptured(value: unknown): value is CapturedRequest {
 }
 
 async function lastLogged(baseUrl: string, method: ContractMethod): Promise<CapturedRequest> {
-  const log = (await admin(baseUrl, "requests")) as { requests?: unknown };
-  const requests = Array.isArray(log.requests) ? log.requests.filter(isCaptured) : [];
+  const requests = (await admin(baseUrl, "requests", (client) => client.requests())).filter(isCaptured);
   const found = requests.filter((r) => r.path.endsWith(`:${method}`)).at(-1);
   if (!found) throw new VerifyFailure("unexpected", `the emulator's request log holds no ${method} request after it was sent`);
   return { method: found.method, path: found.path, query: found.query ?? {}, headers: found.headers, body: found.body ?? null };
@@ -157,12 +155,8 @@ export async function runContractCheck(options: ContractOptions): Promise<Contra
     },
   ];
 
-  const previous = (await admin(options.baseUrl, "config")) as { requestLog?: unknown };
-  await admin(options.baseUrl, "config", {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ requestLog: true }),
-  });
+  const previous = await admin(options.baseUrl, "config", (client) => client.config());
+  await admin(options.baseUrl, "config", (client) => client.patchConfig({ requestLog: true }));
   const comparisons: Comparison[] = [];
   try {
     for (const method of Object.keys(senders) as ContractMethod[]) {
@@ -182,11 +176,7 @@ export async function runContractCheck(options: ContractOptions): Promise<Contra
     }
   } finally {
     if (previous.requestLog !== true) {
-      await admin(options.baseUrl, "config", {
-        method: "PATCH",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ requestLog: false }),
-      }).catch(() => undefined);
+      await admin(options.baseUrl, "config", (client) => client.patchConfig({ requestLog: false })).catch(() => undefined);
     }
   }
   return { ok: comparisons.every((c) => c.differences.length === 0 && c.k6Rejected === undefined), comparisons, skipped };

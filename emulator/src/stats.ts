@@ -28,6 +28,28 @@ export interface Sample {
   startedAt: string;
 }
 
+/** Request counts as the stats document reports them. */
+export interface RequestCounts {
+  total: number;
+  byStatus: Record<string, number>;
+  byModel: Record<string, number>;
+  byMethod: Record<string, number>;
+}
+
+/** The document `GET /__emulator/stats` answers with. */
+export interface StatsSummary {
+  requests: RequestCounts;
+  ttfbMs: Percentiles;
+  totalMs: Percentiles;
+  concurrency: { current: number; peak: number };
+  queue: { current: number; peak: number };
+  tokens: { prompt: number; output: number; thoughts: number };
+  /** Requests whose body never arrived in full (client gone or request timeout): not in the samples. */
+  abortedUploads: number;
+  samplesKept: number;
+  samplesCapacity: number;
+}
+
 const toMicros = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /** Nearest-rank percentiles of a list of numbers (sorted in place). */
@@ -150,7 +172,7 @@ export class Stats {
   }
 
   /** The stats document of the admin API; with a filter, counts and percentiles cover matching samples only. */
-  summary(model?: string, method?: string): Record<string, unknown> {
+  summary(model?: string, method?: string): StatsSummary {
     const filtered = Boolean(model || method);
     const idx = this.indexes(model, method);
     const ttfb = new Float64Array(idx.length);
@@ -159,7 +181,7 @@ export class Stats {
       ttfb[k] = this.ttfb[idx[k] as number] as number;
       total[k] = this.totalMs[idx[k] as number] as number;
     }
-    let requests: Record<string, unknown> = { total: this.total, byStatus: { ...this.byStatus }, byModel: { ...this.byModel }, byMethod: { ...this.byMethod } };
+    let requests: RequestCounts = { total: this.total, byStatus: { ...this.byStatus }, byModel: { ...this.byModel }, byMethod: { ...this.byMethod } };
     let tokens = { ...this.tokens };
     if (filtered) {
       const byStatus: Record<string, number> = {};

@@ -53,7 +53,7 @@ test("stats agree with the samples, count by status, model and method, and token
   assert.equal(samples.filter((s) => s.stream).length, 10);
   assert.ok(stats.concurrency.peak >= 2 && stats.concurrency.current === 0);
 
-  const filtered = await emu.admin.stats("?model=gemini-2.5-flash-lite&method=streamGenerateContent");
+  const filtered = await emu.admin.stats({ model: "gemini-2.5-flash-lite", method: "streamGenerateContent" });
   assert.equal(filtered.requests.total, 10);
   assert.equal(filtered.ttfbMs.count, 10);
 });

@@ -32,7 +32,7 @@ test("the 13th concurrent request is refused with the service's 503 body; the qu
   );
   assert.equal(refused[0]?.headers.get("content-type"), "application/json; charset=UTF-8");
 
-  const stats = await emu.admin.stats(`?model=${MODEL}&method=generateContent`);
+  const stats = await emu.admin.stats({ model: MODEL, method: "generateContent" });
   assert.equal(stats.queue.peak, 8);
   assert.equal(stats.queue.current, 0);
   assert.ok(stats.concurrency.peak >= 12, JSON.stringify(stats.concurrency));

@@ -43,7 +43,7 @@ test("first-byte p50 and p95 over 2,000 requests are within 5% of the configured
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   assert.equal(statuses.filter((s) => s === 200).length, total);
-  const stats = await emu.admin.stats(`?model=${MODEL}&method=streamGenerateContent`);
+  const stats = await emu.admin.stats({ model: MODEL, method: "streamGenerateContent" });
   assert.equal(stats.ttfbMs.count, total);
   // Timers never fire early, only late when the machine is busy: a few ms of lateness are allowed on
   // top of 5%, and none on the early side.

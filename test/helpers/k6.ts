@@ -11,7 +11,7 @@ import { gunzipSync } from "node:zlib";
 import { start } from "../../emulator/index.ts";
 import { ensureK6, REPO_ROOT } from "../../tools/k6.ts";
 import { runLoadTest, type RunLoadResult } from "../../tools/run-load.ts";
-import { adminClient, type EmulatorSample, type EmulatorStats } from "./emulator.ts";
+import { emulatorAdmin, type AdminFilter, type EmulatorConfig, type Sample, type StatsSummary } from "../../emulator/client.ts";
 import { runCaptured } from "./exec.ts";
 
 const execFileAsync = promisify(execFile);
@@ -102,26 +102,31 @@ export function metricValue(summary: SummaryFile, metric: string, stat: string):
   return value;
 }
 
-// The admin API through the one client in ./emulator.ts, for tests that hold only the emulator's URL.
+// The admin API through the one client in emulator/client.ts, for tests that hold only the emulator's URL.
 
-/** `GET /__emulator/stats[query]`. */
-export function emulatorStats(baseUrl: string, query = ""): Promise<EmulatorStats> {
-  return adminClient(baseUrl).stats(query);
+/** `GET /__emulator/stats`, optionally for one model and/or method. */
+export function emulatorStats(baseUrl: string, filter?: AdminFilter): Promise<StatsSummary> {
+  return emulatorAdmin(baseUrl).stats(filter);
 }
 
 /** `GET /__emulator/samples`. */
-export function emulatorSamples(baseUrl: string): Promise<EmulatorSample[]> {
-  return adminClient(baseUrl).samples();
+export function emulatorSamples(baseUrl: string): Promise<Sample[]> {
+  return emulatorAdmin(baseUrl).samples();
 }
 
 /** `POST /__emulator/reset`. */
 export function resetEmulator(baseUrl: string): Promise<void> {
-  return adminClient(baseUrl).reset();
+  return emulatorAdmin(baseUrl).reset();
+}
+
+/** `GET /__emulator/config`: the running emulator's effective config. */
+export function emulatorConfig(baseUrl: string): Promise<EmulatorConfig> {
+  return emulatorAdmin(baseUrl).config();
 }
 
 /** Deep-merges a partial config into the running emulator (faults, latency…). */
 export function patchEmulatorConfig(baseUrl: string, patch: unknown): Promise<unknown> {
-  return adminClient(baseUrl).patchConfig(patch);
+  return emulatorAdmin(baseUrl).patchConfig(patch);
 }
 
 /** Every file under `dir` as text, `.gz` files decompressed, keyed by relative path. */

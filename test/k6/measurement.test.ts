@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
-import { buildScenarios, emulatorStats, metricValue, patchEmulatorConfig, readSummary, resetEmulator, runScenario, tempResultsRoot } from "../helpers/k6.ts";
+import { buildScenarios, emulatorConfig, emulatorStats, metricValue, patchEmulatorConfig, readSummary, resetEmulator, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 
 /**
  * Time k6 may see beyond the emulator's own clock: the loopback hop and the moments before the
@@ -48,7 +48,7 @@ test("k6's p95 of request duration and of time to first token match the emulator
   assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
   const summary = await readSummary(run.resultsDir);
   const all = await emulatorStats(emulator.url);
-  const streaming = await emulatorStats(emulator.url, "?method=streamGenerateContent");
+  const streaming = await emulatorStats(emulator.url, { method: "streamGenerateContent" });
 
   // Every HTTP request k6 sent is one the emulator timed, so the two populations are the same.
   assert.equal(metricValue(summary, "http_reqs", "count"), all.requests.total);
@@ -65,7 +65,7 @@ test("k6's p95 of request duration and of time to first token match the emulator
   // Output speed: the emulator paces tokens after the first chunk at its configured rate, so k6's
   // median must land on it — counting the first chunk's tokens, which arrive with the first byte,
   // would overstate it.
-  const config = (await (await fetch(`${emulator.url}/__emulator/config`)).json()) as { models: Record<string, { tokensPerSecond: number }> };
+  const config = await emulatorConfig(emulator.url);
   const configured = config.models["gemini-2.5-flash"]!.tokensPerSecond;
   const measured = metricValue(summary, "gemini_tokens_per_second", "med");
   t.diagnostic(`tokens/s p50 k6 ${measured.toFixed(1)} / configured ${configured}`);
@@ -89,7 +89,7 @@ test("on a model whose first chunk carries no count (gemini-2.0-flash), k6's tok
   assert.ok(metricValue(summary, "gemini_tokens_per_second", "count") >= 40, "too few streams measured");
   // Its streams grow from a one-token first chunk, and only the last chunk counts the output: an
   // even share per chunk would take several tokens too many off the generated ones.
-  const config = (await (await fetch(`${emulator.url}/__emulator/config`)).json()) as { models: Record<string, { tokensPerSecond: number }> };
+  const config = await emulatorConfig(emulator.url);
   const configured = config.models["gemini-2.0-flash"]!.tokensPerSecond;
   const measured = metricValue(summary, "gemini_tokens_per_second", "med");
   t.diagnostic(`gemini-2.0-flash tokens/s p50 k6 ${measured.toFixed(1)} / configured ${configured}`);

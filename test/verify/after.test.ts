@@ -9,7 +9,7 @@ import { start } from "../../emulator/index.ts";
 import { ERROR_CLASSES } from "../../lib/errors.ts";
 import { freePort, startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
 import { FAILURES } from "../../verify/failures.ts";
-import { buildScenarios, emulatorSamples, emulatorStats, metricValue, runScenario, tempResultsRoot, type SummaryFile } from "../helpers/k6.ts";
+import { buildScenarios, emulatorSamples, emulatorStats, metricValue, patchEmulatorConfig, runScenario, tempResultsRoot, type SummaryFile } from "../helpers/k6.ts";
 import { runVerifyCli } from "../helpers/verify.ts";
 
 type Emulator = Awaited<ReturnType<typeof start>>;
@@ -157,11 +157,7 @@ describe("--after on a real k6 run", () => {
   });
 
   test("as after npm start: the preflight ran under its own id just before the run, against the same target", async () => {
-    await fetch(`${loaded.url}/__emulator/config`, {
-      method: "PATCH",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ faults: { errorRates: { "429": 0, "503": 0 } } }),
-    });
+    await patchEmulatorConfig(loaded.url, { faults: { errorRates: { "429": 0, "503": 0 } } });
     const preflight = await runVerifyCli([], { GEMINI_BASE_URL: loaded.url, GEMINI_RESULTS_DIR: resultsRoot });
     assert.equal(preflight.code, 0, preflight.stdout + preflight.stderr);
     const preflightId = /preflight · run (\S+)/.exec(preflight.stdout)?.[1];
