@@ -1,10 +1,12 @@
-// Bundles each scenarios/*.ts into dist/<name>.js for k6: ESM, k6 modules left external, inline source maps.
+// Bundles each scenarios/*.ts into dist/<name>.js for k6 (and scenarios/bench/*.ts into dist/bench/): ESM,
+// k6 modules left external, inline source maps.
 // Fails (non-zero exit) on any esbuild error and on any import that would reach the network at run time.
 
 import { build } from "esbuild";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
@@ -18,18 +20,30 @@ const rejectNetworkImports = {
   },
 };
 
+/** Sub-folders of scenarios/ whose top-level files are entries too, bundled to dist/<folder>/: the bench scripts. */
+const ENTRY_SUBFOLDERS = ["bench"];
+
+/** The top-level .ts files of a folder (modules they import live in sub-folders such as internal/). */
+function entriesIn(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts") && statSync(join(dir, name)).isFile())
+    .map((name) => join(dir, name));
+}
+
 /**
- * Builds every scenario in `scenariosDir` into `outDir`. Returns one line per bundle; throws with
- * esbuild's messages when a bundle fails.
+ * Builds every scenario in `scenariosDir` into `outDir`, and the entries of its bench/ folder into
+ * `outDir`/bench/. Returns one line per bundle; throws with esbuild's messages when a bundle fails.
  */
 export async function buildScenarios({ scenariosDir = join(root, "scenarios"), outDir = join(root, "dist") } = {}) {
-  const entries = readdirSync(scenariosDir)
-    .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))
-    .map((name) => join(scenariosDir, name));
-  if (entries.length === 0) throw new Error(`no scenarios found in ${scenariosDir}`);
+  const scenarioEntries = entriesIn(scenariosDir);
+  if (scenarioEntries.length === 0) throw new Error(`no scenarios found in ${scenariosDir}`);
+  const bundles = scenarioEntries.map((entry) => ({ entry, outfile: join(outDir, `${basename(entry, ".ts")}.js`) }));
+  for (const folder of ENTRY_SUBFOLDERS) {
+    for (const entry of entriesIn(join(scenariosDir, folder))) bundles.push({ entry, outfile: join(outDir, folder, `${basename(entry, ".ts")}.js`) });
+  }
   const lines = [];
-  for (const entry of entries) {
-    const outfile = join(outDir, `${basename(entry, ".ts")}.js`);
+  for (const { entry, outfile } of bundles) {
     await build({
       entryPoints: [entry],
       outfile,
@@ -51,16 +65,16 @@ export async function buildScenarios({ scenariosDir = join(root, "scenarios"), o
 
 /** `--scenarios DIR` and `--out DIR` override the folders (the build test uses them on temporary copies). */
 function folderArgs(argv) {
-  const options = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined || (flag !== "--scenarios" && flag !== "--out")) {
-      console.error(`build failed: unknown argument ${flag}; accepted: --scenarios DIR, --out DIR`);
-      process.exit(2);
-    }
-    options[flag === "--scenarios" ? "scenariosDir" : "outDir"] = resolve(value);
+  try {
+    const { values } = parseArgs({ args: argv, options: { scenarios: { type: "string" }, out: { type: "string" } }, strict: true, allowPositionals: false });
+    const options = {};
+    if (values.scenarios !== undefined) options.scenariosDir = resolve(values.scenarios);
+    if (values.out !== undefined) options.outDir = resolve(values.out);
+    return options;
+  } catch (error) {
+    console.error(`build failed: ${error.message}; accepted: --scenarios DIR, --out DIR`);
+    process.exit(2);
   }
-  return options;
 }
 
 const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

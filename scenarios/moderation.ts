@@ -10,6 +10,7 @@ import { GeminiClient } from "../lib/gemini-client.ts";
 import { countTokensRequest } from "../lib/gemini-requests.ts";
 import { parseErrorBody } from "../lib/gemini-parse.ts";
 import { jsonStringContent, moderationBodyBuilder, parseVerdict, validatePosts, SYSTEM_INSTRUCTION, VERDICT_SCHEMA, type LabeledPost } from "../lib/moderation.ts";
+import { ACCURACY_CHECK, ACCURACY_TAGS, CONTRACT_CHECKS, CONTRACT_TAGS } from "../lib/moderation-checks.ts";
 import { GRACEFUL_STOP_MS, offeredRate, scenarioHardStopMs, scenariosFor } from "../lib/workloads.ts";
 import { loadReportThresholds, thresholdsFor } from "../lib/thresholds.ts";
 import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCaps, tokenCostUsd, type PriceTable } from "../lib/budget.ts";
@@ -142,14 +143,7 @@ const sloMs = config.sloMs;
 // k6 builds its module's exports anew on every read of an imported binding such as `check` (a map and
 // a wrapped Go function each time), so the function is read once.
 const checkNow = check;
-// Check sets, tags and per-label tags are built once.
-const CONTRACT_CHECKS = {
-  "status is 200": (o: { ok: boolean; status: number }) => o.ok && o.status === 200,
-  "verdict is one of the categories": (o: { valid: boolean }) => o.valid,
-};
-const ACCURACY_CHECK = { "verdict matches the label": (correct: boolean) => correct };
-const CONTRACT_TAGS = { check_kind: "contract" };
-const ACCURACY_TAGS = { check_kind: "accuracy" };
+// Per-label tags are built once.
 const LABEL_TAGS: Record<string, { label: string }> = {};
 
 function moderateOnePost(hardStopAtMs: number): void {

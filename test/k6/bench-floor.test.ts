@@ -4,17 +4,17 @@
 // does for its successful streamed verdicts, so the bench's floor ratio cannot drift from the script.
 
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { instrumentationFloorScript, postedRequests, type BenchLoad } from "../../tools/bench-k6-scripts.ts";
-import { ensureK6, REPO_ROOT } from "../../tools/k6.ts";
+import { ensureK6, REPO_ROOT } from "../../tools/setup/k6.ts";
 import { runCaptured } from "../helpers/exec.ts";
 import { cleanEnv, emulatorStats, resetEmulator, useScenarioRig } from "../helpers/k6.ts";
 
 const MODEL = "gemini-2.5-flash";
-const LOAD: BenchLoad = { model: MODEL, durationMs: 3_000, vus: 2 };
+/** The settings the bench gives every script: the emulator, the model and a short closed load. */
+const benchEnv = (url: string) => ({ GEMINI_BASE_URL: url, GEMINI_MODEL: MODEL, GEMINI_SCENARIO: "closed", GEMINI_VUS: "2", GEMINI_DURATION: "3s" });
 
 const rig = useScenarioRig();
 
@@ -70,25 +70,11 @@ test("the bench's instrumentation floor records per answer what dist/moderation.
   const work = await mkdtemp(path.join(tmpdir(), "gemini-k6-floor-"));
   try {
     const url = rig.emulator.url;
-    const floorPath = path.join(work, "instrumentation-floor.js");
-    await writeFile(floorPath, instrumentationFloorScript(await postedRequests(url, MODEL), LOAD, url));
-    const floorSamples = await runWithSamples(floorPath, {}, work, "floor");
+    const floorSamples = await runWithSamples("dist/bench/instrumentation-floor.js", benchEnv(url), work, "floor");
     const floor = perIteration(floorSamples);
 
     await resetEmulator(url);
-    const moderationSamples = await runWithSamples(
-      "dist/moderation.js",
-      {
-        GEMINI_BASE_URL: url,
-        GEMINI_MODEL: MODEL,
-        GEMINI_SCENARIO: "closed",
-        GEMINI_VUS: String(LOAD.vus),
-        GEMINI_DURATION: `${LOAD.durationMs / 1000}s`,
-        GEMINI_RESULTS_DIR: work,
-      },
-      work,
-      "moderation",
-    );
+    const moderationSamples = await runWithSamples("dist/moderation.js", { ...benchEnv(url), GEMINI_RESULTS_DIR: work }, work, "moderation");
     const moderation = perIteration(moderationSamples);
     // The comparison holds for answers that were plain successes: a failure or a blocked answer
     // records other samples, and the emulator's fast profile injects none.

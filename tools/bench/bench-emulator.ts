@@ -2,7 +2,7 @@
 // same load, servers in their own processes), then chunk-timing accuracy of 500 concurrent SSE
 // streams. Prints a table and writes the figures into docs/benchmarks.md.
 
-import { spawnNodeServer, type NodeServerProcess } from "./node-server.ts";
+import { spawnNodeServer, type NodeServerProcess } from "../run/node-server.ts";
 import { createServer, request as httpRequest, Agent, type IncomingMessage } from "node:http";
 import { createRequire } from "node:module";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import path from "node:path";
-import { REPO_ROOT } from "./k6.ts";
+import { REPO_ROOT } from "../setup/k6.ts";
 
 const DOC = path.join(REPO_ROOT, "docs", "benchmarks.md");
 const SECTION_START = "<!-- emulator-bench:start -->";
