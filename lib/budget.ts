@@ -161,7 +161,7 @@ export function describePlan(plan: RunPlan, config: Pick<GeminiConfig, "model" |
   const lines = [
     `planned requests: ${plan.requests} (${plan.basis})`,
     `estimated cost: ${cost} at about ${plan.perRequest.promptTokens} prompt + ${plan.perRequest.outputTokens} output + ${plan.perRequest.thinkingTokens} thinking tokens per request (prices of ${table.date}, ${table.source})`,
-    `budget: ${limits.length > 0 ? limits.join(" and ") + "; the test aborts when it is spent" : "none (loopback target)"}`,
+    `budget: ${limits.length > 0 ? `${limits.join(" and ")}; the test aborts when it is spent` : "none (loopback target)"}`,
   ];
   const overRequests = plan.capped;
   const overCost = config.budget.maxCostUsd !== undefined && plan.costUsd !== undefined && plan.costUsd > config.budget.maxCostUsd;

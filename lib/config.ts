@@ -204,7 +204,7 @@ export function parseConfig(env: Env): GeminiConfig {
   const isLoopback = host !== undefined && isLoopbackHost(host);
 
   const model = raw("GEMINI_MODEL") ?? "gemini-2.5-flash";
-  if (!/^(models\/)?[a-z0-9][a-z0-9.\-]*$/i.test(model)) bad("GEMINI_MODEL", "a model id such as gemini-2.5-flash", model);
+  if (!/^(models\/)?[a-z0-9][a-z0-9.-]*$/i.test(model)) bad("GEMINI_MODEL", "a model id such as gemini-2.5-flash", model);
 
   const apiVersion = oneOf("GEMINI_API_VERSION", "v1beta", ["v1beta", "v1"] as const);
   const scenario = oneOf("GEMINI_SCENARIO", "both", ["closed", "open", "both"] as const);

@@ -314,7 +314,7 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
   };
   return {
     stdout: textSummary(data, context, files),
-    [summaryPath]: JSON.stringify(summary, null, 2) + "\n",
+    [summaryPath]: `${JSON.stringify(summary, null, 2)}\n`,
     [junitPath]: junitXml(criteria, context, data.state.testRunDurationMs),
   };
 }

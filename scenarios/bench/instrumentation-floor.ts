@@ -50,6 +50,7 @@ export default function (): void {
   checkNow({ ok, status, valid: ok }, CONTRACT_CHECKS, CONTRACT_TAGS);
   checkNow(ok, ACCURACY_CHECK, ACCURACY_TAGS);
   const label = labels[index] ?? "";
+  // biome-ignore lint/suspicious/noAssignInExpressions: tags built once per label, as the scenario does
   metrics.moderationCorrect.add(ok, (LABEL_TAGS[label] ??= { label }));
   metrics.goodput.add(ok && attemptMs <= sloMs);
   metrics.costUsd.add(COST_USD);
