@@ -1,16 +1,16 @@
 // Every response shape the emulator gives, checked against the official protos (field names, types,
-// enum values), the real recordings (headers, fields the protos lack) and BEHAVIOR.md (SSE framing,
-// error envelope).
+// enum values) and the real recordings (headers, fields the protos lack), both as committed in
+// test/fixtures/gemini-api/, and against the service's SSE framing and error envelope.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { loadProtoDir, parseProtoInto, resolveType, type ProtoSchema } from "../helpers/proto.ts";
+import { loadSchemaFixture, parseProtoInto, resolveType, type ProtoSchema } from "../helpers/proto.ts";
 import { shapeViolations } from "../helpers/shape.ts";
 import { loadRecordings, methodOfUrl, type RecordedInteraction } from "../helpers/recordings.ts";
 import { startEmulator, TEST_KEY, type TestEmulator } from "../helpers/emulator.ts";
 import { faultConfig, keysConfig, quotaConfig } from "../helpers/conformance.ts";
 
-const schema: ProtoSchema = loadProtoDir();
+const schema: ProtoSchema = loadSchemaFixture();
 const recordings: RecordedInteraction[] = loadRecordings();
 
 const RESPONSE_MESSAGE: Record<string, string> = {
@@ -40,8 +40,8 @@ const recordedExtras: Set<string> = (() => {
   return extras;
 })();
 
-describe("proto reader", () => {
-  test("finds the known fields, labels and enums of the response messages", () => {
+describe("proto schema", () => {
+  test("the digest holds the known fields, labels and enums of the response messages", () => {
     const fields = (name: string): string[] => [...(schema.messages.get(name)?.fields.keys() ?? [])];
     assert.deepEqual(fields("GenerateContentResponse"), [
       "candidates", "promptFeedback", "usageMetadata", "modelVersion", "responseId",
@@ -102,7 +102,7 @@ describe("proto reader", () => {
       const message = RESPONSE_MESSAGE[methodOfUrl(interaction.url)];
       if (!message) continue;
       for (const segment of interaction.bodySegments) {
-        assert.deepEqual(shapeViolations(schema, message, segment, recordedExtras), [], interaction.file);
+        assert.deepEqual(shapeViolations(schema, message, segment, recordedExtras), [], interaction.recording);
         checked++;
       }
     }

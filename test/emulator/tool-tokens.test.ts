@@ -1,10 +1,8 @@
 // Prompt tokens of requests with tools and function calls, against the counts the real service
-// reported in the recordings: words count, JSON punctuation does not.
+// reported in the recordings (test/fixtures/gemini-api/): words count, JSON punctuation does not.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { RECORDINGS_DIR } from "../helpers/recordings.ts";
+import { loadRecordings } from "../helpers/recordings.ts";
 import { startEmulator, postJson, type TestEmulator } from "../helpers/emulator.ts";
 import { countRequestTokens } from "../../emulator/src/tokens.ts";
 
@@ -17,21 +15,16 @@ interface RecordedToolRequest {
 
 function recordedToolRequests(): RecordedToolRequest[] {
   const found: RecordedToolRequest[] = [];
-  for (const file of readdirSync(RECORDINGS_DIR).filter((f) => f.endsWith(".json")).sort()) {
-    const recording = JSON.parse(readFileSync(join(RECORDINGS_DIR, file), "utf8")) as {
-      interactions: { request: { url: string; bodySegments?: unknown[] }; response: { bodySegments?: unknown[] } }[];
-    };
-    recording.interactions.forEach(({ request, response }, i) => {
-      const body = request.bodySegments?.[0] as Record<string, unknown> | undefined;
-      if (!body || !Array.isArray(body.tools)) return;
-      let recordedPromptTokens = 0;
-      for (const segment of response.bodySegments ?? []) {
-        const usage = (segment as { usageMetadata?: { promptTokenCount?: number } }).usageMetadata;
-        if (usage?.promptTokenCount) recordedPromptTokens = usage.promptTokenCount;
-      }
-      const model = /models\/([^:]+)/.exec(request.url)?.[1] ?? "";
-      found.push({ name: `${file} #${i}`, model, body, recordedPromptTokens });
-    });
+  for (const interaction of loadRecordings()) {
+    const body = interaction.requestBody;
+    if (!body || !Array.isArray(body.tools)) continue;
+    let recordedPromptTokens = 0;
+    for (const segment of interaction.bodySegments) {
+      const usage = (segment as { usageMetadata?: { promptTokenCount?: number } }).usageMetadata;
+      if (usage?.promptTokenCount) recordedPromptTokens = usage.promptTokenCount;
+    }
+    const model = /models\/([^:]+)/.exec(interaction.url)?.[1] ?? "";
+    found.push({ name: `${interaction.recording} #${interaction.index}`, model, body, recordedPromptTokens });
   }
   return found;
 }

@@ -1,4 +1,4 @@
-// What the real service says (messages, error detail types, from shared/gemini-api/BEHAVIOR.md) and
+// What the real service says (messages, error detail types, as observed on the service) and
 // the emulator config fragments the SDK tests patch in, and the assertion helpers kept in one place for both SDK test files.
 
 import assert from "node:assert/strict";

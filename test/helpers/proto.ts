@@ -1,9 +1,10 @@
-// A small .proto reader for the shape tests: messages with their fields (type, label, JSON name)
-// and enums with their values, read from the official Generative Language API protos.
+// The proto schema of the shape tests: messages with their fields (type, label, JSON name) and
+// enums with their values, read from the committed digest (test/fixtures/gemini-api/) or, by the
+// fixture derivation, from the official Generative Language API .proto files themselves.
 
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { GEMINI_API_REFERENCE } from "./reference.ts";
+import { FIXTURE_DIR, SCHEMA_FIXTURE } from "../fixtures/files.ts";
 
 export type FieldLabel = "" | "optional" | "repeated" | "map";
 
@@ -36,11 +37,47 @@ export interface ProtoSchema {
   enums: Map<string, ProtoEnum>;
 }
 
-/** Where the shared reference protos live. */
-export const PROTO_DIR = join(GEMINI_API_REFERENCE, "protos");
+/** One field as the fixture digest writes it; message and enum types are absolute (`.Candidate`). */
+export interface FieldDigest {
+  json: string;
+  keyType?: string;
+  label: FieldLabel;
+  name: string;
+  oneof?: string;
+  type: string;
+}
+
+/** The committed digest: messages (fields in declaration order) and enums (values in order). */
+export interface SchemaDigest {
+  source: string;
+  enums: Record<string, string[]>;
+  messages: Record<string, FieldDigest[]>;
+}
+
+/** The schema of the committed fixture (the response messages and everything they reach). */
+export function loadSchemaFixture(): ProtoSchema {
+  return schemaFromDigest(JSON.parse(readFileSync(join(FIXTURE_DIR, SCHEMA_FIXTURE), "utf8")) as SchemaDigest);
+}
+
+/** Builds a schema from its digest. */
+export function schemaFromDigest(digest: SchemaDigest): ProtoSchema {
+  const schema: ProtoSchema = { messages: new Map(), enums: new Map() };
+  for (const [fullName, values] of Object.entries(digest.enums)) schema.enums.set(fullName, { fullName, values });
+  for (const [fullName, fields] of Object.entries(digest.messages)) {
+    const message: ProtoMessage = { fullName, fields: new Map() };
+    for (const { json, keyType, label, name, oneof, type } of fields) {
+      const field: ProtoField = { name, jsonName: json, type, label };
+      if (keyType !== undefined) field.keyType = keyType;
+      if (oneof !== undefined) field.oneof = oneof;
+      message.fields.set(json, field);
+    }
+    schema.messages.set(fullName, message);
+  }
+  return schema;
+}
 
 /** Reads every .proto file in a folder into one schema (they share one package). */
-export function loadProtoDir(dir: string = PROTO_DIR): ProtoSchema {
+export function loadProtoDir(dir: string): ProtoSchema {
   const schema: ProtoSchema = { messages: new Map(), enums: new Map() };
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".proto")).sort()) {
     parseProtoInto(readFileSync(join(dir, file), "utf8"), schema);
@@ -188,14 +225,16 @@ const SCALARS = new Set([
 /**
  * Resolves a type name as protoc does: from the innermost scope of `fromMessage` outwards, so
  * `UsageMetadata` inside `GenerateContentResponse` is the nested one, not the top-level one.
+ * A name with a leading dot is absolute within the package (`.GenerateContentResponse.UsageMetadata`).
  */
 export function resolveType(schema: ProtoSchema, typeName: string, fromMessage: string): ResolvedType {
   if (SCALARS.has(typeName)) return { kind: "scalar", name: typeName };
   if (typeName.startsWith("google.") && !typeName.startsWith("google.ai.")) {
     return { kind: "wellKnown", name: typeName };
   }
-  const local = typeName.replace(/^\.?google\.ai\.generativelanguage\.v1beta\./, "");
-  const scopes = fromMessage.split(".");
+  const absolute = typeName.startsWith(".");
+  const local = typeName.replace(/^\.?google\.ai\.generativelanguage\.v1beta\./, "").replace(/^\./, "");
+  const scopes = absolute ? [] : fromMessage.split(".");
   for (let depth = scopes.length; depth >= 0; depth--) {
     const candidate = [...scopes.slice(0, depth), local].join(".");
     const message = schema.messages.get(candidate);

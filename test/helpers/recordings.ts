@@ -1,46 +1,38 @@
-// Reads the real recorded interactions in shared/gemini-api/recordings/ (request URL, response
-// status, headers and body segments) for the shape and header tests.
+// The real recorded interactions the tests compare against (request URL, response status, headers
+// and body segments, and the request body where it declares tools), read from the committed
+// fixture test/fixtures/gemini-api/recordings.json.
 
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GEMINI_API_REFERENCE } from "./reference.ts";
+import { FIXTURE_DIR, RECORDINGS_FIXTURE } from "../fixtures/files.ts";
 
-/** Where the shared recordings live. */
-export const RECORDINGS_DIR = join(GEMINI_API_REFERENCE, "recordings");
-
+/** One recorded HTTP interaction with the real service. */
 export interface RecordedInteraction {
-  file: string;
+  /** The recording it comes from (the @google/genai test's name). */
+  recording: string;
+  /** Its position in that recording. */
+  index: number;
   method: string;
   url: string;
+  /** The request body, kept only when it declares tools (the tool token tests send it again). */
+  requestBody?: Record<string, unknown>;
   status: number;
+  /** Response headers as recorded. */
   headers: Record<string, string>;
+  /** The response body: one element per SSE event of a stream, one element otherwise. */
   bodySegments: unknown[];
 }
 
-interface RecordingFile {
-  interactions: {
-    request: { method: string; url: string };
-    response: { statusCode: number; headers: Record<string, string>; bodySegments?: unknown[] };
-  }[];
+/** The fixture file: where it came from, and the interactions by recording, then position. */
+export interface RecordingsDigest {
+  source: string;
+  interactions: RecordedInteraction[];
 }
 
-/** Every interaction of every recording file, in file order. */
-export function loadRecordings(dir: string = RECORDINGS_DIR): RecordedInteraction[] {
-  const interactions: RecordedInteraction[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
-    const parsed = JSON.parse(readFileSync(join(dir, file), "utf8")) as RecordingFile;
-    for (const { request, response } of parsed.interactions) {
-      interactions.push({
-        file,
-        method: request.method,
-        url: request.url,
-        status: response.statusCode,
-        headers: response.headers,
-        bodySegments: response.bodySegments ?? [],
-      });
-    }
-  }
-  return interactions;
+/** Every recorded interaction of the committed fixture, by recording name, then position. */
+export function loadRecordings(): RecordedInteraction[] {
+  const digest = JSON.parse(readFileSync(join(FIXTURE_DIR, RECORDINGS_FIXTURE), "utf8")) as RecordingsDigest;
+  return digest.interactions;
 }
 
 /** The API method a recorded URL calls (`generateContent`, `streamGenerateContent`…). */

@@ -1,20 +1,36 @@
-// Where the read-only Gemini API reference (official protos, real recorded interactions) lives:
-// beside the repository as ../shared/gemini-api, or where GEMINI_API_REFERENCE points.
+// The optional full Gemini API reference (official protos, recorded interactions), named by
+// GEMINI_API_REFERENCE: only the fixture derivation and its freshness test read it.
 
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "../../tools/k6.ts";
 
-function findReference(): string {
-  const candidates = [
-    process.env.GEMINI_API_REFERENCE,
-    path.resolve(REPO_ROOT, "..", "shared", "gemini-api"),
-    "/work/shared/gemini-api",
-  ].filter((dir): dir is string => Boolean(dir));
-  const found = candidates.find((dir) => existsSync(path.join(dir, "protos")));
-  if (!found) throw new Error(`the Gemini API reference (protos, recordings) is not in ${candidates.join(" or ")}: set GEMINI_API_REFERENCE`);
-  return found;
+/** The variable that names the reference folder. */
+export const REFERENCE_VARIABLE = "GEMINI_API_REFERENCE";
+
+/** A reference folder that is missing or lacks protos/ or recordings/. */
+export class ReferenceFolderError extends Error {
+  override name = "ReferenceFolderError";
 }
 
-/** The reference folder, holding `protos/` and `recordings/`. */
-export const GEMINI_API_REFERENCE = findReference();
+/**
+ * The reference folder named by GEMINI_API_REFERENCE, resolved; undefined when the variable is
+ * unset or empty. Throws a ReferenceFolderError when it names anything but a folder holding
+ * `protos/` and `recordings/`.
+ */
+export function referenceFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[REFERENCE_VARIABLE]?.trim();
+  if (!value) return undefined;
+  const dir = path.resolve(value);
+  const missing = ["protos", "recordings"].filter((sub) => !isDirectory(path.join(dir, sub)));
+  if (!isDirectory(dir) || missing.length > 0) {
+    throw new ReferenceFolderError(
+      `invalid ${REFERENCE_VARIABLE}: expected a folder holding protos/ and recordings/ (the Gemini API reference), got '${value}'` +
+        (isDirectory(dir) ? ` (no ${missing.join("/ or ")}/)` : " (not a folder)"),
+    );
+  }
+  return dir;
+}
+
+function isDirectory(dir: string): boolean {
+  return existsSync(dir) && statSync(dir).isDirectory();
+}

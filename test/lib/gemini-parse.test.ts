@@ -1,8 +1,6 @@
-// Unit tests for lib/gemini-parse.ts against real recorded chunks (../shared/gemini-api/recordings/).
+// Unit tests for lib/gemini-parse.ts against real recorded chunks (test/fixtures/gemini-api/recordings.json).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import {
   foldChunks,
   InvalidResponseError,
@@ -15,25 +13,16 @@ import {
   readPlainSse,
 } from "../../lib/gemini-parse.ts";
 import type { GenerateContentResponse } from "../../lib/gemini-types.ts";
-import { RECORDINGS_DIR } from "../helpers/recordings.ts";
+import { loadRecordings } from "../helpers/recordings.ts";
 
-const RECORDINGS = RECORDINGS_DIR;
-
-interface Recording {
-  interactions: Array<{ request: { url: string }; response: { statusCode: number; bodySegments: GenerateContentResponse[] } }>;
-}
-
+/** Every successful recorded stream, named by its recording and position. */
 function recordedStreams(): Array<{ file: string; segments: GenerateContentResponse[] }> {
-  const streams: Array<{ file: string; segments: GenerateContentResponse[] }> = [];
-  for (const file of readdirSync(RECORDINGS).filter((f) => f.endsWith(".json"))) {
-    const recording = JSON.parse(readFileSync(join(RECORDINGS, file), "utf8")) as Recording;
-    for (const interaction of recording.interactions) {
-      if (interaction.request.url.includes(":streamGenerateContent") && interaction.response.statusCode === 200) {
-        streams.push({ file, segments: interaction.response.bodySegments });
-      }
-    }
-  }
-  return streams;
+  return loadRecordings()
+    .filter((interaction) => interaction.url.includes(":streamGenerateContent") && interaction.status === 200)
+    .map((interaction) => ({
+      file: `${interaction.recording} #${interaction.index}`,
+      segments: interaction.bodySegments as GenerateContentResponse[],
+    }));
 }
 
 /** Frames segments exactly as the service does: `data: <one-line JSON>` and CRLF CRLF. */
@@ -59,8 +48,9 @@ test("every recorded SSE stream parses back into its chunks and folds into its t
 });
 
 test("the 11-chunk 2.0 stream: prompt counts in middle chunks, candidates only in the last, finishReason STOP", () => {
-  const recording = JSON.parse(readFileSync(join(RECORDINGS, "Chats_Tests_sendMessage_Google_AI_with_text_stream.json"), "utf8")) as Recording;
-  const segments = recording.interactions[0]?.response.bodySegments ?? [];
+  const recorded = loadRecordings().find((i) => i.recording === "Chats_Tests_sendMessage_Google_AI_with_text_stream" && i.index === 0);
+  assert.ok(recorded, "the recording Chats_Tests_sendMessage_Google_AI_with_text_stream is in the fixture");
+  const segments = recorded.bodySegments as GenerateContentResponse[];
   const result = foldChunks(parseSseBody(sse(segments)).chunks);
   assert.equal(result.chunks, 11);
   assert.equal(result.finishReason, "STOP");
