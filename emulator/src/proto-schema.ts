@@ -1,5 +1,5 @@
 // Request message shapes of the Generative Language API v1beta, generated from the official protos
-// (../shared/gemini-api/protos). Field names are the proto3 JSON (lowerCamelCase) names.
+// (googleapis: google/ai/generativelanguage/v1beta). Field names are the proto3 JSON (lowerCamelCase) names.
 
 /** One field: its type (scalar kind (`int` is int32, `int64`), message name, `map:` + value message, or `enum:` + enum name), repeated flag, oneof group. */
 export interface FieldSpec { t: string; r?: 1; o?: string }

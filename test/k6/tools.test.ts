@@ -96,9 +96,9 @@ describe("run bookkeeping", () => {
   });
 
   test("a relative GEMINI_RESULTS_DIR is taken from the folder npm was run in (INIT_CWD), not the repository", () => {
-    const { resultsRoot, resultsDir } = runFolder({}, { GEMINI_RESULTS_DIR: "my-results", GEMINI_RUN_ID: "r1", INIT_CWD: "/home/someone/work" });
-    assert.equal(resultsRoot, "/home/someone/work/my-results");
-    assert.equal(resultsDir, "/home/someone/work/my-results/r1");
+    const { resultsRoot, resultsDir } = runFolder({}, { GEMINI_RESULTS_DIR: "my-results", GEMINI_RUN_ID: "r1", INIT_CWD: "/home/someone/projects" });
+    assert.equal(resultsRoot, "/home/someone/projects/my-results");
+    assert.equal(resultsDir, "/home/someone/projects/my-results/r1");
     assert.equal(runFolder({}, { GEMINI_RESULTS_DIR: "/abs/results", GEMINI_RUN_ID: "r1", INIT_CWD: "/elsewhere" }).resultsRoot, "/abs/results");
     assert.equal(runFolder({}, { GEMINI_RESULTS_DIR: "rel", GEMINI_RUN_ID: "r1" }).resultsRoot, path.resolve("rel"));
   });
