@@ -5,7 +5,7 @@ import { CHARS_PER_TOKEN, countTextTokens, countRequestTokens } from "./tokens.t
 import { Rng, hashString } from "./random.ts";
 import { fillSchemaWithin, type Chooser } from "./schema-fill.ts";
 import { classifyText, looksLikeLabels, mapLabel, textToClassify, type Label } from "./moderation.ts";
-import { safetyDecision } from "./safety.ts";
+import { flaggedCategoryAllowed, safetyDecision } from "./safety.ts";
 import type { ModelInfo } from "./models.ts";
 import type { ModelSettings } from "./profiles.ts";
 
@@ -317,7 +317,8 @@ export function planContent(input: PlanInput): ContentPlan {
   const candidateCount = candidateCountRaw >= 1 ? Math.min(8, Math.floor(candidateCountRaw)) : 1;
   const base = { promptTokens, candidateCount };
 
-  const safety = safetyDecision(allText, input.promptBlockTerms, input.responseBlockTerms);
+  const allowed = flaggedCategoryAllowed(field(request, "safetySettings", "safety_settings"));
+  const safety = safetyDecision(allText, input.promptBlockTerms, input.responseBlockTerms, allowed);
   if (safety === "block-prompt") {
     return { ...base, blockedPrompt: true, thoughtsTokens: 0, chunks: [], chunkTokens: [], outputTokens: 0, finishReason: "STOP" };
   }

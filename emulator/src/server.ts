@@ -26,6 +26,7 @@ import { listModelsPage, type ModelInfo } from "./models.ts";
 import { injectedQuotaViolation, limitsFor } from "./quota.ts";
 import { lognormalQuantile, now, waitUntil } from "./timing.ts";
 import { redact } from "./request-log.ts";
+import { answerEncoding, withIntEnums } from "./alt.ts";
 import { handleAdmin } from "./admin.ts";
 import { NO_BODY_KEY, RESPONSE_ID_SLOT, bodyKey, splitAtResponseId, type CachedAnswer } from "./answer-cache.ts";
 import type { EmulatorState } from "./state.ts";
@@ -65,8 +66,10 @@ interface Exchange {
   pretty: boolean;
   /** When the model started on the request: arrival, or the moment a queued request got its slot. */
   serviceStart: number;
-  /** `?alt=sse`: stream as server-sent events rather than a JSON array. */
+  /** `alt=sse`: stream as server-sent events rather than a JSON array. */
   sse: boolean;
+  /** `;enum-encoding=int` in `alt`: enums in the answer as numbers. */
+  intEnums: boolean;
   /** The answer cache's key of the request body (bodyKey). */
   bodyKey: number;
 }
@@ -237,7 +240,8 @@ export function createHandler(state: EmulatorState): (req: IncomingMessage, res:
       aborted: false,
       pretty: query?.get("prettyPrint") !== "false",
       serviceStart: 0,
-      sse: query?.get("alt") === "sse",
+      sse: false,
+      intEnums: false,
       bodyKey: NO_BODY_KEY,
     };
     x.serviceStart = x.start;
@@ -266,6 +270,14 @@ async function serve(x: Exchange, path: string, query: URLSearchParams | undefin
     x.method = route.kind === "get" ? "models.get" : route.method;
     x.stream = route.kind === "method" && route.method === "streamGenerateContent";
   } else x.method = "models.list";
+
+  const encoding = answerEncoding(query);
+  if ("httpStatus" in encoding) {
+    req.resume();
+    return refuse(x, encoding);
+  }
+  x.sse = encoding.sse;
+  x.intEnums = encoding.intEnums;
 
   const key = apiKeyOf(req, query);
   const config = state.config;
@@ -384,7 +396,8 @@ async function serveCountTokens(x: Exchange, body: unknown, model: ModelInfo, ra
   }
   x.promptTokens = tokens;
   await controlDelay(x);
-  sendJson(x, 200, stringify(x, countTokensResponse(tokens)));
+  const answer = countTokensResponse(tokens);
+  sendJson(x, 200, stringify(x, x.intEnums ? withIntEnums(answer) : answer));
 }
 
 /**
@@ -586,13 +599,18 @@ function sendWhole(x: Exchange, answer: CachedAnswer, model: ModelInfo, response
   }
   const plan = answer.plan;
   x.outputTokens = plan.outputTokens * plan.candidateCount;
+  // Int enums are rare (one legacy client): built each time rather than cached in a third form.
+  if (x.intEnums) return sendBody(x, stringify(x, withIntEnums(fullResponse(plan, model, responseId))));
   let parts = x.pretty ? answer.pretty : answer.compact;
   if (!parts) {
     parts = splitAtResponseId(stringify(x, fullResponse(plan, model, RESPONSE_ID_SLOT)));
     if (x.pretty) answer.pretty = parts;
     else answer.compact = parts;
   }
-  const body = parts[0] + responseId + parts[1];
+  return sendBody(x, parts[0] + responseId + parts[1]);
+}
+
+function sendBody(x: Exchange, body: string): void | Promise<void> {
   if (acceptsGzip(x.req.headers["accept-encoding"])) return sendJsonGzipped(x, body);
   sendJson(x, 200, body);
 }
@@ -601,6 +619,7 @@ async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, re
   const { res } = x;
   const sse = x.sse;
   const chunks = streamChunks(plan, model, responseId);
+  if (x.intEnums) withIntEnums(chunks);
   const frame = (chunk: unknown, index: number): string => {
     if (sse) return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
     const json = JSON.stringify(chunk, null, 2);

@@ -1,6 +1,7 @@
 // Request validation against the proto shapes, answering bad input with the service's own messages:
-// unknown fields, wrong JSON types and bad enum values (proto JSON parsing), then the semantic checks
-// the service makes (empty contents/parts, roles, generation settings, thinking budgets).
+// unknown fields, wrong JSON types and bad enum values (proto JSON parsing; enum numbers become names
+// here), then the semantic checks the service makes (empty contents/parts, roles, generation settings,
+// thinking budgets).
 
 import { ENUMS, MESSAGES, type FieldSpec } from "./proto-schema.ts";
 import { invalidArgument, type ApiError } from "./errors.ts";
@@ -136,23 +137,45 @@ function checkMessage(value: unknown, message: string, path: string, out: Violat
         out.push({ field: fieldPath, description: `Invalid value at '${fieldPath}' (${typeName(spec)}), ${showValue(fieldValue)}` });
         continue;
       }
-      for (let i = 0; i < fieldValue.length; i++) checkField(fieldValue[i], spec, `${fieldPath}[${i}]`, out);
+      for (let i = 0; i < fieldValue.length; i++) {
+        const name = checkField(fieldValue[i], spec, `${fieldPath}[${i}]`, out);
+        if (name !== undefined) fieldValue[i] = name;
+      }
     } else {
-      checkField(fieldValue, spec, fieldPath, out);
+      const name = checkField(fieldValue, spec, fieldPath, out);
+      if (name !== undefined) value[key] = name;
     }
     if (out.length >= 20) return;
   }
 }
 
-function checkField(value: unknown, spec: FieldSpec, path: string, out: Violation[]): void {
+// Number → name of each enum, built on first use.
+const enumNames = new Map<string, Map<number, string>>();
+
+function enumName(enumType: string, value: number): string | undefined {
+  let names = enumNames.get(enumType);
+  if (!names) {
+    names = new Map(Object.entries(ENUMS[enumType] ?? {}).map(([name, n]) => [n, name]));
+    enumNames.set(enumType, names);
+  }
+  return names.get(value);
+}
+
+/** Checks one field's value; for an enum given by number, returns its name to put in its place. */
+function checkField(value: unknown, spec: FieldSpec, path: string, out: Violation[]): string | undefined {
   const t = spec.t;
   if (t.startsWith("enum:")) {
-    const values = ENUMS[t.slice(5)] ?? [];
+    const enumType = t.slice(5);
+    if (typeof value === "number") {
+      const name = Number.isInteger(value) ? enumName(enumType, value) : undefined;
+      if (name === undefined) out.push({ field: path, description: `Invalid value at '${path}' (${typeName(spec)}), ${showValue(value)}` });
+      return name;
+    }
+    const values = ENUMS[enumType] ?? {};
     // Schema types are accepted in lower case too: the legacy SDK's SchemaType sends "object", "string"…
-    const lowerCaseType = t === "enum:Type" && typeof value === "string" && values.includes(value.toUpperCase());
-    const ok = typeof value === "string" ? values.includes(value) || lowerCaseType : typeof value === "number" && Number.isInteger(value) && value >= 0 && value < values.length;
+    const ok = typeof value === "string" && (Object.hasOwn(values, value) || (enumType === "Type" && Object.hasOwn(values, value.toUpperCase())));
     if (!ok) out.push({ field: path, description: `Invalid value at '${path}' (${typeName(spec)}), ${showValue(value)}` });
-    return;
+    return undefined;
   }
   if (t.startsWith("map:")) {
     if (!isObject(value)) {
@@ -162,13 +185,14 @@ function checkField(value: unknown, spec: FieldSpec, path: string, out: Violatio
     // The service names a map entry by its position, not its key.
     let entry = 0;
     for (const v of Object.values(value)) checkMessage(v, t.slice(4), `${path}[${entry++}].value`, out);
-    return;
+    return undefined;
   }
   if (MESSAGES[t]) {
     checkMessage(value, t, path, out);
-    return;
+    return undefined;
   }
   if (!scalarOk(t, value)) out.push({ field: path, description: `Invalid value at '${path}' (${typeName(spec)}), ${showValue(value)}` });
+  return undefined;
 }
 
 /** Largest nesting depth of `[`/`{` in a JSON text, ignoring brackets inside strings; stops counting past `limit`. */
@@ -240,7 +264,11 @@ export function parseJsonBody(text: string): { value: unknown } | { error: ApiEr
   return { value };
 }
 
-/** Checks a parsed body against a request message; returns the service's error or undefined. */
+/**
+ * Checks a parsed body against a request message; returns the service's error or undefined. Enum
+ * fields given by number (proto3 JSON allows either form) are rewritten to their names in place, so
+ * everything after this check reads names only.
+ */
 export function checkShape(body: unknown, message: string, rawBody = ""): ApiError | undefined {
   if (!isObject(body)) {
     const description = `Invalid JSON payload received. Unknown name "": Root element must be a message.`;
