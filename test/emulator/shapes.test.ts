@@ -304,7 +304,9 @@ describe("emulator responses against the protos and the recordings", () => {
       assertRecordedHeaders(response, "text/event-stream", where);
       const events = sseEvents(response.text, where);
       assert.ok(events.length >= 1);
-      events.forEach((event, i) => assertShape("GenerateContentResponse", event, `${where} event ${i}`));
+      events.forEach((event, i) => {
+        assertShape("GenerateContentResponse", event, `${where} event ${i}`);
+      });
       const ids = new Set(events.map((e) => (e as { responseId?: string }).responseId));
       assert.equal(ids.size, 1, `${where}: one responseId per stream`);
     }
@@ -316,7 +318,9 @@ describe("emulator responses against the protos and the recordings", () => {
     assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
     const parsed = JSON.parse(response.text) as unknown;
     assert.ok(Array.isArray(parsed) && parsed.length >= 1, "not a non-empty JSON array");
-    parsed.forEach((item, i) => assertShape("GenerateContentResponse", item, `array item ${i}`));
+    parsed.forEach((item, i) => {
+      assertShape("GenerateContentResponse", item, `array item ${i}`);
+    });
   });
 
   test("countTokens (both body forms), embedContent and batchEmbedContents", async () => {
@@ -406,9 +410,9 @@ describe("emulator errors against BEHAVIOR.md", () => {
       assertRecordedHeaders(sse, "text/event-stream", "mid-stream error (sse)");
       const lastFrame = sse.text.lastIndexOf("\r\n\r\n");
       assert.ok(lastFrame > 0, "no data event before the error");
-      sseEvents(sse.text.slice(0, lastFrame + 4), "mid-stream error (sse)").forEach((event, i) =>
-        assertShape("GenerateContentResponse", event, `mid-stream error event ${i}`),
-      );
+      sseEvents(sse.text.slice(0, lastFrame + 4), "mid-stream error (sse)").forEach((event, i) => {
+        assertShape("GenerateContentResponse", event, `mid-stream error event ${i}`);
+      });
       const rawError = sse.text.slice(lastFrame + 4);
       assert.ok(!rawError.startsWith("data:"), "the error must not be data-framed");
       assertErrorEnvelope({ status: 503, headers: new Headers({ "content-type": "application/json; charset=UTF-8" }), text: rawError }, "mid-stream error body");
@@ -420,7 +424,9 @@ describe("emulator errors against BEHAVIOR.md", () => {
       const last = items.at(-1) as { error?: { code?: number; status?: string } };
       assert.equal(last.error?.code, 503);
       assert.equal(last.error?.status, "UNAVAILABLE");
-      items.slice(0, -1).forEach((item, i) => assertShape("GenerateContentResponse", item, `array item ${i} before the error`));
+      items.slice(0, -1).forEach((item, i) => {
+        assertShape("GenerateContentResponse", item, `array item ${i} before the error`);
+      });
     } finally {
       await emulator.admin.patchConfig({ faults: { midStreamError: { rate: 0 } } });
     }

@@ -68,7 +68,9 @@ function checkField(
       problems.push(`${path}: expected an array, got ${describe(value)}`);
       return;
     }
-    value.forEach((item, i) => checkSingle(schema, messageName, field.type, item, `${path}[${i}]`, extraFields, problems));
+    value.forEach((item, i) => {
+      checkSingle(schema, messageName, field.type, item, `${path}[${i}]`, extraFields, problems);
+    });
     return;
   }
   if (field.label === "map") {
