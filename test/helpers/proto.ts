@@ -60,7 +60,7 @@ export function loadSchemaFixture(): ProtoSchema {
 }
 
 /** Builds a schema from its digest. */
-export function schemaFromDigest(digest: SchemaDigest): ProtoSchema {
+function schemaFromDigest(digest: SchemaDigest): ProtoSchema {
   const schema: ProtoSchema = { messages: new Map(), enums: new Map() };
   for (const [fullName, values] of Object.entries(digest.enums)) schema.enums.set(fullName, { fullName, values });
   for (const [fullName, fields] of Object.entries(digest.messages)) {
@@ -207,7 +207,7 @@ export function parseProtoInto(source: string, schema: ProtoSchema): void {
 }
 
 /** proto3 JSON name of a field: `prompt_token_count` → `promptTokenCount`. */
-export function lowerCamel(name: string): string {
+function lowerCamel(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
