@@ -32,7 +32,7 @@ function findTests(dir) {
   return found.sort();
 }
 
-step("setup", npx, ["tsx", "tools/setup.ts"]);
+step("setup", npx, ["tsx", "tools/setup/setup.ts"]);
 // A type error fails the run, but the tests still run so one report shows everything.
 const typesOk = step("typecheck", npm, ["run", "--silent", "typecheck"], { keepGoing: true });
 step("build", npm, ["run", "--silent", "build"]);

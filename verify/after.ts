@@ -3,7 +3,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { emulatorAdmin, type StatsSummary } from "../emulator/client.ts";
-import { describeTarget, parseInfluxUrl, UsageError, type InfluxTarget } from "../tools/influx-query.ts";
+import { describeTarget, parseInfluxUrl, type InfluxTarget } from "../tools/results/influx-query.ts";
+import { UsageError } from "../tools/errors.ts";
 import { VerifyFailure } from "./failures.ts";
 import { writeVerifyPoint } from "./influx.ts";
 import { computeLoadImpact, impactFields, readSummary, type Baseline, type K6Summary, type LoadImpact } from "./post-run.ts";

@@ -7,4 +7,4 @@ export { computeLoadImpact, readSummary, type Baseline, type LoadImpact } from "
 export { FAILURES, VerifyFailure, classifyError, type FailureClass } from "./failures.ts";
 export { EXPECTED_DIFFERENCES, compareRequests, normaliseRequest } from "./request-diff.ts";
 export { VERIFY_MEASUREMENT, writeVerifyPoint } from "./influx.ts";
-export { parseInfluxUrl } from "../tools/influx-query.ts";
+export { parseInfluxUrl } from "../tools/results/influx-query.ts";

@@ -1,7 +1,7 @@
 // Writes the post-run figures to the run's InfluxDB database (measurement `gemini_verify`, tag
 // `testid`), so the Grafana dashboards can show them next to k6's own metrics.
 import { InfluxDB, Point, setLogger } from "@influxdata/influxdb-client";
-import { createDatabase, type InfluxTarget } from "../tools/influx-query.ts";
+import { createDatabase, type InfluxTarget } from "../tools/results/influx-query.ts";
 
 /** The measurement name the dashboards query. */
 export const VERIFY_MEASUREMENT = "gemini_verify";

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, sym
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureK6 } from "../../tools/k6.ts";
+import { ensureK6 } from "../../tools/setup/k6.ts";
 import { cleanEnv } from "../helpers/k6.ts";
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../../tools/k6.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
 
 interface Service {
   image?: string;

@@ -3,10 +3,10 @@
 
 import { emulatorAdmin as adminClient, type EmulatorAdmin as Admin } from "../../emulator/client.ts";
 import { start } from "../../emulator/index.ts";
-import { spawnNodeServer, type NodeServerProcess } from "../../tools/node-server.ts";
+import { spawnNodeServer, type NodeServerProcess } from "../../tools/run/node-server.ts";
 
 /** Root of the repository (where package.json is). */
-export { REPO_ROOT } from "../../tools/k6.ts";
+export { REPO_ROOT } from "../../tools/paths.ts";
 
 /** A key every test sends unless it tests auth. Not a real key. */
 export const TEST_KEY = "test-key-0000";

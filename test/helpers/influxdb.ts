@@ -1,8 +1,8 @@
 // Test helpers around InfluxDB: a real server per test file (built if missing), counting stored
 // points, running our CLI tools as child processes, and Grafana's InfluxQL variable substitution.
-import { REPO_ROOT } from "../../tools/k6.ts";
-import { startInfluxDB, type InfluxServer, type StartInfluxOptions } from "../../tools/influxdb.ts";
-import type { InfluxTarget } from "../../tools/influx-query.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
+import { startInfluxDB, type InfluxServer, type StartInfluxOptions } from "../../tools/setup/influxdb.ts";
+import type { InfluxTarget } from "../../tools/results/influx-query.ts";
 import { runCaptured, type Captured } from "./exec.ts";
 
 export interface TestInflux {
@@ -19,9 +19,12 @@ export async function startTestInflux(options: StartInfluxOptions = {}): Promise
   return { server, target: { baseUrl: server.url, database: "k6" }, url: `${server.url}/k6` };
 }
 
-/** Runs one of our tools (`tools/<name>.ts`) with tsx, as `npm run` would, and captures its output. */
-export function runTool(name: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Captured> {
-  return runCaptured(process.execPath, ["--import", "tsx", `tools/${name}.ts`, ...args], {
+/** The results tools the tests run, by name. */
+const TOOLS = { compare: "tools/results/compare.ts", runs: "tools/results/runs.ts", "import-results": "tools/results/import.ts" } as const;
+
+/** Runs one of the results tools with tsx, as `npm run` would, and captures its output. */
+export function runTool(name: keyof typeof TOOLS, args: string[], env: Record<string, string | undefined> = {}): Promise<Captured> {
+  return runCaptured(process.execPath, ["--import", "tsx", TOOLS[name], ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, GEMINI_INFLUXDB_URL: undefined, ...env },
     timeoutMs: 120_000,

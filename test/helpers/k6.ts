@@ -9,8 +9,9 @@ import { promisify } from "node:util";
 import { after, before } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { start } from "../../emulator/index.ts";
-import { ensureK6, REPO_ROOT } from "../../tools/k6.ts";
-import { runLoadTest, type RunLoadResult } from "../../tools/run-load.ts";
+import { ensureK6 } from "../../tools/setup/k6.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
+import { runLoadTest, type RunLoadResult } from "../../tools/run/run-load.ts";
 import { emulatorAdmin, type AdminFilter, type EmulatorConfig, type Sample, type StatsSummary } from "../../emulator/client.ts";
 import { runCaptured } from "./exec.ts";
 

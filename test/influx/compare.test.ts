@@ -7,9 +7,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
-import { freePort } from "../../tools/influxdb.ts";
-import { countStoredPoints, readK6Points, sampleToLine } from "../../tools/import-results.ts";
-import type { RunLoadResult } from "../../tools/run-load.ts";
+import { freePort } from "../../tools/setup/influxdb.ts";
+import { countStoredPoints, readK6Points, sampleToLine } from "../../tools/results/import.ts";
+import type { RunLoadResult } from "../../tools/run/run-load.ts";
 import { buildScenarios, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 import { runTool, startTestInflux, type TestInflux } from "../helpers/influxdb.ts";
 

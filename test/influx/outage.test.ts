@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
-import { countStoredPoints, importMetricsFile } from "../../tools/import-results.ts";
-import { querySeries } from "../../tools/influx-query.ts";
-import { runLoadTest } from "../../tools/run-load.ts";
+import { countStoredPoints, importMetricsFile } from "../../tools/results/import.ts";
+import { querySeries } from "../../tools/results/influx-query.ts";
+import { runLoadTest } from "../../tools/run/run-load.ts";
 import { buildScenarios, cleanEnv, tempResultsRoot } from "../helpers/k6.ts";
 import { runTool, startTestInflux, type TestInflux } from "../helpers/influxdb.ts";
 

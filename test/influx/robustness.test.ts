@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { start } from "../../emulator/index.ts";
-import { sampleToLine, toUnixNanos } from "../../tools/import-results.ts";
-import { freePort } from "../../tools/influxdb.ts";
-import { querySeries, type InfluxTarget } from "../../tools/influx-query.ts";
-import { readRunStats } from "../../tools/run-stats.ts";
-import type { RunLoadResult } from "../../tools/run-load.ts";
+import { sampleToLine, toUnixNanos } from "../../tools/results/import.ts";
+import { freePort } from "../../tools/setup/influxdb.ts";
+import { querySeries, type InfluxTarget } from "../../tools/results/influx-query.ts";
+import { readRunStats } from "../../tools/results/run-stats.ts";
+import type { RunLoadResult } from "../../tools/run/run-load.ts";
 import { buildScenarios, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 import { runTool, startTestInflux, type TestInflux } from "../helpers/influxdb.ts";
 import { runVerifyCli } from "../helpers/verify.ts";
@@ -168,7 +168,7 @@ test("a server that answers 200 with HTML is named as not InfluxDB, exit 3", asy
   await new Promise<void>((done) => htmlServer!.listen(0, "127.0.0.1", done));
   const address = htmlServer.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  for (const tool of ["runs", "compare"]) {
+  for (const tool of ["runs", "compare"] as const) {
     const result = await runTool(tool, tool === "runs" ? ["--influx", `http://127.0.0.1:${port}/k6`] : ["a", "b", "--influx", `http://127.0.0.1:${port}/k6`]);
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /http:\/\/127\.0\.0\.1:\d+ did not answer like InfluxDB's \/query API; is this Grafana's port\?/);

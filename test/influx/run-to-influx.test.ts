@@ -6,11 +6,11 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
-import { countStoredPoints, importMetricsFile } from "../../tools/import-results.ts";
-import { querySeries, type Series } from "../../tools/influx-query.ts";
-import { ELAPSED_BASE_ISO } from "../../tools/influx-rollups.ts";
-import { readRunStats } from "../../tools/run-stats.ts";
-import type { RunLoadResult } from "../../tools/run-load.ts";
+import { countStoredPoints, importMetricsFile } from "../../tools/results/import.ts";
+import { querySeries, type Series } from "../../tools/results/influx-query.ts";
+import { ELAPSED_BASE_ISO } from "../../tools/results/rollups.ts";
+import { readRunStats } from "../../tools/results/run-stats.ts";
+import type { RunLoadResult } from "../../tools/run/run-load.ts";
 import { buildScenarios, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 import { runTool, startTestInflux, type TestInflux } from "../helpers/influxdb.ts";
 

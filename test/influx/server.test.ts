@@ -1,4 +1,4 @@
-// tools/influxdb.ts: a real InfluxDB 1.8 on free ports with its own data directory, speaking the
+// tools/setup/influxdb.ts: a real InfluxDB 1.8 on free ports with its own data directory, speaking the
 // v1 API (InfluxQL, /write) and the /api/v2/write endpoint @influxdata/influxdb-client uses.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -8,12 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { InfluxDB, Point } from "@influxdata/influxdb-client";
-import { ensureInfluxd, parseInfluxdbArgs, startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
+import { ensureInfluxd, parseInfluxdbArgs, startInfluxDB, type InfluxServer } from "../../tools/setup/influxdb.ts";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { runCaptured } from "../helpers/exec.ts";
-import { REPO_ROOT } from "../../tools/k6.ts";
-import { createDatabase, querySeries } from "../../tools/influx-query.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
+import { createDatabase, querySeries } from "../../tools/results/influx-query.ts";
 
 const started: InfluxServer[] = [];
 const dirs: string[] = [];
@@ -86,7 +86,7 @@ test("INFLUXD_BIN overrides the binary and a wrong path is named", async () => {
 
 test("`npm run influxdb -- --port 0` starts on a free port and stops on SIGTERM", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "gemini-influx-cli-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "tools/influxdb.ts", "--port", "0", "--data-dir", dataDir], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "tools/setup/influxdb.ts", "--port", "0", "--data-dir", dataDir], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   try {
     let output = "";
     const url = await new Promise<string>((resolve, reject) => {
@@ -124,13 +124,14 @@ test("a given port that is taken is refused before influxd starts, and the data 
 });
 
 test("`npm run influxdb` prints its usage for --help and refuses unknown arguments, starting nothing", async () => {
-  const help = await runCaptured(process.execPath, ["--import", "tsx", "tools/influxdb.ts", "--help"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  const help = await runCaptured(process.execPath, ["--import", "tsx", "tools/setup/influxdb.ts", "--help"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /^usage: npm run influxdb \[-- --port 8086\] \[--data-dir/);
   assert.doesNotMatch(help.stdout, /listening/);
-  const typo = await runCaptured(process.execPath, ["--import", "tsx", "tools/influxdb.ts", "--prot", "9999"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  const typo = await runCaptured(process.execPath, ["--import", "tsx", "tools/setup/influxdb.ts", "--prot", "9999"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
   assert.equal(typo.code, 2);
-  assert.match(typo.stderr, /^influxdb: Unknown option '--prot'.*\nusage: npm run influxdb/);
-  assert.throws(() => parseInfluxdbArgs(["extra"]));
-  assert.deepEqual(parseInfluxdbArgs(["--port", "0", "--data-dir", "/tmp/x"]), { help: false, port: 0, dataDir: "/tmp/x" });
+  assert.match(typo.stderr, /^influxdb: unknown option --prot: accepted options are --port, --data-dir, --help\nusage: npm run influxdb/);
+  assert.throws(() => parseInfluxdbArgs(["extra"]), /unexpected argument extra/);
+  assert.throws(() => parseInfluxdbArgs(["--port", "65536"]), /invalid --port: expected a number from 0/);
+  assert.deepEqual(parseInfluxdbArgs(["--port", "0", "--data-dir", "/tmp/x"]), { port: 0, dataDir: "/tmp/x" });
 });

@@ -1,18 +1,19 @@
 // The pure parts of the InfluxDB tools: URL parsing, k6 timestamps, line protocol, --fail-on rules.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkRules, delta, parseFailOn } from "../../tools/compare.ts";
-import { parseArgs, UsageError } from "../../tools/influx-cli.ts";
+import { checkRules, delta, parseFailOn } from "../../tools/results/compare.ts";
+import { HelpRequested, parseFlags } from "../../tools/cli.ts";
+import { UsageError } from "../../tools/errors.ts";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { annotateRun } from "../../tools/annotations.ts";
-import { freePort } from "../../tools/influxdb.ts";
-import { influxOutputArgs } from "../../tools/influx-output.ts";
-import { parseInfluxUrl } from "../../tools/influx-query.ts";
-import { resolveTagsAsFields, sampleToLine, toUnixNanos } from "../../tools/import-results.ts";
-import type { RunStats } from "../../tools/run-stats.ts";
+import { annotateRun } from "../../tools/results/annotations.ts";
+import { freePort } from "../../tools/setup/influxdb.ts";
+import { influxOutputArgs } from "../../tools/results/influx-output.ts";
+import { parseInfluxUrl } from "../../tools/results/influx-query.ts";
+import { resolveTagsAsFields, sampleToLine, toUnixNanos } from "../../tools/results/import.ts";
+import type { RunStats } from "../../tools/results/run-stats.ts";
 
 test("GEMINI_INFLUXDB_URL splits into server, database and credentials", () => {
   assert.deepEqual(parseInfluxUrl("http://127.0.0.1:8086/k6"), { baseUrl: "http://127.0.0.1:8086", database: "k6", source: "InfluxDB URL" });
@@ -100,13 +101,17 @@ test("the import stores as fields the tags the live output did: the run's settin
   assert.equal(resolveTagsAsFields(undefined, {}), influxOutputArgs({ GEMINI_INFLUXDB_URL: "http://127.0.0.1:8086/k6" }).env.K6_INFLUXDB_TAGS_AS_FIELDS);
 });
 
-test("repeated options: --fail-on rules add up, any other option given twice is refused, --help is recognised", () => {
-  const { options, help } = parseArgs(["a", "--fail-on", "p95:+10%", "--fail-on=errors:+1pp", "b"], ["fail-on", "influx"], ["fail-on"]);
-  assert.equal(help, false);
-  assert.deepEqual(parseFailOn(options.get("fail-on") ?? "").map((rule) => rule.text), ["p95:+10%", "errors:+1pp"]);
-  assert.throws(() => parseArgs(["--influx", "x", "--influx", "y"], ["influx"]), (error: unknown) => error instanceof UsageError && /--influx is given twice/.test(error.message));
-  assert.equal(parseArgs(["--help"], ["influx"]).help, true);
-  assert.equal(parseArgs(["-h"], ["influx"]).help, true);
+test("command lines: --fail-on rules add up, any other option given twice is refused, unknown options and missing values are named, --help is recognised", () => {
+  const { values, positionals } = parseFlags(["a", "--fail-on", "p95:+10%", "--fail-on=errors:+1pp", "b"], { "fail-on": { type: "string", multiple: true }, influx: { type: "string" } }, { positionals: true });
+  assert.deepEqual(positionals, ["a", "b"]);
+  assert.deepEqual(parseFailOn((values["fail-on"] ?? []).join(",")).map((rule) => rule.text), ["p95:+10%", "errors:+1pp"]);
+  const influx = { influx: { type: "string" } } as const;
+  assert.throws(() => parseFlags(["--influx", "x", "--influx", "y"], influx), (error: unknown) => error instanceof UsageError && /^option --influx is given twice: give it once$/.test(error.message));
+  assert.throws(() => parseFlags(["--infux", "x"], influx), (error: unknown) => error instanceof UsageError && /^unknown option --infux: accepted options are --influx, --help$/.test(error.message));
+  assert.throws(() => parseFlags(["--influx"], influx), (error: unknown) => error instanceof UsageError && /^option --influx needs a value$/.test(error.message));
+  assert.throws(() => parseFlags(["stray"], influx), (error: unknown) => error instanceof UsageError && /^unexpected argument stray/.test(error.message));
+  assert.throws(() => parseFlags(["--help"], influx), HelpRequested);
+  assert.throws(() => parseFlags(["-h"], influx), HelpRequested);
 });
 
 test("InfluxDB down at the end of a load run: the advice to import later comes only when there are samples to import", async () => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { REPO_ROOT } from "../../tools/k6.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
 import { runCaptured } from "../helpers/exec.ts";
 import { buildScenarios, cleanEnv, emulatorStats, resetEmulator, runK6Direct, tempResultsRoot } from "../helpers/k6.ts";
 import { startRemoteEmulator, type RemoteEmulator } from "../helpers/network.ts";
@@ -148,7 +148,7 @@ describe("npm run load", () => {
 });
 
 async function runLoadTool(env: Record<string, string>): Promise<{ exitCode: number; stderr: string }> {
-  const { code, stderr } = await runCaptured(process.execPath, ["--import", "tsx", "tools/run-load.ts"], {
+  const { code, stderr } = await runCaptured(process.execPath, ["--import", "tsx", "tools/run/run-load.ts"], {
     cwd: REPO_ROOT,
     env: { ...cleanEnv(), ...env },
     timeoutMs: 60_000,

@@ -8,7 +8,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { ensureK6, REPO_ROOT } from "../../tools/setup/k6.ts";
+import { ensureK6 } from "../../tools/setup/k6.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
 import { runCaptured } from "../helpers/exec.ts";
 import { cleanEnv, emulatorStats, resetEmulator, useScenarioRig } from "../helpers/k6.ts";
 

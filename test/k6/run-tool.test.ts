@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { REPO_ROOT } from "../../tools/k6.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
 import { runCaptured } from "../helpers/exec.ts";
 import { cleanEnv, runK6Direct, useScenarioRig } from "../helpers/k6.ts";
 
@@ -16,7 +16,7 @@ const STACK_LINE = /^\s+at /m;
 const rig = useScenarioRig();
 
 function runLoadTool(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runCaptured(process.execPath, ["--import", "tsx", "tools/run-load.ts", ...args], {
+  return runCaptured(process.execPath, ["--import", "tsx", "tools/run/run-load.ts", ...args], {
     cwd: REPO_ROOT,
     env: { ...cleanEnv(), GEMINI_RESULTS_DIR: rig.resultsRoot, ...env },
     timeoutMs: 60_000,
@@ -66,7 +66,7 @@ describe("mistakes stop npm run load before the build, in one line, leaving no r
 
 test("SIGTERM to the run's process group stops k6 gracefully: run.json gets its end, and the summary fails the run as cut short", async () => {
   const runDir = path.join(rig.resultsRoot, "term-1");
-  const child = spawn(process.execPath, ["--import", "tsx", "tools/run-load.ts", "--scenario", "closed", "--duration", "20s", "--vus", "4", "--profile", "slow"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "tools/run/run-load.ts", "--scenario", "closed", "--duration", "20s", "--vus", "4", "--profile", "slow"], {
     cwd: REPO_ROOT,
     env: { ...cleanEnv(), GEMINI_RESULTS_DIR: rig.resultsRoot, GEMINI_RUN_ID: "term-1", GEMINI_BASE_URL: rig.emulator.url },
     stdio: ["ignore", "pipe", "pipe"],

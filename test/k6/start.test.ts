@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { after, test } from "node:test";
-import { REPO_ROOT } from "../../tools/k6.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
 import { cleanEnv } from "../helpers/k6.ts";
 
 let runDir: string | undefined;
@@ -18,7 +18,7 @@ after(async () => {
 
 test("npm start sets up, runs the load against its own emulator and prints the HTML report's path", async () => {
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "tools/start.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "tools/run/start.ts"], {
       cwd: REPO_ROOT,
       env: { ...cleanEnv(), GEMINI_DURATION: "4s" },
       stdio: ["ignore", "pipe", "pipe"],

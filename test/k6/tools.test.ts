@@ -5,9 +5,10 @@ import { mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { buildK6, ensureK6, isSuitableK6Version, parseK6Version, SetupError } from "../../tools/k6.ts";
-import { claimRunFolder, dashboardPeriodMs, extraOutputs, parseLoadArgs, publicSettings, redactUrl, runFolder } from "../../tools/run-load.ts";
-import { scenarioMismatchWarnings, unknownVariableWarnings } from "../../tools/env-check.ts";
+import { buildK6, ensureK6, isSuitableK6Version, parseK6Version } from "../../tools/setup/k6.ts";
+import { SetupError } from "../../tools/errors.ts";
+import { claimRunFolder, dashboardPeriodMs, extraOutputs, parseLoadArgs, publicSettings, redactUrl, runFolder } from "../../tools/run/run-load.ts";
+import { scenarioMismatchWarnings, unknownVariableWarnings } from "../../tools/run/env-check.ts";
 
 describe("k6 selection", () => {
   test("parses the version line k6 prints", () => {

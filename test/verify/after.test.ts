@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { start } from "../../emulator/index.ts";
 import { ERROR_CLASSES } from "../../lib/errors.ts";
-import { freePort, startInfluxDB, type InfluxServer } from "../../tools/influxdb.ts";
+import { freePort, startInfluxDB, type InfluxServer } from "../../tools/setup/influxdb.ts";
 import { FAILURES } from "../../verify/failures.ts";
 import { buildScenarios, emulatorSamples, emulatorStats, metricValue, patchEmulatorConfig, runScenario, tempResultsRoot, type SummaryFile } from "../helpers/k6.ts";
 import { runVerifyCli } from "../helpers/verify.ts";
@@ -72,20 +72,31 @@ describe("--after on a real k6 run", () => {
     assert.equal(verify.preflight.ok, true, "the preflight part survives the after step");
     const a = verify.after;
     assert.equal(a.baselineSource, "preflight");
-    const baseline = verify.preflight.baseline as { latencyMs: number; streamTotalMs: number; ttftMs: number; tokensPerSecond: number };
+    const baseline = verify.preflight.baseline;
     assert.deepEqual(a.baseline, baseline);
+    const totalP95 = baseline.totalMs.p95.value as number;
+    const ttftBaselineP95 = baseline.ttftMs.p95.value as number;
 
     // Independently from summary.json: growth of p95 and TTFT, error share per class.
     const p95 = metricValue(summary, "gemini_request_duration", "p(95)");
     const ttftP95 = metricValue(summary, "gemini_ttft", "p(95)");
-    // The run streamed, so its latency is compared with the unloaded stream's.
+    // The run streamed, as did the baseline's calls: p95 is compared with the baseline's p95, the median with its median.
     assert.equal(a.impact.latencyBaseline, "stream");
+    assert.equal(a.impact.kindMismatch, false);
     assert.equal(a.impact.p95.underLoad, p95);
-    assert.equal(a.impact.p95.ratio, p95 / baseline.streamTotalMs);
-    assert.equal(a.impact.p95.deltaMs, p95 - baseline.streamTotalMs);
+    assert.equal(a.impact.p95.ratio, p95 / totalP95);
+    assert.equal(a.impact.p95.deltaMs, p95 - totalP95);
+    assert.deepEqual(a.impact.p95.noise, { low: baseline.totalMs.p95.low, high: baseline.totalMs.p95.high });
+    assert.equal(a.impact.median.baseline, baseline.totalMs.p50.value);
+    assert.equal(a.impact.median.underLoad, metricValue(summary, "gemini_request_duration", "med"));
     assert.equal(a.impact.ttftP95.underLoad, ttftP95);
-    assert.equal(a.impact.ttftP95.ratio, ttftP95 / baseline.ttftMs);
-    assert.equal(a.impact.ttftP95.deltaMs, ttftP95 - baseline.ttftMs);
+    assert.equal(a.impact.ttftP95.ratio, ttftP95 / ttftBaselineP95);
+    assert.equal(a.impact.ttftP95.deltaMs, ttftP95 - ttftBaselineP95);
+    assert.equal(a.impact.ttftMedian.baseline, baseline.ttftMs.p50.value);
+    for (const growth of [a.impact.p95, a.impact.median, a.impact.ttftP95, a.impact.ttftMedian]) {
+      const expected = growth.underLoad > growth.noise.high ? "regression" : growth.underLoad < growth.noise.low ? "faster" : "within_noise";
+      assert.equal(growth.verdict, expected);
+    }
     assert.equal(a.impact.requests, metricValue(summary, "http_reqs", "count"));
     const attempts = metricValue(summary, "gemini_errors", "passes") + metricValue(summary, "gemini_errors", "fails");
     assert.equal(a.impact.errorShareTotal, metricValue(summary, "gemini_errors", "passes") / attempts);
@@ -129,6 +140,11 @@ describe("--after on a real k6 run", () => {
     assert.equal(row.p95_ratio, a.impact.p95.ratio);
     assert.equal(row.p95_load_ms, p95);
     assert.equal(row.ttft_p95_ratio, a.impact.ttftP95.ratio);
+    assert.equal(row.baseline_calls, baseline.calls);
+    assert.equal(row.median_baseline_ms, a.impact.median.baseline);
+    assert.equal(row.p95_noise_high_ms, a.impact.p95.noise.high);
+    assert.equal(row.p95_verdict, { faster: -1, within_noise: 0, regression: 1 }[a.impact.p95.verdict as string]);
+    assert.equal(row.ttft_median_verdict, { faster: -1, within_noise: 0, regression: 1 }[a.impact.ttftMedian.verdict as string]);
     assert.equal(row.error_share_rate_limited, a.impact.errorShare.rate_limited.share);
     assert.equal(row.errors_overloaded, a.impact.errorShare.overloaded.count);
     assert.equal(row.emulator_requests, stats.requests.total);
@@ -146,13 +162,14 @@ describe("--after on a real k6 run", () => {
     assert.equal(verify.after.baselineSource, "fresh");
     assert.equal(verify.preflight.ok, true);
     assert.deepEqual(verify.after.baseline, verify.preflight.baseline);
-    assert.equal(verify.after.impact.p95.ratio, metricValue(summary, "gemini_request_duration", "p(95)") / verify.preflight.baseline.streamTotalMs);
+    assert.equal(verify.after.impact.p95.ratio, metricValue(summary, "gemini_request_duration", "p(95)") / verify.preflight.baseline.totalMs.p95.value);
     // GEMINI_BASE_URL is another emulator than the run's: its counts say nothing about the run.
     assert.equal(verify.after.groundTruth, null);
     assert.match(verify.after.groundTruthNote, /^the run used http:\/\/127\.0\.0\.1:\d+, not GEMINI_BASE_URL=http:\/\/127\.0\.0\.1:\d+: emulator comparison skipped/);
     assert.match(outcome.stdout, /note: the run used .* emulator comparison skipped/);
     assert.doesNotMatch(outcome.stdout, /emulator saw/);
-    assert.equal((await emulatorStats(unloaded.url)).requests.total, before + 4);
+    // The four checks and the default ten baseline calls.
+    assert.equal((await emulatorStats(unloaded.url)).requests.total, before + 14);
     assert.equal(verify.after.influx, null);
   });
 

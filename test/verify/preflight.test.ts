@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { countTokensRequest } from "../../lib/gemini-requests.ts";
 import { parseVerdict } from "../../lib/moderation.ts";
-import { freePort } from "../../tools/influxdb.ts";
+import { freePort } from "../../tools/setup/influxdb.ts";
 import { FAILURES, type FailureClass } from "../../verify/failures.ts";
 import { sampleModerationBody } from "../../verify/sdk-request.ts";
 import { tokensPerSecond } from "../../verify/preflight.ts";

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import path from "node:path";
-import { REPO_ROOT } from "../setup/k6.ts";
+import { REPO_ROOT } from "../paths.ts";
 
 const DOC = path.join(REPO_ROOT, "docs", "benchmarks.md");
 const SECTION_START = "<!-- emulator-bench:start -->";

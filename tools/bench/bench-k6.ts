@@ -10,7 +10,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ensureK6, REPO_ROOT, SetupError } from "../setup/k6.ts";
+import { ensureK6 } from "../setup/k6.ts";
+import { REPO_ROOT } from "../paths.ts";
+import { SetupError } from "../errors.ts";
 import { spawnNodeServer, type NodeServerProcess } from "../run/node-server.ts";
 import { K6_VERSION } from "../setup/versions.ts";
 

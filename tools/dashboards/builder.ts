@@ -236,7 +236,7 @@ export function tagVariable(name: string, label: string, query: string, options:
   return variable;
 }
 
-/** Run annotations from the `gemini_run` measurement written by tools/annotations.ts. */
+/** Run annotations from the `gemini_run` measurement written by tools/results/annotations.ts. */
 export function runAnnotation(query: string): Annotation {
   return {
     name: "Runs",

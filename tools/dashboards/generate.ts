@@ -1,15 +1,16 @@
 // `npm run dashboards`: generates the Grafana dashboards in grafana/dashboards/ from code.
 // The JSON is committed; test/grafana/dashboards.test.ts fails when it differs from a fresh run.
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { parseFlags, runCli } from "../cli.ts";
+import { REPO_ROOT } from "../paths.ts";
 import { parseConfig } from "../../lib/config.ts";
-import { ELAPSED_BASE_ISO, SUMMARY_MEASUREMENT, TIMELINE_MEASUREMENT } from "../influx-rollups.ts";
-import { RUN_MEASUREMENT } from "../annotations.ts";
+import { ELAPSED_BASE_ISO, SUMMARY_MEASUREMENT, TIMELINE_MEASUREMENT } from "../results/rollups.ts";
+import { RUN_MEASUREMENT } from "../results/annotations.ts";
 import { PanelLayout, dashboard, runAnnotation, tagVariable, type Dashboard, type PanelSpec } from "./builder.ts";
 
 /** Where the generated dashboards live (mounted by docker-compose.yml). */
-export const DASHBOARD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "grafana", "dashboards");
+export const DASHBOARD_DIR = join(REPO_ROOT, "grafana", "dashboards");
 
 // Threshold lines show the suite's default pass/fail criteria (GEMINI_P95_MS and friends).
 const limits = parseConfig({}).thresholds;
@@ -115,7 +116,7 @@ function loadTestDashboard(): Dashboard {
 }
 
 const RUNS = `"testid" =~ /^$testid$/`;
-/** The summary keeps the run id in the field `run` (see tools/influx-rollups.ts). */
+/** The summary keeps the run id in the field `run` (see tools/results/rollups.ts). */
 const SUMMARY_RUNS = `"run" =~ /^$testid$/`;
 const timeline = (field: string): string =>
   `SELECT mean("${field}") FROM "${TIMELINE_MEASUREMENT}" WHERE ${RUNS} AND $timeFilter GROUP BY time($__interval), "testid" fill(none)`;
@@ -149,7 +150,7 @@ function compareRunsDashboard(): Dashboard {
     title: "Gemini compare runs",
     description: "Two or more runs side by side, aligned on time since each run's start.",
     tags: ["gemini-k6", "k6", "compare"],
-    // The timeline is stored from 2000-01-01T00:00:00Z = each run's start (tools/influx-rollups.ts).
+    // The timeline is stored from 2000-01-01T00:00:00Z = each run's start (tools/results/rollups.ts).
     timezone: "utc",
     time: { from: ELAPSED_BASE_ISO, to: new Date(Date.parse(ELAPSED_BASE_ISO) + 30 * 60_000).toISOString() },
     timepicker: { refresh_intervals: [] },
@@ -174,17 +175,8 @@ export function serialize(board: Dashboard): string {
 
 const USAGE = "usage: npm run dashboards (no arguments): regenerates grafana/dashboards/*.json from tools/dashboards/";
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  if (args.length > 0) {
-    process.stderr.write(`dashboards: unexpected argument ${JSON.stringify(args[0])}\n${USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
+async function main(argv: string[]): Promise<void> {
+  parseFlags(argv, {});
   await mkdir(DASHBOARD_DIR, { recursive: true });
   for (const [file, board] of Object.entries(dashboards())) {
     await writeFile(join(DASHBOARD_DIR, file), serialize(board));
@@ -192,9 +184,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`dashboards: ${(error as Error).message}\n`);
-    process.exit(1);
-  });
-}
+runCli(import.meta.url, "dashboards", main, { usage: USAGE });

@@ -1,8 +1,8 @@
 // `npm run compare -- <runA> <runB> [--fail-on "p95:+10%,errors:+1pp"]`: two runs side by side
 // from InfluxDB with deltas and a verdict; with `--fail-on` it is the baseline gate for CI
 // (run A is the baseline, run B the candidate).
-import { pathToFileURL } from "node:url";
-import { EXIT, UsageError, parseArgs, runCli } from "./influx-cli.ts";
+import { EXIT, parseFlags, runCli } from "../cli.ts";
+import { UsageError } from "../errors.ts";
 import { describeTarget, resolveInfluxTarget } from "./influx-query.ts";
 import { readRunStats, type RunStats } from "./run-stats.ts";
 
@@ -120,16 +120,12 @@ export function summary(a: RunStats, b: RunStats): string {
 
 const USAGE = 'usage: npm run compare -- <baseline-run-id> <candidate-run-id> [--fail-on "p95:+10%,errors:+1pp"]… [--influx http://127.0.0.1:8086/k6]';
 
-async function main(): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   // --fail-on may be repeated: every rule of every occurrence applies.
-  const { positional, options, help } = parseArgs(process.argv.slice(2), ["fail-on", "influx"], ["fail-on"]);
-  if (help) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
+  const { values, positionals: positional } = parseFlags(argv, { "fail-on": { type: "string", multiple: true }, influx: { type: "string" } }, { positionals: true });
   if (positional.length !== 2) throw new UsageError(USAGE);
-  const rules = options.has("fail-on") ? parseFailOn(options.get("fail-on") ?? "") : [];
-  const target = resolveInfluxTarget(options.get("influx"));
+  const rules = values["fail-on"] ? parseFailOn(values["fail-on"].join(",")) : [];
+  const target = resolveInfluxTarget(values.influx);
   const [a, b] = await Promise.all(positional.map((testid) => readRunStats(target, testid)));
   process.stdout.write(`runs from ${describeTarget(target)}\n${formatComparison(a!, b!)}\n\n`);
   if (rules.length === 0) {
@@ -146,4 +142,4 @@ async function main(): Promise<number> {
   return EXIT.ok;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runCli("compare", main);
+runCli(import.meta.url, "compare", main, { usage: USAGE });

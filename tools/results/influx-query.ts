@@ -1,6 +1,8 @@
 // A small InfluxQL client over the v1 `/query` API, which InfluxDB 1.x, 2.x (with DBRP mappings)
 // and 3.x all serve, plus parsing of our `GEMINI_INFLUXDB_URL` form `http://host:8086/<db>`.
 
+import { InfluxError, UsageError } from "../errors.ts";
+
 /** Where the results live: server base URL (no trailing slash), database, optional credentials. */
 export interface InfluxTarget {
   baseUrl: string;
@@ -9,22 +11,6 @@ export interface InfluxTarget {
   password?: string;
   /** Where the URL came from ("--influx", "GEMINI_INFLUXDB_URL"), so a message names what to change. */
   source?: string;
-}
-
-/** A user-facing failure: printed as one line, never with a stack trace. */
-export class InfluxError extends Error {
-  override name = "InfluxError";
-  /** The HTTP status InfluxDB answered with, when it answered at all. */
-  readonly status: number | undefined;
-  constructor(message: string, status?: number) {
-    super(message);
-    this.status = status;
-  }
-}
-
-/** Bad user input (arguments, run ids, URLs): exit code 2 in the tools. */
-export class UsageError extends Error {
-  override name = "UsageError";
 }
 
 /** The database URL used when neither `--influx` nor `GEMINI_INFLUXDB_URL` is given. */

@@ -1,6 +1,6 @@
 // How a run sends its samples to InfluxDB: k6's built-in InfluxDB v1 output, switched on by
 // `GEMINI_INFLUXDB_URL`, with high-cardinality tags moved to fields so the database stays small.
-import { InfluxError } from "./influx-query.ts";
+import { InfluxError } from "../errors.ts";
 
 /**
  * Tags that k6 would otherwise store as InfluxDB tags (one series per value): stored as fields.

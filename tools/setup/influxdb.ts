@@ -6,8 +6,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseArgs, promisify } from "node:util";
+import { promisify } from "node:util";
+import { FlagError, parseFlags, runCli } from "../cli.ts";
+import { REPO_ROOT, TOOLS_BIN } from "../paths.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -15,8 +16,6 @@ const execFileAsync = promisify(execFile);
 export const INFLUXDB_VERSION = "v1.8.10";
 const INFLUXDB_MODULE = "github.com/influxdata/influxdb/cmd/influxd";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const toolsBin = join(repoRoot, ".tools", "bin");
 
 /** A running InfluxDB: `url` has no trailing slash; `close()` stops it and removes a temporary data dir. */
 export interface InfluxServer {
@@ -57,7 +56,7 @@ export async function ensureInfluxd(): Promise<string> {
     return fromEnv;
   }
   // A `go install` build reports "vunknown", so our own pinned build is trusted by its path.
-  const pinned = join(toolsBin, "influxd");
+  const pinned = join(TOOLS_BIN, "influxd");
   if (existsSync(pinned)) return pinned;
   const onPath = await influxdOnPath();
   if (onPath) return onPath;
@@ -77,11 +76,11 @@ async function influxdOnPath(): Promise<string | undefined> {
 }
 
 async function buildInfluxd(): Promise<void> {
-  await mkdir(toolsBin, { recursive: true });
-  process.stderr.write(`building influxd ${INFLUXDB_VERSION} with Go into ${toolsBin} (about a minute)…\n`);
+  await mkdir(TOOLS_BIN, { recursive: true });
+  process.stderr.write(`building influxd ${INFLUXDB_VERSION} with Go into ${TOOLS_BIN} (about a minute)…\n`);
   try {
     await execFileAsync("go", ["install", `${INFLUXDB_MODULE}@${INFLUXDB_VERSION}`], {
-      env: { ...process.env, GOBIN: toolsBin },
+      env: { ...process.env, GOBIN: TOOLS_BIN },
       timeout: 15 * 60_000,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -258,44 +257,19 @@ const USAGE = `usage: npm run influxdb [-- --port 8086] [--data-dir .tools/influ
 Starts InfluxDB ${INFLUXDB_VERSION} on 127.0.0.1 (port 0: any free port); Ctrl-C stops it.`;
 
 /** The command line: `--port N` and `--data-dir DIR`; anything else is a usage error. */
-export function parseInfluxdbArgs(argv: string[]): { help: true } | { help: false; port: number; dataDir: string } {
-  let values: { port?: string; "data-dir"?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { port: { type: "string" }, "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new InfluxdbUsageError((error as Error).message.split("\n")[0] ?? "bad arguments");
-  }
-  if (values.help) return { help: true };
+export function parseInfluxdbArgs(argv: string[]): { port: number; dataDir: string } {
+  const { values } = parseFlags(argv, { port: { type: "string" }, "data-dir": { type: "string" } });
   const portText = values.port ?? "8086";
   const port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InfluxdbUsageError(`invalid --port: expected a number from 0 (any free port) to 65535, got ${portText}`);
+    throw new FlagError(`invalid --port: expected a number from 0 (any free port) to 65535, got ${portText}`);
   }
-  const dataDir = values["data-dir"] ? resolve(process.env.INIT_CWD ?? process.cwd(), values["data-dir"]) : join(repoRoot, ".tools", "influxdb-data");
-  return { help: false, port, dataDir };
+  const dataDir = values["data-dir"] ? resolve(process.env.INIT_CWD ?? process.cwd(), values["data-dir"]) : join(REPO_ROOT, ".tools", "influxdb-data");
+  return { port, dataDir };
 }
 
-class InfluxdbUsageError extends Error {}
-
-async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseInfluxdbArgs>;
-  try {
-    parsed = parseInfluxdbArgs(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof InfluxdbUsageError)) throw error;
-    process.stderr.write(`influxdb: ${error.message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (parsed.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const { port, dataDir } = parsed;
+async function main(argv: string[]): Promise<void> {
+  const { port, dataDir } = parseInfluxdbArgs(argv);
   const server = await startInfluxDB({ port, dataDir, verbose: true });
   process.stdout.write(`InfluxDB ${INFLUXDB_VERSION} listening on ${server.url} (data in ${dataDir}); Ctrl-C stops it\n`);
   process.stdout.write(`run with: GEMINI_INFLUXDB_URL=${server.url}/k6 npm run load\n`);
@@ -304,9 +278,4 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`influxdb: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
-}
+runCli(import.meta.url, "influxdb", main, { usage: USAGE });

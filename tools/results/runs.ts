@@ -1,6 +1,6 @@
 // `npm run runs`: lists the runs stored in InfluxDB with their scenario, model, start and duration.
-import { pathToFileURL } from "node:url";
-import { EXIT, UsageError, parseArgs, runCli } from "./influx-cli.ts";
+import { EXIT, parseFlags, runCli } from "../cli.ts";
+import { UsageError } from "../errors.ts";
 import { describeTarget, resolveInfluxTarget } from "./influx-query.ts";
 import { listRuns, type StoredRun } from "./run-stats.ts";
 
@@ -22,15 +22,11 @@ export function formatRuns(runs: StoredRun[]): string {
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
 }
 
-async function main(): Promise<number> {
-  const usage = "usage: npm run runs [-- --influx http://127.0.0.1:8086/k6]";
-  const { positional, options, help } = parseArgs(process.argv.slice(2), ["influx"]);
-  if (help) {
-    process.stdout.write(`${usage}\n`);
-    return EXIT.ok;
-  }
-  if (positional.length > 0) throw new UsageError(usage);
-  const target = resolveInfluxTarget(options.get("influx"));
+const USAGE = "usage: npm run runs [-- --influx http://127.0.0.1:8086/k6]";
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, { influx: { type: "string" } });
+  const target = resolveInfluxTarget(values.influx);
   const runs = await listRuns(target);
   if (runs.length === 0) {
     process.stdout.write(`no runs stored in ${describeTarget(target)} yet: run with GEMINI_INFLUXDB_URL set, or \`npm run results:import -- <run-id>\`\n`);
@@ -40,4 +36,4 @@ async function main(): Promise<number> {
   return EXIT.ok;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runCli("runs", main);
+runCli(import.meta.url, "runs", main, { usage: USAGE });

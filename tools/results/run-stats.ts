@@ -1,8 +1,9 @@
 // Reads one run's headline numbers and the list of stored runs from InfluxDB with InfluxQL;
 // shared by `npm run compare` and `npm run runs`.
-import { UsageError } from "./influx-cli.ts";
+import { UsageError } from "../errors.ts";
 import { RUN_MEASUREMENT } from "./annotations.ts";
-import { InfluxError, describeTarget, isDatabaseNotFound, quoteString, queryStatements, type InfluxTarget, type Series } from "./influx-query.ts";
+import { describeTarget, isDatabaseNotFound, quoteString, queryStatements, type InfluxTarget, type Series } from "./influx-query.ts";
+import { InfluxError } from "../errors.ts";
 
 /** The headline numbers of one run; `undefined` when the run has no samples of that metric. */
 export interface RunStats {

@@ -6,25 +6,15 @@ import { accessSync, constants, statSync } from "node:fs";
 import { mkdtemp, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { SetupError } from "../errors.ts";
+import { TOOLS_BIN } from "../paths.ts";
 import { K6_MAJOR, K6_MIN_MINOR, K6_MODULE, K6_VERSION } from "./versions.ts";
 
 const execFileAsync = promisify(execFile);
 
-/** Repository root (the folder holding package.json). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-/** Where the suite keeps the binaries it builds (git-ignored). */
-export const TOOLS_BIN = path.join(REPO_ROOT, ".tools", "bin");
-
 /** The k6 the suite builds when no suitable one is found. */
 export const BUNDLED_K6 = path.join(TOOLS_BIN, "k6");
-
-/** A problem the user must fix (missing Go, a broken K6_BIN); printed as one line, no stack. */
-export class SetupError extends Error {
-  override name = "SetupError";
-}
 
 /** Parses `k6 version` output ("k6 v2.2.0 (go1.26.8, linux/amd64)") into its numbers. */
 export function parseK6Version(output: string): { major: number; minor: number; patch: number } | undefined {

@@ -6,12 +6,13 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
-import { pathToFileURL } from "node:url";
 import { runRecordFromJson, writeRunAnnotations } from "./annotations.ts";
-import { writeRunRollups } from "./influx-rollups.ts";
-import { EXIT, UsageError, parseArgs, runCli } from "./influx-cli.ts";
+import { writeRunRollups } from "./rollups.ts";
+import { EXIT, parseFlags, runCli } from "../cli.ts";
+import { UsageError } from "../errors.ts";
 import { parseTagsAsFields, TAGS_AS_FIELDS } from "./influx-output.ts";
-import { InfluxError, authHeaders, createDatabase, describeTarget, quoteString, querySeries, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
+import { authHeaders, createDatabase, describeTarget, quoteString, querySeries, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
+import { InfluxError } from "../errors.ts";
 
 /** One `{"type":"Point"}` line of k6's JSON output. */
 interface K6JsonPoint {
@@ -223,17 +224,14 @@ export async function countStoredPoints(target: InfluxTarget, testid: string): P
   return counts;
 }
 
-async function main(): Promise<number> {
-  const usage = "usage: npm run results:import -- <run-id> [--influx http://127.0.0.1:8086/k6] [--results-dir results]";
-  const { positional, options, help } = parseArgs(process.argv.slice(2), ["influx", "results-dir"]);
-  if (help) {
-    process.stdout.write(`${usage}\n`);
-    return EXIT.ok;
-  }
-  if (positional.length !== 1) throw new UsageError(usage);
-  const runId = positional[0] ?? "";
-  const target = resolveInfluxTarget(options.get("influx"));
-  const stats = await importRun(runId, target, options.has("results-dir") ? resolve(options.get("results-dir") ?? "") : resultsDir());
+const USAGE = "usage: npm run results:import -- <run-id> [--influx http://127.0.0.1:8086/k6] [--results-dir results]";
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, { influx: { type: "string" }, "results-dir": { type: "string" } }, { positionals: true });
+  if (positionals.length !== 1) throw new UsageError(USAGE);
+  const runId = positionals[0] ?? "";
+  const target = resolveInfluxTarget(values.influx);
+  const stats = await importRun(runId, target, values["results-dir"] !== undefined ? resolve(values["results-dir"]) : resultsDir());
   const measurements = Object.keys(stats.byMeasurement).length;
   process.stdout.write(`imported run ${runId} into ${describeTarget(target)}: ${stats.samples} samples, ${stats.points} points in ${measurements} measurements`
     + (stats.duplicates ? `, ${stats.duplicates} samples sharing series and time with another (one point each, as in k6's live output)` : "")
@@ -246,4 +244,4 @@ async function main(): Promise<number> {
   return EXIT.ok;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runCli("results:import", main);
+runCli(import.meta.url, "results:import", main, { usage: USAGE });

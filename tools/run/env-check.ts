@@ -1,7 +1,7 @@
 // Warnings for settings that would otherwise be ignored without a word: misspelled GEMINI_* variables
 // and load flags the chosen scenario does not use. Used by `npm run load` and `npm start`.
 
-import { KNOWN_VARIABLES, unknownVariables } from "../lib/config.ts";
+import { KNOWN_VARIABLES, unknownVariables } from "../../lib/config.ts";
 
 /** One line per GEMINI_* variable nothing reads, with the known name it most likely meant. */
 export function unknownVariableWarnings(env: Readonly<Record<string, string | undefined>>): string[] {

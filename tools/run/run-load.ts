@@ -5,15 +5,17 @@ import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { parseArgs } from "node:util";
-import { ConfigError, displayUrl, parseConfig, unknownVariables, type GeminiConfig } from "../lib/config.ts";
-import { newRunId } from "../lib/run-id.ts";
-import { ensureK6, REPO_ROOT, SetupError } from "./k6.ts";
-import { annotateRun, annotateRunStart } from "./annotations.ts";
-import { influxOutputArgs } from "./influx-output.ts";
-import { parseInfluxUrl, UsageError } from "./influx-query.ts";
+import { parseFlags, runCli } from "../cli.ts";
+import { ConfigError, displayUrl, parseConfig, unknownVariables, type GeminiConfig } from "../../lib/config.ts";
+import { newRunId } from "../../lib/run-id.ts";
+import { ensureK6 } from "../setup/k6.ts";
+import { REPO_ROOT } from "../paths.ts";
+import { SetupError } from "../errors.ts";
+import { annotateRun, annotateRunStart } from "../results/annotations.ts";
+import { influxOutputArgs } from "../results/influx-output.ts";
+import { parseInfluxUrl } from "../results/influx-query.ts";
+import { UsageError } from "../errors.ts";
 import { scenarioMismatchWarnings, unknownVariableWarnings } from "./env-check.ts";
 
 const execFileAsync = promisify(execFile);
@@ -283,7 +285,7 @@ function validateInfluxUrl(env: Record<string, string | undefined>): void {
 /** The profile name when the emulator knows it; otherwise a SetupError naming the accepted ones. */
 async function knownProfile(profile: string): Promise<string> {
   // Loaded on demand: a run against a real URL never needs the emulator's code.
-  const { profileNames } = await import("../emulator/index.ts");
+  const { profileNames } = await import("../../emulator/index.ts");
   const names = profileNames();
   if (names.includes(profile)) return profile;
   throw new SetupError(`unknown emulator profile "${profile}" (--profile or GEMINI_EMULATOR_PROFILE): expected one of ${names.join(", ")}`);
@@ -330,10 +332,10 @@ export function redactUrl(value: string): string {
   return displayUrl(value).replace(/\/$/, "");
 }
 
-type Emulator = Awaited<ReturnType<typeof import("../emulator/index.ts").start>>;
+type Emulator = Awaited<ReturnType<typeof import("../../emulator/index.ts").start>>;
 
 async function startEmulatorOrExplain(profile: string): Promise<Emulator> {
-  const { start } = await import("../emulator/index.ts");
+  const { start } = await import("../../emulator/index.ts");
   try {
     return await start({ port: 0, profile });
   } catch (error) {
@@ -419,22 +421,15 @@ Exit codes: 0 passed, 1 setup error, 2 usage error, else k6's (99 thresholds cro
 
 /** Maps command-line flags to the GEMINI_* variables the scenario reads. */
 export function parseLoadArgs(argv: string[]): RunLoadOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      scenario: { type: "string" },
-      profile: { type: "string" },
-      duration: { type: "string" },
-      rate: { type: "string" },
-      vus: { type: "string" },
-      model: { type: "string" },
-      dashboard: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-    allowPositionals: false,
+  const { values } = parseFlags(argv, {
+    scenario: { type: "string" },
+    profile: { type: "string" },
+    duration: { type: "string" },
+    rate: { type: "string" },
+    vus: { type: "string" },
+    model: { type: "string" },
+    dashboard: { type: "boolean" },
   });
-  if (values.help) throw new UsageHelp();
   const env: Record<string, string> = {};
   const flags: Record<string, string> = {};
   const set = (name: string, flag: string, value: string | undefined): void => {
@@ -456,32 +451,11 @@ export function parseLoadArgs(argv: string[]): RunLoadOptions {
   };
 }
 
-class UsageHelp extends Error {}
-
-async function main(): Promise<void> {
-  let options: RunLoadOptions;
-  try {
-    options = parseLoadArgs(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof UsageHelp) {
-      process.stdout.write(`${USAGE}\n`);
-      return;
-    }
-    process.stderr.write(`load: ${(error as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  try {
-    const result = await runLoadTest(options);
-    process.stderr.write(`\nResults: ${path.relative(process.cwd(), result.resultsDir) || result.resultsDir}\n`);
-    if (result.reportPath) process.stderr.write(`HTML report: ${result.reportPath}\n`);
-    process.exit(result.exitCode);
-  } catch (error) {
-    if (error instanceof SetupError) {
-      process.stderr.write(`load: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+async function main(argv: string[]): Promise<number> {
+  const result = await runLoadTest(parseLoadArgs(argv));
+  process.stderr.write(`\nResults: ${path.relative(process.cwd(), result.resultsDir) || result.resultsDir}\n`);
+  if (result.reportPath) process.stderr.write(`HTML report: ${result.reportPath}\n`);
+  return result.exitCode;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) await main();
+runCli(import.meta.url, "load", main, { usage: USAGE });

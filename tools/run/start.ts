@@ -3,13 +3,15 @@
 // the unloaded baseline, and the HTML report.
 
 import { existsSync } from "node:fs";
+import { parseFlags, runCli } from "../cli.ts";
 import { spawn } from "node:child_process";
-import { REPO_ROOT, SetupError } from "./k6.ts";
+import { REPO_ROOT } from "../paths.ts";
+import { SetupError } from "../errors.ts";
 import { refuseExistingRun, runFolder, runLoadTest } from "./run-load.ts";
-import { setup } from "./setup.ts";
+import { setup } from "../setup/setup.ts";
 import { unknownVariableWarnings } from "./env-check.ts";
-import { start as startEmulator } from "../emulator/index.ts";
-import { emulatorAdmin } from "../emulator/client.ts";
+import { start as startEmulator } from "../../emulator/index.ts";
+import { emulatorAdmin } from "../../emulator/client.ts";
 
 const PROFILE = "realistic";
 
@@ -84,13 +86,7 @@ function runNpm(args: string[], env: Record<string, string>): Promise<number> {
   });
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  if (error instanceof SetupError) {
-    process.stderr.write(`start: ${error.message}\n`);
-    process.exitCode = 1;
-  } else {
-    throw error;
-  }
-}
+runCli(import.meta.url, "start", async (argv) => {
+  parseFlags(argv, {});
+  return main();
+}, { usage: "usage: npm start (no arguments): the emulator, the SDK preflight, about a minute of load and the cross-check; GEMINI_* variables still apply" });

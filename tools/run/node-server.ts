@@ -2,7 +2,7 @@
 // waits for the URL it prints, so benchmarks and tests measure and survive it apart from themselves.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { REPO_ROOT } from "./k6.ts";
+import { REPO_ROOT } from "../paths.ts";
 
 /** A server running in a child process. */
 export interface NodeServerProcess {

@@ -4,8 +4,9 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { InfluxDB, Point, setLogger } from "@influxdata/influxdb-client";
-import { writeRunRollups } from "./influx-rollups.ts";
-import { InfluxError, createDatabase, describeTarget, parseInfluxUrl, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
+import { writeRunRollups } from "./rollups.ts";
+import { createDatabase, describeTarget, parseInfluxUrl, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
+import { InfluxError } from "../errors.ts";
 
 /** The measurement holding run annotations. */
 export const RUN_MEASUREMENT = "gemini_run";

@@ -2,7 +2,8 @@
 // point per run and a timeline on *time since the run's start*. InfluxQL cannot shift each series
 // to its own start, so the timeline is stored with timestamps counted from a fixed base
 // (2000-01-01T00:00:00Z = the run's first sample) and the dashboard shows that range in UTC.
-import { InfluxError, authHeaders, quoteString, queryInflux, queryStatements, type InfluxTarget, type Series } from "./influx-query.ts";
+import { authHeaders, quoteString, queryInflux, queryStatements, type InfluxTarget, type Series } from "./influx-query.ts";
+import { InfluxError } from "../errors.ts";
 import { readRunStats, type RunStats } from "./run-stats.ts";
 
 /**
