@@ -17,6 +17,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
   "GEMINI_THINKING_BUDGET", "GEMINI_TIMEOUT", "GEMINI_TTFT_P95_MS", "GEMINI_VUS",
   // Read by the Node tools only: the emulator profile, InfluxDB output, and `npm test`.
   "GEMINI_EMULATOR_PROFILE", "GEMINI_INFLUXDB_URL", "GEMINI_TEST_CONCURRENCY", "GEMINI_TEST_REPORTER",
+  "GEMINI_VERIFY_BASELINE_CALLS",
 ];
 
 /** The set GEMINI_* variables nothing reads (misspellings, most likely), sorted. */

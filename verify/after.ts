@@ -2,15 +2,17 @@
 // with the unloaded baseline and, when the target is an emulator, with its own ground truth.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { isLoopbackHost, urlHost } from "../lib/config.ts";
 import { emulatorAdmin, type StatsSummary } from "../emulator/client.ts";
 import { describeTarget, parseInfluxUrl, type InfluxTarget } from "../tools/results/influx-query.ts";
 import { UsageError } from "../tools/errors.ts";
 import { VerifyFailure } from "./failures.ts";
 import { writeVerifyPoint } from "./influx.ts";
 import { computeLoadImpact, impactFields, readSummary, type Baseline, type K6Summary, type LoadImpact } from "./post-run.ts";
-import { runPreflight, type PreflightOptions } from "./preflight.ts";
+import { describePreflightPlan, preflightBudgetProblem, runPreflight, type PreflightOptions } from "./preflight.ts";
 import { redactValue } from "./redact.ts";
 import { mergeVerifyJson, readVerifyJson } from "./results-file.ts";
+import { interpolatedPercentile } from "./spread.ts";
 
 /** Settings of the post-run step. */
 export interface AfterOptions extends PreflightOptions {
@@ -22,6 +24,10 @@ export interface AfterOptions extends PreflightOptions {
    * its summary.json) are used for a fresh baseline and the emulator's ground truth.
    */
   targetExplicit?: boolean;
+  /** GEMINI_MAX_REQUESTS when the user set it: a fresh baseline that needs more requests is refused. */
+  maxRequests?: number | undefined;
+  /** Progress lines (the plan of a fresh baseline off loopback); default none. */
+  log?: (line: string) => void;
 }
 
 /** What the emulator itself counted, next to what k6 reported. */
@@ -69,15 +75,15 @@ interface EmulatorStats extends StatsSummary {
   totalMsSamples?: number[];
 }
 
+function isSpread(value: unknown): boolean {
+  const s = value as { samplesMs?: unknown; p50?: { value?: unknown }; p95?: { value?: unknown } } | null;
+  return !!s && Array.isArray(s.samplesMs) && typeof s.p50?.value === "number" && typeof s.p95?.value === "number";
+}
+
+/** A baseline of several calls; a preflight from before verify measured one (a single figure per kind) does not count. */
 function isBaseline(value: unknown): value is Baseline {
   const b = value as Partial<Baseline> | null;
-  return (
-    !!b &&
-    typeof b.latencyMs === "number" &&
-    typeof b.streamTotalMs === "number" &&
-    typeof b.ttftMs === "number" &&
-    typeof b.tokensPerSecond === "number"
-  );
+  return !!b && (b.kind === "stream" || b.kind === "generateContent") && typeof b.calls === "number" && isSpread(b.totalMs) && (b.ttftMs === null || isSpread(b.ttftMs));
 }
 
 /** Above this many requests the emulator's samples are not fetched (tens of MB of JSON); its own p95 is used. */
@@ -106,16 +112,6 @@ async function sampleTotals(baseUrl: string): Promise<number[] | undefined> {
   return totals.every((total): total is number => typeof total === "number") ? totals : undefined;
 }
 
-/** The `p`-th percentile (0–1) as k6 computes a Trend's: linear interpolation between ranks. */
-function k6Percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = p * (sorted.length - 1);
-  const below = sorted[Math.floor(at)] as number;
-  const above = sorted[Math.ceil(at)] as number;
-  return below + (above - below) * (at - Math.floor(at));
-}
-
 // k6 leaves a Counter that never got a sample out of the summary, so a missing one counted zero.
 function counter(summary: K6Summary, metric: string): number {
   const count = summary.metrics[metric]?.values.count;
@@ -126,7 +122,7 @@ function counter(summary: K6Summary, metric: string): number {
 export function compareWithGroundTruth(summary: K6Summary, impact: LoadImpact, stats: EmulatorStats): GroundTruth {
   const httpP95 = summary.metrics.http_req_duration?.values["p(95)"];
   const samples = stats.totalMsSamples;
-  const serverP95 = samples !== undefined ? k6Percentile(samples, 0.95) : stats.totalMs.p95;
+  const serverP95 = samples !== undefined && samples.length > 0 ? interpolatedPercentile(samples, 0.95) : stats.totalMs.p95;
   return {
     emulatorRequests: stats.requests.total,
     k6Requests: impact.requests,
@@ -264,6 +260,10 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
           `set GEMINI_BASE_URL to a running emulator of the same profile for a fresh baseline`,
       );
     }
+    const overBudget = preflightBudgetProblem(options);
+    if (overBudget) throw new VerifyFailure("bad_usage", overBudget);
+    const host = urlHost(options.baseUrl);
+    if (host === undefined || !isLoopbackHost(host)) options.log?.(describePreflightPlan(options, normalUrl(options.baseUrl)));
     const fresh = await runPreflight(options);
     if (!fresh.ok || !fresh.baseline) {
       const failure = fresh.failure;
@@ -293,15 +293,21 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
   // The figures are saved before InfluxDB is tried, so a database problem cannot lose them.
   let file = await mergeVerifyJson(options.resultsDir, options.runId, "after", result);
   if (influxTarget) {
-    result.influx = await writeInflux(influxTarget, options.runId, impact, groundTruth);
+    result.influx = await writeInflux(influxTarget, options.runId, impact, baseline, groundTruth);
     file = await mergeVerifyJson(options.resultsDir, options.runId, "after", result);
   }
   return { result, file };
 }
 
 /** Writes the figures to InfluxDB; a failure is returned as `{ error }`, never thrown: it is not the run's. */
-async function writeInflux(target: InfluxTarget, runId: string, impact: LoadImpact, groundTruth: GroundTruth | null): Promise<AfterResult["influx"]> {
-  const fields = impactFields(impact);
+async function writeInflux(
+  target: InfluxTarget,
+  runId: string,
+  impact: LoadImpact,
+  baseline: Baseline,
+  groundTruth: GroundTruth | null,
+): Promise<AfterResult["influx"]> {
+  const fields = impactFields(impact, baseline);
   if (groundTruth) {
     fields.emulator_requests = groundTruth.emulatorRequests;
     fields.emulator_total_p95_ms = groundTruth.serverTotalP95Ms;

@@ -2,12 +2,13 @@
 // its exit code and prints a one-line hint, never a stack trace or the API key.
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { displayUrl } from "../lib/config.ts";
 import { newRunId } from "../lib/run-id.ts";
 import { runAfter } from "./after.ts";
 import { parseVerifyConfig, VerifyConfigError, type VerifyConfig } from "./config.ts";
 import { formatContract, runContractCheck } from "./contract.ts";
 import { classifyError, FAILURES, VerifyFailure } from "./failures.ts";
-import { runPreflight } from "./preflight.ts";
+import { describePreflightPlan, runPreflight } from "./preflight.ts";
 import { formatAfter, formatPreflight, helpText } from "./report.ts";
 import { redact, redactValue } from "./redact.ts";
 import { mergeVerifyJson } from "./results-file.ts";
@@ -19,6 +20,8 @@ function shown(file: string): string {
 
 async function preflight(config: VerifyConfig, out: (text: string) => void): Promise<number> {
   const runId = config.runId ?? newRunId(new Date());
+  // A paid endpoint is told what the preflight will spend before its first request.
+  if (!config.isLoopback) out(describePreflightPlan(config, displayUrl(config.baseUrl)));
   const result = await runPreflight(config);
   const file = await mergeVerifyJson(config.resultsDir, runId, "preflight", redactValue(result, config.apiKey));
   out(formatPreflight(result, runId, shown(file)));
@@ -46,7 +49,7 @@ async function after(config: VerifyConfig, env: Readonly<Record<string, string |
   const runId = config.afterRunId;
   if (!runId) throw new VerifyFailure("bad_usage", "--after needs a run id");
   const targetExplicit = Boolean(env.GEMINI_BASE_URL?.trim());
-  const { result, file } = await runAfter({ ...config, runId, influxUrl: config.influxUrl, targetExplicit });
+  const { result, file } = await runAfter({ ...config, runId, influxUrl: config.influxUrl, targetExplicit, log: out });
   out(formatAfter(result, shown(file)));
   return 0;
 }

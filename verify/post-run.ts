@@ -3,17 +3,20 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { VerifyFailure } from "./failures.ts";
+import { verdictOf, type Estimate, type Spread, type Verdict } from "./spread.ts";
 
-/** The unloaded figures the preflight measured with the SDK. */
+/** The unloaded figures the preflight measured with the SDK over a few sequential calls. */
 export interface Baseline {
-  /** One non-streaming generateContent call, milliseconds. */
-  latencyMs: number;
-  /** One whole streamed call, milliseconds. */
-  streamTotalMs: number;
-  /** Time to the first streamed chunk, milliseconds. */
-  ttftMs: number;
-  /** Output tokens per second of the streamed call. */
-  tokensPerSecond: number;
+  /** The kind of the calls: streams when the load test streams (GEMINI_STREAM, the default), else generateContent. */
+  kind: "stream" | "generateContent";
+  /** How many calls the figures come from. */
+  calls: number;
+  /** Whole-call time, milliseconds. */
+  totalMs: Spread;
+  /** Time to the first streamed chunk, milliseconds; null when the calls did not stream. */
+  ttftMs: Spread | null;
+  /** Median output tokens per second of the streamed calls; null when they did not stream. */
+  tokensPerSecond: number | null;
 }
 
 /** One metric's values in k6's summary data (`metrics.<name>.values`). */
@@ -29,12 +32,18 @@ export interface K6Summary {
   apiVersion?: string;
 }
 
-/** A growth under load: the loaded value, its ratio to the baseline, and the absolute change. */
+/**
+ * A loaded percentile against the baseline's: the absolute and relative change, the interval the
+ * baseline's own spread allows (`noise`), and the verdict: beyond it a regression (or faster), inside
+ * it within noise.
+ */
 export interface Growth {
   baseline: number;
   underLoad: number;
   ratio: number;
   deltaMs: number;
+  noise: { low: number; high: number };
+  verdict: Verdict;
 }
 
 /** Share of the requests that failed in one error class. */
@@ -47,8 +56,10 @@ export interface ErrorShare {
 export interface LoadImpact {
   /** HTTP requests k6 sent: every attempt, retries included. */
   requests: number;
-  /** Whether the run streamed; the latency baseline is the unloaded call of the same kind. */
+  /** Whether the run streamed. Its latency is compared with the baseline's calls, of this kind or (see `kindMismatch`) not. */
   latencyBaseline: "stream" | "generateContent";
+  /** True when the baseline's calls were of the other kind (GEMINI_STREAM differed): whole-call times still compare, roughly. */
+  kindMismatch: boolean;
   p95: Growth;
   median: Growth;
   ttftP95: Growth | null;
@@ -93,8 +104,15 @@ function value(summary: K6Summary, metric: string, stat: string): number | undef
   return typeof found === "number" && Number.isFinite(found) ? found : undefined;
 }
 
-function growth(baseline: number, underLoad: number): Growth {
-  return { baseline, underLoad, ratio: baseline > 0 ? underLoad / baseline : Number.NaN, deltaMs: underLoad - baseline };
+function growth(baseline: Estimate, underLoad: number): Growth {
+  return {
+    baseline: baseline.value,
+    underLoad,
+    ratio: baseline.value > 0 ? underLoad / baseline.value : Number.NaN,
+    deltaMs: underLoad - baseline.value,
+    noise: { low: baseline.low, high: baseline.high },
+    verdict: verdictOf(underLoad, baseline),
+  };
 }
 
 /**
@@ -122,9 +140,8 @@ export function computeLoadImpact(summary: K6Summary, baseline: Baseline): LoadI
   if (!requestMetric) {
     throw new VerifyFailure("bad_usage", "the summary has no gemini_request_duration or http_req_duration p(95); was the run empty?");
   }
-  // Streaming runs are compared with the unloaded stream, others with one generateContent call.
   const streamed = summary.config?.stream === undefined ? (value(summary, "gemini_ttft", "count") ?? 0) > 0 : summary.config.stream === true;
-  const latencyBaseline = streamed ? baseline.streamTotalMs : baseline.latencyMs;
+  const ttft = baseline.ttftMs;
   const p95 = value(summary, requestMetric, "p(95)") ?? Number.NaN;
   const median = value(summary, requestMetric, "med") ?? Number.NaN;
   const ttftP95 = value(summary, "gemini_ttft", "p(95)");
@@ -139,12 +156,13 @@ export function computeLoadImpact(summary: K6Summary, baseline: Baseline): LoadI
   return {
     requests,
     latencyBaseline: streamed ? "stream" : "generateContent",
-    p95: growth(latencyBaseline, p95),
-    median: growth(latencyBaseline, median),
-    ttftP95: ttftP95 === undefined ? null : growth(baseline.ttftMs, ttftP95),
-    ttftMedian: ttftMedian === undefined ? null : growth(baseline.ttftMs, ttftMedian),
+    kindMismatch: (baseline.kind === "stream") !== streamed,
+    p95: growth(baseline.totalMs.p95, p95),
+    median: growth(baseline.totalMs.p50, median),
+    ttftP95: ttftP95 === undefined || ttft === null ? null : growth(ttft.p95, ttftP95),
+    ttftMedian: ttftMedian === undefined || ttft === null ? null : growth(ttft.p50, ttftMedian),
     tokensPerSecondMedian:
-      tpsMedian === undefined
+      tpsMedian === undefined || baseline.tokensPerSecond === null
         ? null
         : { baseline: baseline.tokensPerSecond, underLoad: tpsMedian, ratio: baseline.tokensPerSecond > 0 ? tpsMedian / baseline.tokensPerSecond : Number.NaN },
     errorShare: errors.byClass,
@@ -153,29 +171,44 @@ export function computeLoadImpact(summary: K6Summary, baseline: Baseline): LoadI
   };
 }
 
-/** The impact as flat numeric fields, for InfluxDB. */
-export function impactFields(impact: LoadImpact): Record<string, number> {
+const VERDICT_CODE: Readonly<Record<Verdict, number>> = { faster: -1, within_noise: 0, regression: 1 };
+
+function comparisonFields(fields: Record<string, number>, prefix: string, growth: Growth): void {
+  fields[`${prefix}_noise_low_ms`] = growth.noise.low;
+  fields[`${prefix}_noise_high_ms`] = growth.noise.high;
+  fields[`${prefix}_verdict`] = VERDICT_CODE[growth.verdict];
+}
+
+/** The impact as flat numeric fields, for InfluxDB; a verdict is −1 faster, 0 within noise, 1 regression. */
+export function impactFields(impact: LoadImpact, baseline: Baseline): Record<string, number> {
   const fields: Record<string, number> = {
     requests: impact.requests,
+    baseline_calls: baseline.calls,
     p95_baseline_ms: impact.p95.baseline,
     p95_load_ms: impact.p95.underLoad,
     p95_ratio: impact.p95.ratio,
     p95_delta_ms: impact.p95.deltaMs,
+    median_baseline_ms: impact.median.baseline,
     median_load_ms: impact.median.underLoad,
     median_ratio: impact.median.ratio,
     error_share: impact.errorShareTotal,
     attempts_rate_limited_share: impact.attempts.rateLimited.share,
     attempts_overloaded_share: impact.attempts.overloaded.share,
   };
+  comparisonFields(fields, "p95", impact.p95);
+  comparisonFields(fields, "median", impact.median);
   if (impact.ttftP95) {
     fields.ttft_baseline_ms = impact.ttftP95.baseline;
     fields.ttft_p95_load_ms = impact.ttftP95.underLoad;
     fields.ttft_p95_ratio = impact.ttftP95.ratio;
     fields.ttft_p95_delta_ms = impact.ttftP95.deltaMs;
+    comparisonFields(fields, "ttft_p95", impact.ttftP95);
   }
   if (impact.ttftMedian) {
+    fields.ttft_median_baseline_ms = impact.ttftMedian.baseline;
     fields.ttft_median_load_ms = impact.ttftMedian.underLoad;
     fields.ttft_median_ratio = impact.ttftMedian.ratio;
+    comparisonFields(fields, "ttft_median", impact.ttftMedian);
   }
   if (impact.tokensPerSecondMedian) {
     fields.tokens_per_second_baseline = impact.tokensPerSecondMedian.baseline;

@@ -1,5 +1,6 @@
 // The preflight: with @google/genai, checks that the key, the model and the moderation request
-// work against the target, and measures the unloaded baseline (latency, TTFT, tokens/s).
+// work against the target, and measures the unloaded baseline (latency, TTFT, tokens/s) over a few
+// sequential calls.
 import { GoogleGenAI } from "@google/genai";
 import { firstChunkTokenEstimate } from "../lib/gemini-parse.ts";
 import { countTokensRequest } from "../lib/gemini-requests.ts";
@@ -7,6 +8,7 @@ import { parseVerdict, type Verdict } from "../lib/moderation.ts";
 import { classifyError, FAILURES, VerifyFailure, type FailureClass } from "./failures.ts";
 import type { Baseline } from "./post-run.ts";
 import { genaiParameters, sampleModerationBody } from "./sdk-request.ts";
+import { interpolatedPercentile, spreadOf } from "./spread.ts";
 
 /** Where and how to run the preflight. */
 export interface PreflightOptions {
@@ -17,11 +19,39 @@ export interface PreflightOptions {
   timeoutMs: number;
   maxOutputTokens?: number | undefined;
   thinkingBudget?: number | undefined;
+  /** Sequential calls the baseline is measured over, after the checks (which warm the connection up). */
+  baselineCalls: number;
+  /** Whether the baseline's calls stream, as the load test does with GEMINI_STREAM (the default). */
+  stream: boolean;
+}
+
+/** The fewest and most baseline calls verify accepts: fewer than 5 leave the median no interval. */
+export const BASELINE_CALLS = { min: 5, max: 200, default: 10 } as const;
+
+/**
+ * HTTP requests the preflight sends: models.get, countTokens, one generateContent and one stream
+ * (the checks), then the baseline's calls. The SDK does not retry.
+ */
+export function preflightRequests(options: Pick<PreflightOptions, "baselineCalls">): number {
+  return 4 + options.baselineCalls;
+}
+
+/** The one-line refusal of a preflight that would send more than GEMINI_MAX_REQUESTS (when set), else undefined. */
+export function preflightBudgetProblem(options: Pick<PreflightOptions, "baselineCalls"> & { maxRequests?: number | undefined }): string | undefined {
+  const requests = preflightRequests(options);
+  if (options.maxRequests === undefined || requests <= options.maxRequests) return undefined;
+  return `GEMINI_MAX_REQUESTS=${options.maxRequests} is below the ${requests} requests the preflight sends: raise it, or lower --baseline-calls (GEMINI_VERIFY_BASELINE_CALLS)`;
+}
+
+/** The one-line plan printed before a preflight against a paid endpoint. */
+export function describePreflightPlan(options: Pick<PreflightOptions, "baselineCalls" | "stream">, target: string): string {
+  const kind = options.stream ? "streams" : "generateContent calls";
+  return `plan: ${preflightRequests(options)} requests to ${target}: models.get, countTokens, a generateContent and a stream check, then ${options.baselineCalls} sequential ${kind} for the baseline`;
 }
 
 /** One step of the preflight as reported. */
 export interface PreflightStep {
-  name: "model" | "countTokens" | "generateContent" | "stream";
+  name: "model" | "countTokens" | "generateContent" | "stream" | "baseline";
   ok: boolean;
   detail: string;
 }
@@ -68,6 +98,70 @@ export function tokensPerSecond(stream: StreamTiming): number {
   const generated = stream.outputTokens - firstChunk;
   const generationMs = stream.totalMs - stream.ttftMs;
   return generated > 0 && generationMs > 0 ? generated / (generationMs / 1000) : 0;
+}
+
+type GenerateParams = ReturnType<typeof genaiParameters>;
+
+/** Sends one stream and times it; its verdict must parse, as a stream the load test reads would. */
+async function measureStream(ai: GoogleGenAI, params: GenerateParams): Promise<StreamTiming> {
+  const started = performance.now();
+  const stream = await ai.models.generateContentStream(params);
+  let ttftMs: number | undefined;
+  let chunks = 0;
+  let text = "";
+  let outputTokens = 0;
+  let firstChunkTokens: number | undefined;
+  let firstChunkTextLength = 0;
+  for await (const chunk of stream) {
+    ttftMs ??= performance.now() - started;
+    if (chunks === 0) {
+      firstChunkTokens = chunk.usageMetadata?.candidatesTokenCount;
+      firstChunkTextLength = (chunk.text ?? "").length;
+    }
+    chunks++;
+    text += chunk.text ?? "";
+    outputTokens = chunk.usageMetadata?.candidatesTokenCount ?? outputTokens;
+  }
+  const totalMs = performance.now() - started;
+  if (ttftMs === undefined) throw new VerifyFailure("invalid_response", "the stream ended without a chunk");
+  const streamed = parseVerdict(text);
+  if (!streamed.valid) throw new VerifyFailure("invalid_response", `the streamed verdict is invalid: ${streamed.problem}`);
+  return { outputTokens, firstChunkTokens, firstChunkTextLength, textLength: text.length, chunks, ttftMs, totalMs };
+}
+
+/**
+ * The baseline: `baselineCalls` sequential calls of the load test's kind after the checks (the first
+ * call of a process pays for connection set-up and warm-up), so that what load changes can be told
+ * from what one call's luck does.
+ */
+async function measureBaseline(ai: GoogleGenAI, params: GenerateParams, options: Pick<PreflightOptions, "baselineCalls" | "stream">): Promise<Baseline> {
+  const totals: number[] = [];
+  if (!options.stream) {
+    while (totals.length < options.baselineCalls) {
+      const started = performance.now();
+      await ai.models.generateContent(params);
+      totals.push(performance.now() - started);
+    }
+    return { kind: "generateContent", calls: totals.length, totalMs: spreadOf(totals.map(round)), ttftMs: null, tokensPerSecond: null };
+  }
+  const streams: StreamTiming[] = [];
+  while (streams.length < options.baselineCalls) streams.push(await measureStream(ai, params));
+  return {
+    kind: "stream",
+    calls: streams.length,
+    totalMs: spreadOf(streams.map((s) => round(s.totalMs))),
+    ttftMs: spreadOf(streams.map((s) => round(s.ttftMs))),
+    tokensPerSecond: round(interpolatedPercentile(streams.map(tokensPerSecond), 0.5)),
+  };
+}
+
+function baselineDetail(baseline: Baseline): string {
+  const figure = (name: string, spread: Baseline["totalMs"]): string =>
+    `${name} p50 ${Math.round(spread.p50.value)} ms (${Math.round(spread.p50.low)}–${Math.round(spread.p50.high)}), p95 ${Math.round(spread.p95.value)} ms (${Math.round(spread.p95.low)}–${Math.round(spread.p95.high)})`;
+  const parts = [figure("total", baseline.totalMs)];
+  if (baseline.ttftMs) parts.push(figure("TTFT", baseline.ttftMs));
+  const kind = baseline.kind === "stream" ? "streams" : "generateContent calls";
+  return `${baseline.calls} sequential ${kind}: ${parts.join("; ")} (95% intervals)`;
 }
 
 function failureOf(error: unknown, model: string): VerifyFailure {
@@ -151,36 +245,18 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     });
 
     step = "stream";
-    const streamStarted = performance.now();
-    const stream = await ai.models.generateContentStream(params);
-    let ttftMs: number | undefined;
-    let chunks = 0;
-    let text = "";
-    let outputTokens = 0;
-    let firstChunkTokens: number | undefined;
-    let firstChunkTextLength = 0;
-    for await (const chunk of stream) {
-      ttftMs ??= performance.now() - streamStarted;
-      if (chunks === 0) {
-        firstChunkTokens = chunk.usageMetadata?.candidatesTokenCount;
-        firstChunkTextLength = (chunk.text ?? "").length;
-      }
-      chunks++;
-      text += chunk.text ?? "";
-      outputTokens = chunk.usageMetadata?.candidatesTokenCount ?? outputTokens;
-    }
-    const totalMs = performance.now() - streamStarted;
-    if (ttftMs === undefined) throw new VerifyFailure("invalid_response", "the stream ended without a chunk");
-    const streamed = parseVerdict(text);
-    if (!streamed.valid) throw new VerifyFailure("invalid_response", `the streamed verdict is invalid: ${streamed.problem}`);
-    const tps = tokensPerSecond({ outputTokens, firstChunkTokens, firstChunkTextLength, textLength: text.length, chunks, ttftMs, totalMs });
-    result.stream = { ttftMs: round(ttftMs), totalMs: round(totalMs), chunks, outputTokens, tokensPerSecond: round(tps) };
+    const checked = await measureStream(ai, params);
+    const tps = tokensPerSecond(checked);
+    result.stream = { ttftMs: round(checked.ttftMs), totalMs: round(checked.totalMs), chunks: checked.chunks, outputTokens: checked.outputTokens, tokensPerSecond: round(tps) };
     result.steps.push({
       name: "stream",
       ok: true,
-      detail: `time to first token ${Math.round(ttftMs)} ms; ${Math.round(tps)} tokens/s; ${chunks} chunks in ${Math.round(totalMs)} ms`,
+      detail: `time to first token ${Math.round(checked.ttftMs)} ms; ${Math.round(tps)} tokens/s; ${checked.chunks} chunks in ${Math.round(checked.totalMs)} ms`,
     });
-    result.baseline = { latencyMs: round(latencyMs), streamTotalMs: round(totalMs), ttftMs: round(ttftMs), tokensPerSecond: round(tps) };
+
+    step = "baseline";
+    result.baseline = await measureBaseline(ai, params, options);
+    result.steps.push({ name: "baseline", ok: true, detail: baselineDetail(result.baseline) });
     result.ok = true;
   } catch (error) {
     const failure = failureOf(error, options.model);

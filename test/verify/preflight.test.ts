@@ -13,6 +13,7 @@ import { FAILURES, type FailureClass } from "../../verify/failures.ts";
 import { sampleModerationBody } from "../../verify/sdk-request.ts";
 import { tokensPerSecond } from "../../verify/preflight.ts";
 import { startEmulator, type StartOptions, type TestEmulator } from "../helpers/emulator.ts";
+import { startRemoteEmulator } from "../helpers/network.ts";
 import { runVerifyCli, type CliOutcome } from "../helpers/verify.ts";
 
 const KEY = "verify-test-key-7f3a9c";
@@ -73,12 +74,13 @@ test("the baseline's tokens/s is measured as k6 measures it: the tokens after th
 describe("a passing preflight", () => {
   test("reports every step, writes verify.json with the baseline, exits 0, never shows the key", async () => {
     const emulator = await emulatorWith({ profile: "fast", config: { apiKeys: [KEY] } });
-    const outcome = await runVerifyCli([], env(emulator.url, { GEMINI_RUN_ID: RUN_ID }));
+    const outcome = await runVerifyCli(["--baseline-calls", "6"], env(emulator.url, { GEMINI_RUN_ID: RUN_ID }));
     assert.equal(outcome.code, 0, `stdout: ${outcome.stdout}\nstderr: ${outcome.stderr}`);
-    for (const step of ["model", "countTokens", "generateContent", "stream"]) {
+    for (const step of ["model", "countTokens", "generateContent", "stream", "baseline"]) {
       assert.match(outcome.stdout, new RegExp(`✓ ${step}\\b`), `step ${step} in ${outcome.stdout}`);
     }
-    assert.match(outcome.stdout, /baseline \(unloaded\): \d+ ms per call, TTFT \d+ ms, \d+ tokens\/s/);
+    assert.match(outcome.stdout, /baseline \(unloaded, 6 calls\): p50 \d+ ms p95 \d+ ms per call, TTFT p50 \d+ ms p95 \d+ ms, \d+ tokens\/s/);
+    assert.doesNotMatch(outcome.stdout, /plan:/, "no plan on loopback");
     assert.ok(!outcome.stdout.includes(KEY) && !outcome.stderr.includes(KEY), "the key must never be printed");
 
     const text = await readFile(path.join(resultsDir, RUN_ID, "verify.json"), "utf8");
@@ -106,19 +108,41 @@ describe("a passing preflight", () => {
     assert.ok(p.generate.latencyMs > 0);
     assert.ok(p.stream.ttftMs > 0 && p.stream.ttftMs <= p.stream.totalMs, `ttft ${p.stream.ttftMs} within total ${p.stream.totalMs}`);
     assert.ok(p.stream.outputTokens > 0);
-    assert.deepEqual(p.baseline, {
-      latencyMs: p.generate.latencyMs,
-      streamTotalMs: p.stream.totalMs,
-      ttftMs: p.stream.ttftMs,
-      tokensPerSecond: p.stream.tokensPerSecond,
-    });
+    // The baseline: six streams after the checks, each one's figures kept, the percentiles from them.
+    const b = p.baseline;
+    assert.equal(b.kind, "stream");
+    assert.equal(b.calls, 6);
+    assert.equal(b.totalMs.samplesMs.length, 6);
+    assert.equal(b.ttftMs.samplesMs.length, 6);
+    for (const [i, ttft] of (b.ttftMs.samplesMs as number[]).entries()) assert.ok(ttft > 0 && ttft <= b.totalMs.samplesMs[i], `call ${i}: ttft ${ttft} within its total`);
+    const sorted = [...(b.totalMs.samplesMs as number[])].sort((x, y) => x - y);
+    assert.equal(b.totalMs.p50.value, ((sorted[2] as number) + (sorted[3] as number)) / 2);
+    // Six calls: the median's distribution-free interval is the extremes (P = 1 − 2/64).
+    assert.deepEqual([b.totalMs.p50.low, b.totalMs.p50.high, b.totalMs.p50.confidence], [sorted[0], sorted[5], 1 - 2 / 64]);
+    assert.ok(b.totalMs.p95.low < b.totalMs.p95.value && b.totalMs.p95.value < b.totalMs.p95.high);
+    assert.ok(b.tokensPerSecond > 0);
 
-    // The emulator saw exactly the four preflight calls.
+    // The emulator saw exactly the preflight's calls (and this test's own models.get and countTokens).
     const stats = await emulator.admin.stats();
     assert.deepEqual(
       Object.fromEntries(Object.entries(stats.requests.byMethod).filter(([, n]) => n > 0)),
-      { "models.get": 2, countTokens: 2, generateContent: 1, streamGenerateContent: 1 },
+      { "models.get": 2, countTokens: 2, generateContent: 1, streamGenerateContent: 7 },
     );
+  });
+
+  test("off loopback the plan names the requests before the first one, and the target receives exactly that many", async () => {
+    const remote = await startRemoteEmulator();
+    try {
+      const outcome = await runVerifyCli(["--baseline-calls", "5"], env(remote.remoteUrl, { GEMINI_RUN_ID: "20261126-010203-00c0", GEMINI_MAX_REQUESTS: "9" }));
+      assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+      const lines = outcome.stdout.split("\n");
+      assert.match(lines[0] ?? "", /^plan: 9 requests to http:\/\/[\d.]+:\d+: models\.get, countTokens, a generateContent and a stream check, then 5 sequential streams for the baseline$/);
+      assert.ok(!outcome.stdout.includes(KEY));
+      const stats = (await (await fetch(`${remote.loopbackUrl}/__emulator/stats`)).json()) as { requests: { total: number } };
+      assert.equal(stats.requests.total, 9);
+    } finally {
+      await remote.close();
+    }
   });
 
   test("a second step (contract) merges into the same verify.json without clobbering the preflight", async () => {
@@ -224,10 +248,42 @@ describe("failure classes", () => {
   });
 
   test("bad usage → every problem on its own line, exit 2", async () => {
-    const outcome = await runVerifyCli(["--bogus"], env("http://127.0.0.1:9", { GEMINI_API_VERSION: "v3" }));
+    const outcome = await runVerifyCli(["--bogus"], env("http://127.0.0.1:9", { GEMINI_API_VERSION: "v3", GEMINI_VERIFY_BASELINE_CALLS: "many" }));
     await expectFailure(outcome, "bad_usage");
-    assert.match(outcome.stderr, /unknown option '--bogus'/);
+    assert.match(outcome.stderr, /^verify: unknown option '--bogus': expected --after <run-id>, --contract, --baseline-calls <n> or --help$/m);
     assert.match(outcome.stderr, /invalid GEMINI_API_VERSION: expected one of v1beta, v1, got 'v3'/);
+    assert.match(outcome.stderr, /^verify: invalid GEMINI_VERIFY_BASELINE_CALLS: expected a whole number of calls from 5 to 200, got 'many'$/m);
+  });
+
+  test("bad flags → one line each naming the flag, exit 2, before any request", async () => {
+    const emulator = await emulatorWith({ profile: "zero-latency" });
+    const cases: Array<[string[], RegExp]> = [
+      [["--after"], /^verify: --after needs a run id, e\.g\. npm run verify -- --after \S+$/m],
+      [["--after", "../x"], /^verify: invalid --after: expected a run id such as \S+, got '\.\.\/x'$/m],
+      [["--baseline-calls", "4"], /^verify: invalid --baseline-calls: expected a whole number of calls from 5 to 200, got '4'$/m],
+      [["--baseline-calls"], /^verify: --baseline-calls needs a number of calls/m],
+      [["extra"], /^verify: unexpected argument 'extra'/m],
+      [["--contract", "--after", "20261126-010203-a1b2"], /^verify: --after and --contract are separate steps/m],
+    ];
+    for (const [args, message] of cases) {
+      const outcome = await runVerifyCli(args, env(emulator.url));
+      await expectFailure(outcome, "bad_usage");
+      assert.match(outcome.stderr, message, args.join(" "));
+    }
+    assert.equal((await emulator.admin.stats()).requests.total, 0);
+  });
+
+  test("a request budget smaller than the preflight → bad_usage before any request; the baseline's calls count", async () => {
+    const emulator = await emulatorWith({ profile: "zero-latency" });
+    // 4 checks + 5 baseline calls = 9 requests.
+    const over = await runVerifyCli(["--baseline-calls", "5"], env(emulator.url, { GEMINI_MAX_REQUESTS: "8" }));
+    await expectFailure(over, "bad_usage");
+    assert.match(over.stderr, /^verify: GEMINI_MAX_REQUESTS=8 is below the 9 requests the preflight sends: raise it, or lower --baseline-calls/m);
+    assert.equal((await emulator.admin.stats()).requests.total, 0);
+    const exact = await runVerifyCli([], env(emulator.url, { GEMINI_MAX_REQUESTS: "9", GEMINI_VERIFY_BASELINE_CALLS: "5", GEMINI_RUN_ID: "20261126-010203-000b" }));
+    assert.equal(exact.code, 0, exact.stdout + exact.stderr);
+    assert.equal((await emulator.admin.stats()).requests.total, 9);
+    assert.equal((await readVerify("20261126-010203-000b")).preflight.baseline.calls, 5);
   });
 
   test("--contract against a server without the emulator's admin API → bad_usage naming the fix", async () => {
