@@ -2,7 +2,7 @@
 // Pure (no k6 import): the scenario passes in k6's __ENV; Node tests pass a plain object.
 
 import type { RetryPolicy } from "./retry.ts";
-import { arrivalRate, RATE_TOLERANCE, SMALLEST_RATE_TEXT } from "./workloads.ts";
+import { arrivalRate, RATE_TOLERANCE, SMALLEST_RATE_TEXT } from "./arrival-rate.ts";
 
 /**
  * Every GEMINI_* variable something in this project reads: the scenario's (parsed below) and the

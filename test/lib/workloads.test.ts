@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config.ts";
-import { arrivalRate, CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO, scenarioHardStopMs, scenariosFor, offeredRate } from "../../lib/workloads.ts";
+import { arrivalRate } from "../../lib/arrival-rate.ts";
+import { CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO, scenarioHardStopMs, scenariosFor, offeredRate } from "../../lib/workloads.ts";
 import { thresholdsFor } from "../../lib/thresholds.ts";
 import { newRunId } from "../../lib/run-id.ts";
 
