@@ -286,6 +286,25 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   return lines.join("\n");
 }
 
+/** `<results>/<run-id>/summary.json`: written here, read by verify and the Node tools (tools/results/store.ts). */
+export interface SummaryFile {
+  runId: string;
+  model: string;
+  /** The target without credentials (displayUrl). */
+  baseUrl: string;
+  apiVersion: string;
+  scenario: SummaryContext["scenario"];
+  passed: boolean;
+  /** Present only when the run ended clearly before its planned length. */
+  cutShort?: CutShort;
+  load: LoadReport;
+  thresholds: Array<Omit<ThresholdResult, "actual"> & { actual: number | null }>;
+  config: unknown;
+  testRunDurationMs: number;
+  /** k6's own summary metrics. */
+  metrics: Record<string, SummaryMetric>;
+}
+
 /** Everything handleSummary returns: stdout plus the files under the run's results folder. */
 export function summaryOutputs(data: SummaryData, context: SummaryContext): Record<string, string> {
   const summaryPath = `${context.outputPrefix}summary.json`;
@@ -296,7 +315,7 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
   const completion = completionResult(data, context);
   const short = cutShort(data, context);
   const criteria = completion ? [...results, completion] : results;
-  const summary = {
+  const summary: SummaryFile = {
     runId: context.runId,
     model: context.model,
     baseUrl: displayUrl(context.baseUrl),

@@ -3,6 +3,7 @@
 import { parseArgs as parseFlags } from "node:util";
 import { ConfigError as LibConfigError, parseConfig as parseLibConfig } from "../lib/config.ts";
 import { BASELINE_CALLS, preflightBudgetProblem } from "./preflight.ts";
+import { resolveResultsRoot } from "../tools/results/store.ts";
 import { isRunId } from "./results-file.ts";
 
 /** What the command was asked to do. */
@@ -140,7 +141,8 @@ export function parseVerifyConfig(argv: readonly string[], env: Readonly<Record<
     apiVersion: lib.apiVersion,
     runId: lib.runId,
     afterRunId,
-    resultsDir: lib.resultsDir,
+    // Resolved like every tool's (a relative GEMINI_RESULTS_DIR from the folder npm was run in).
+    resultsDir: resolveResultsRoot(env),
     influxUrl,
     timeoutMs: lib.timeoutMs,
     maxOutputTokens: lib.maxOutputTokens,

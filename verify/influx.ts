@@ -1,14 +1,16 @@
 // Writes the post-run figures to the run's InfluxDB database (measurement `gemini_verify`, tag
 // `testid`), so the Grafana dashboards can show them next to k6's own metrics.
-import { InfluxDB, Point, setLogger } from "@influxdata/influxdb-client";
-import { createDatabase, type InfluxTarget } from "../tools/results/influx-query.ts";
+import { Point } from "@influxdata/influxdb-client";
+import type { InfluxTarget } from "../tools/results/influx-query.ts";
+import { RUN_TAG, VERIFY_MEASUREMENT } from "../tools/results/influx-schema.ts";
+import { writeInflux } from "../tools/results/influx-writer.ts";
 
-/** The measurement name the dashboards query. */
-export const VERIFY_MEASUREMENT = "gemini_verify";
+export { VERIFY_MEASUREMENT };
 
 /**
- * Writes one `gemini_verify` point tagged `testid` (and `kind`) with the given numeric fields,
- * through 1.8's `/api/v2/write` compatibility endpoint (bucket `db/autogen`, org ignored).
+ * Writes one `gemini_verify` point tagged `testid` (and `kind`) with the given numeric fields
+ * (non-finite ones left out) and returns how many fields it wrote. k6 creates the database when it
+ * starts writing; verify may run first or alone, so the writer creates it too.
  */
 export async function writeVerifyPoint(
   target: InfluxTarget,
@@ -17,14 +19,7 @@ export async function writeVerifyPoint(
   fields: Readonly<Record<string, number>>,
   time: Date = new Date(),
 ): Promise<number> {
-  // k6 creates the database when it starts writing; verify may run first or alone. A user
-  // without admin rights may not create it: then the write below says what is wrong.
-  await createDatabase(target);
-  // InfluxDB 1.8 reads the v2 token as "username:password"; an empty one means no auth.
-  const token = target.username === undefined ? "" : `${target.username}:${target.password ?? ""}`;
-  const client = new InfluxDB({ url: target.baseUrl, token, timeout: 10_000 });
-  const writer = client.getWriteApi("", `${target.database}/autogen`, "ms", { maxRetries: 0 });
-  const point = new Point(VERIFY_MEASUREMENT).tag("testid", runId).tag("kind", kind).timestamp(time);
+  const point = new Point(VERIFY_MEASUREMENT).tag(RUN_TAG, runId).tag("kind", kind).timestamp(time);
   let written = 0;
   for (const [name, value] of Object.entries(fields)) {
     if (Number.isFinite(value)) {
@@ -33,13 +28,6 @@ export async function writeVerifyPoint(
     }
   }
   if (written === 0) return 0;
-  writer.writePoint(point);
-  // The client logs failed writes with stack traces; the caller reports the failure once.
-  const previousLogger = setLogger({ error: () => undefined, warn: () => undefined });
-  try {
-    await writer.close();
-  } finally {
-    setLogger(previousLogger);
-  }
+  await writeInflux(target, { points: [point] }, { what: "the post-run figures" });
   return written;
 }

@@ -11,7 +11,7 @@ import { start } from "../../emulator/index.ts";
 import type { Dashboard, Panel, Target } from "../../tools/dashboards/builder.ts";
 import { DASHBOARD_DIR } from "../../tools/dashboards/generate.ts";
 import { queryInflux, type Series } from "../../tools/results/influx-query.ts";
-import { ELAPSED_BASE_ISO } from "../../tools/results/rollups.ts";
+import { ELAPSED_BASE_ISO } from "../../tools/results/influx-schema.ts";
 import type { RunLoadResult } from "../../tools/run/run-load.ts";
 import { buildScenarios, runScenario, tempResultsRoot } from "../helpers/k6.ts";
 import { interpolate, startTestInflux, type TestInflux, type VariableValue } from "../helpers/influxdb.ts";

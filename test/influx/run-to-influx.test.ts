@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
 import { countStoredPoints, importMetricsFile } from "../../tools/results/import.ts";
 import { querySeries, type Series } from "../../tools/results/influx-query.ts";
-import { ELAPSED_BASE_ISO } from "../../tools/results/rollups.ts";
+import { ELAPSED_BASE_ISO } from "../../tools/results/influx-schema.ts";
 import { readRunStats } from "../../tools/results/run-stats.ts";
 import type { RunLoadResult } from "../../tools/run/run-load.ts";
 import { buildScenarios, runScenario, tempResultsRoot } from "../helpers/k6.ts";

@@ -121,14 +121,14 @@ test("InfluxDB down at the end of a load run: the advice to import later comes o
     await writeFile(runJson, JSON.stringify({ runId: "r1", startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), k6ExitCode: 0 }));
     const env = { GEMINI_INFLUXDB_URL: `http://127.0.0.1:${await freePort()}/k6` };
     const lines: string[] = [];
-    await annotateRun(runJson, env, (line) => lines.push(line));
+    await annotateRun(dir, env, (line) => lines.push(line));
     assert.equal(lines.length, 1, lines.join("\n"));
     assert.match(lines[0]!, /cannot reach InfluxDB .* or set GEMINI_INFLUXDB_URL to a running InfluxDB; no samples were recorded \(.*metrics\.json\.gz is missing\), so there is nothing to import later$/);
     assert.doesNotMatch(lines[0]!, /--influx|results:import/);
 
     await writeFile(join(dir, "metrics.json.gz"), gzipSync("{}\n"));
     lines.length = 0;
-    await annotateRun(runJson, env, (line) => lines.push(line));
+    await annotateRun(dir, env, (line) => lines.push(line));
     assert.match(lines[0]!, /the samples are kept in .*: `npm run results:import -- [^`]+` loads them later$/);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -9,6 +9,9 @@ import { buildK6, ensureK6, isSuitableK6Version, parseK6Version } from "../../to
 import { SetupError } from "../../tools/errors.ts";
 import { claimRunFolder, dashboardPeriodMs, extraOutputs, parseLoadArgs, publicSettings, redactUrl, runFolder } from "../../tools/run/run-load.ts";
 import { scenarioMismatchWarnings, unknownVariableWarnings } from "../../tools/run/env-check.ts";
+import { DEFAULT_RESULTS_ROOT, readRunJson, readSummaryJson, resolveResultsRoot, writeJsonAtomic, writeRunJson, type RunRecord } from "../../tools/results/store.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
+import { parseVerifyConfig } from "../../verify/config.ts";
 
 describe("k6 selection", () => {
   test("parses the version line k6 prints", () => {
@@ -145,5 +148,39 @@ describe("run bookkeeping", () => {
     assert.match(scenarioMismatchWarnings("open", { vus: "--vus" })[0] ?? "", /^warning: --vus has no effect with scenario open/);
     assert.match(scenarioMismatchWarnings("closed", { rate: "GEMINI_RATE" })[0] ?? "", /^warning: GEMINI_RATE has no effect with scenario closed/);
     assert.deepEqual(scenarioMismatchWarnings("both", { vus: "--vus", rate: "--rate" }), []);
+  });
+});
+
+describe("the results store", () => {
+  test("every tool resolves the results folder the same way: run, start, verify and import", () => {
+    const env = { GEMINI_RESULTS_DIR: "my-results", GEMINI_RUN_ID: "r1", INIT_CWD: "/home/someone/projects", GEMINI_BASE_URL: "http://127.0.0.1:9" };
+    const expected = "/home/someone/projects/my-results";
+    assert.equal(resolveResultsRoot(env), expected);
+    assert.equal(runFolder({}, env).resultsRoot, expected);
+    assert.equal(parseVerifyConfig([], env).resultsDir, expected);
+    // results:import's --results-dir is a relative path typed by the user too.
+    assert.equal(resolveResultsRoot(env, "other"), "/home/someone/projects/other");
+    assert.equal(resolveResultsRoot({}), DEFAULT_RESULTS_ROOT);
+    assert.equal(DEFAULT_RESULTS_ROOT, path.join(REPO_ROOT, "results"));
+  });
+
+  test("run.json is written whole through a temporary file and read back typed; a claim alone is no run", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "gemini-k6-store-"));
+    try {
+      const record: RunRecord = {
+        runId: "r1", scenario: "open", model: "gemini-2.5-flash", baseUrl: "http://127.0.0.1:9", emulatorProfile: null, emulatorStartedByRun: false,
+        script: "dist/moderation.js", settings: { GEMINI_RATE: "5" }, k6: { binary: "k6", version: null }, gitCommit: null, startedAt: new Date(0).toISOString(),
+      };
+      await writeRunJson(dir, { runId: "r1", claimedAt: new Date(0).toISOString() });
+      assert.equal(await readRunJson(dir), undefined, "a claim was read as a run");
+      await writeRunJson(dir, record);
+      assert.deepEqual(await readRunJson(dir), record);
+      assert.deepEqual(await readdir(dir), ["run.json"], "a temporary file was left behind");
+      assert.equal(await readSummaryJson(dir), undefined);
+      await writeJsonAtomic(path.join(dir, "summary.json"), { runId: "r1" });
+      await assert.rejects(readSummaryJson(dir), /summary\.json has no "metrics" object/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { parseFlags, runCli } from "../cli.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { parseConfig } from "../../lib/config.ts";
-import { ELAPSED_BASE_ISO, SUMMARY_MEASUREMENT, TIMELINE_MEASUREMENT } from "../results/rollups.ts";
-import { RUN_MEASUREMENT } from "../results/annotations.ts";
+import { ELAPSED_BASE_ISO, RUN_MEASUREMENT, SUMMARY_MEASUREMENT, TIMELINE_MEASUREMENT } from "../results/influx-schema.ts";
 import { PanelLayout, dashboard, runAnnotation, tagVariable, type Dashboard, type PanelSpec } from "./builder.ts";
 
 /** Where the generated dashboards live (mounted by docker-compose.yml). */

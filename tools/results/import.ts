@@ -2,11 +2,12 @@
 // JSON output) into InfluxDB in exactly the layout k6's InfluxDB output writes, so re-importing,
 // or importing a run that partly arrived live, overwrites points instead of adding them.
 import { createReadStream, existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
-import { runRecordFromJson, writeRunAnnotations } from "./annotations.ts";
+import { writeRunAnnotations } from "./annotations.ts";
+import { openInfluxWriter } from "./influx-writer.ts";
+import { readRunJson, resolveResultsRoot, runDir } from "./store.ts";
 import { writeRunRollups } from "./rollups.ts";
 import { EXIT, parseFlags, runCli } from "../cli.ts";
 import { UsageError } from "../errors.ts";
@@ -61,11 +62,6 @@ export function resolveTagsAsFields(settings: unknown, env: NodeJS.ProcessEnv = 
   const recorded = (settings as Record<string, unknown> | undefined)?.K6_INFLUXDB_TAGS_AS_FIELDS;
   if (typeof recorded === "string" && recorded.trim()) return recorded;
   return env.K6_INFLUXDB_TAGS_AS_FIELDS || TAGS_AS_FIELDS;
-}
-
-/** The directory holding the runs: `GEMINI_RESULTS_DIR` or `results/`. */
-export function resultsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.GEMINI_RESULTS_DIR || "results");
 }
 
 /**
@@ -129,34 +125,18 @@ export async function* readK6Points(file: string): AsyncGenerator<K6JsonPoint> {
   }
 }
 
-async function writeLines(target: InfluxTarget, lines: string[]): Promise<void> {
-  const params = new URLSearchParams({ db: target.database, precision: "ns" });
-  const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8", ...authHeaders(target) };
-  let response: Response;
-  try {
-    response = await fetch(`${target.baseUrl}/write?${params}`, { method: "POST", headers, body: lines.join("\n"), signal: AbortSignal.timeout(60_000) });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new InfluxError(`cannot reach InfluxDB at ${target.baseUrl} (${cause}): start it, then run the import again (it adds nothing twice)`);
-  }
-  if (response.status !== 204) {
-    throw new InfluxError(`InfluxDB at ${target.baseUrl} refused a batch (${response.status}): ${(await response.text()).trim().slice(0, 300)}`);
-  }
-}
-
 /**
  * Imports one metrics file into the target database in batches and returns what it wrote;
  * without a target it only counts, which is how tests learn what the file holds.
  */
 export async function importMetricsFile(file: string, target: InfluxTarget | undefined, batchSize = 5000, tagsAsFields = TAGS_AS_FIELDS): Promise<ImportStats> {
-  if (target) await createDatabase(target);
+  const writer = target ? await openInfluxWriter(target, { what: `the samples of ${file}`, precision: "ns", batchSize }) : undefined;
   const fieldKinds = parseTagsAsFields(tagsAsFields);
   const stats: ImportStats = { samples: 0, points: 0, duplicates: 0, skipped: 0, byMeasurement: {}, testids: [] };
   const testids = new Set<string>();
   // Two samples with the same series and nanosecond time are one InfluxDB point, for k6's live
   // output as for us: counted here so the report says how many the file had.
   const seen = new Set<string>();
-  let batch: string[] = [];
   const points = readK6Points(file);
   // On a damaged file, whatever was read before the damage is still written and reported.
   const next = async (): Promise<IteratorResult<K6JsonPoint>> => {
@@ -185,33 +165,27 @@ export async function importMetricsFile(file: string, target: InfluxTarget | und
       stats.points++;
       stats.byMeasurement[point.metric] = (stats.byMeasurement[point.metric] ?? 0) + 1;
     }
-    if (!target) continue;
-    batch.push(converted.line);
-    if (batch.length >= batchSize) {
-      await writeLines(target, batch);
-      batch = [];
-    }
+    writer?.write({ lines: [converted.line] });
   }
-  if (target && batch.length > 0) await writeLines(target, batch);
+  await writer?.close();
   stats.testids = [...testids].sort();
   return stats;
 }
 
 /** Imports `results/<runId>/metrics.json.gz`, the run's annotations from `run.json`, and its rollups. */
-export async function importRun(runId: string, target: InfluxTarget, dir = resultsDir()): Promise<ImportStats> {
+export async function importRun(runId: string, target: InfluxTarget, dir = resolveResultsRoot()): Promise<ImportStats> {
   checkRunId(runId);
-  const runDir = join(dir, runId);
-  const file = join(runDir, "metrics.json.gz");
+  const folder = runDir(dir, runId);
+  const file = join(folder, "metrics.json.gz");
   if (!existsSync(file)) {
-    throw new UsageError(existsSync(runDir)
-      ? `run ${runId} has no metrics.json.gz in ${runDir}: it was not run by \`npm run load\``
-      : `unknown run id ${runId}: no folder ${runDir} (set GEMINI_RESULTS_DIR if the results live elsewhere)`);
+    throw new UsageError(existsSync(folder)
+      ? `run ${runId} has no metrics.json.gz in ${folder}: it was not run by \`npm run load\``
+      : `unknown run id ${runId}: no folder ${folder} (set GEMINI_RESULTS_DIR if the results live elsewhere)`);
   }
-  const runJsonFile = join(runDir, "run.json");
-  const runJson = existsSync(runJsonFile) ? (JSON.parse(await readFile(runJsonFile, "utf8")) as Record<string, unknown>) : undefined;
-  const stats = await importMetricsFile(file, target, undefined, resolveTagsAsFields(runJson?.settings));
+  const run = await readRunJson(folder);
+  const stats = await importMetricsFile(file, target, undefined, resolveTagsAsFields(run?.settings));
   // Also after damage: the annotations and rollups then describe what the file still held.
-  if (runJson) await writeRunAnnotations(runRecordFromJson(runJson), target);
+  if (run) await writeRunAnnotations(run, target);
   if (stats.points > 0) for (const testid of stats.testids.length > 0 ? stats.testids : [runId]) await writeRunRollups(target, testid);
   return stats;
 }
@@ -231,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(USAGE);
   const runId = positionals[0] ?? "";
   const target = resolveInfluxTarget(values.influx);
-  const stats = await importRun(runId, target, values["results-dir"] !== undefined ? resolve(values["results-dir"]) : resultsDir());
+  const stats = await importRun(runId, target, resolveResultsRoot(process.env, values["results-dir"]));
   const measurements = Object.keys(stats.byMeasurement).length;
   process.stdout.write(`imported run ${runId} into ${describeTarget(target)}: ${stats.samples} samples, ${stats.points} points in ${measurements} measurements`
     + (stats.duplicates ? `, ${stats.duplicates} samples sharing series and time with another (one point each, as in k6's live output)` : "")

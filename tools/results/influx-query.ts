@@ -80,10 +80,7 @@ export interface StatementResult {
 export async function queryInflux(target: InfluxTarget, query: string, options: { method?: "GET" | "POST"; epoch?: "ms" | "ns" } = {}): Promise<StatementResult[]> {
   const params = new URLSearchParams({ db: target.database, q: query });
   if (options.epoch) params.set("epoch", options.epoch);
-  const headers: Record<string, string> = {};
-  if (target.username !== undefined) {
-    headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password ?? ""}`).toString("base64")}`;
-  }
+  const headers = authHeaders(target);
   const method = options.method ?? "GET";
   let response: Response;
   try {

@@ -2,22 +2,12 @@
 // point per run and a timeline on *time since the run's start*. InfluxQL cannot shift each series
 // to its own start, so the timeline is stored with timestamps counted from a fixed base
 // (2000-01-01T00:00:00Z = the run's first sample) and the dashboard shows that range in UTC.
-import { authHeaders, quoteString, queryInflux, queryStatements, type InfluxTarget, type Series } from "./influx-query.ts";
+import { quoteString, queryInflux, queryStatements, type InfluxTarget, type Series } from "./influx-query.ts";
+import { ELAPSED_BASE_ISO, SUMMARY_MEASUREMENT, TIMELINE_MEASUREMENT } from "./influx-schema.ts";
+import { writeInflux } from "./influx-writer.ts";
 import { InfluxError } from "../errors.ts";
 import { readRunStats, type RunStats } from "./run-stats.ts";
 
-/**
- * One point per run, tagged `testid` so a run's rollup can be replaced without touching another
- * run's (two runs may start in the same millisecond); queries without GROUP BY merge the series,
- * which is what `difference()` across runs needs. The run id is also the field `run` (for tables),
- * never a field named `testid` — a field named like a tag turns `WHERE "testid" = …` into a field
- * filter in queries over several measurements, which then match nothing.
- */
-export const SUMMARY_MEASUREMENT = "gemini_run_summary";
-/** Per-run series tagged `testid`, timestamps = time since the run's start. */
-export const TIMELINE_MEASUREMENT = "gemini_run_timeline";
-/** The instant that stands for every run's start in the timeline (not the epoch: Grafana treats 0 as "unset" in places). */
-export const ELAPSED_BASE_ISO = "2000-01-01T00:00:00.000Z";
 const ELAPSED_BASE_MS = Date.parse(ELAPSED_BASE_ISO);
 /** The timeline's step. */
 export const TIMELINE_STEP_SECONDS = 5;
@@ -30,16 +20,6 @@ function fieldsText(fields: Record<string, number | string | undefined>): string
     .filter((entry): entry is [string, number | string] => entry[1] !== undefined && (typeof entry[1] === "string" || Number.isFinite(entry[1])))
     .map(([name, value]) => `${escapeKey(name)}=${typeof value === "string" ? stringField(value) : value}`)
     .join(",");
-}
-
-async function writeLines(target: InfluxTarget, lines: string[]): Promise<void> {
-  const headers = authHeaders(target);
-  const response = await fetch(`${target.baseUrl}/write?${new URLSearchParams({ db: target.database, precision: "ms" })}`, {
-    method: "POST", headers, body: lines.join("\n"), signal: AbortSignal.timeout(30_000),
-  }).catch((error: unknown) => {
-    throw new InfluxError(`cannot reach InfluxDB at ${target.baseUrl}: ${(error as Error).message}`);
-  });
-  if (response.status !== 204) throw new InfluxError(`InfluxDB refused the run rollups (${response.status}): ${(await response.text()).trim()}`);
 }
 
 async function tagValues(target: InfluxTarget, key: string, testid: string): Promise<string[]> {
@@ -133,6 +113,6 @@ export async function writeRunRollups(target: InfluxTarget, testid: string): Pro
     accuracy: stats.accuracy,
   })} ${stats.start.getTime()}`;
   const lines = await timeline(target, stats);
-  await writeLines(target, [summary, ...lines]);
+  await writeInflux(target, { lines: [summary, ...lines] }, { what: "the run rollups", createDatabase: false });
   return { stats, timelinePoints: lines.length };
 }

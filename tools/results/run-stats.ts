@@ -1,7 +1,7 @@
 // Reads one run's headline numbers and the list of stored runs from InfluxDB with InfluxQL;
 // shared by `npm run compare` and `npm run runs`.
 import { UsageError } from "../errors.ts";
-import { RUN_MEASUREMENT } from "./annotations.ts";
+import { RUN_MEASUREMENT } from "./influx-schema.ts";
 import { describeTarget, isDatabaseNotFound, quoteString, queryStatements, type InfluxTarget, type Series } from "./influx-query.ts";
 import { InfluxError } from "../errors.ts";
 

@@ -11,11 +11,11 @@ import { ConfigError, displayUrl, parseConfig, unknownVariables, type GeminiConf
 import { newRunId } from "../../lib/run-id.ts";
 import { ensureK6 } from "../setup/k6.ts";
 import { REPO_ROOT } from "../paths.ts";
-import { SetupError } from "../errors.ts";
+import { SetupError, UsageError } from "../errors.ts";
 import { annotateRun, annotateRunStart } from "../results/annotations.ts";
+import { resolveResultsRoot, runDir, runJsonPath, writeRunJson, type RunClaim, type RunRecord } from "../results/store.ts";
 import { influxOutputArgs } from "../results/influx-output.ts";
 import { parseInfluxUrl } from "../results/influx-query.ts";
-import { UsageError } from "../errors.ts";
 import { scenarioMismatchWarnings, unknownVariableWarnings } from "./env-check.ts";
 
 const execFileAsync = promisify(execFile);
@@ -140,13 +140,12 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
     script,
   ];
 
-  const runJsonPath = path.join(resultsDir, "run.json");
-  const record = {
+  const record: RunRecord = {
     runId,
     scenario: config.scenario,
     model: config.model,
     baseUrl: redactUrl(baseUrl),
-    emulatorProfile: emulator ? profile : profileIgnored ? null : (options.profile ?? null),
+    emulatorProfile: emulator ? (profile ?? null) : profileIgnored ? null : (options.profile ?? null),
     // True when this run started the emulator and stopped it at its end (verify --after cannot reach it).
     emulatorStartedByRun: emulator !== undefined,
     script,
@@ -159,30 +158,28 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
   try {
     // Written before k6 starts, so a run that dies half-way still leaves its record (without an end),
     // and its start is marked on the dashboards while it runs.
-    await writeRunJson(runJsonPath, record);
-    await annotateRunStart(runJsonPath, env);
+    await fsStep(runJsonPath(resultsDir), () => writeRunJson(resultsDir, record));
+    await annotateRunStart(record, env);
     outcome = await runK6(k6, args, k6Env, options.stdio ?? "inherit");
   } finally {
     await emulator?.close();
   }
-  await writeRunJson(runJsonPath, { ...record, endedAt: new Date().toISOString(), k6ExitCode: outcome.exitCode });
-  await annotateRun(runJsonPath, env, log);
+  await fsStep(runJsonPath(resultsDir), () => writeRunJson(resultsDir, { ...record, endedAt: new Date().toISOString(), k6ExitCode: outcome.exitCode }));
+  await annotateRun(resultsDir, env, log);
   return { runId, exitCode: outcome.exitCode, resultsDir, reportPath, baseUrl, stdout: outcome.stdout, stderr: outcome.stderr };
 }
 
 /**
- * Where the run's results go. Precedence: the options, then GEMINI_RUN_ID and GEMINI_RESULTS_DIR (a
- * relative folder is taken from the folder the user ran npm in, INIT_CWD, since npm runs scripts from
- * the repository), then a new id under `<repo>/results`.
+ * Where the run's results go. Precedence: the options, then GEMINI_RUN_ID and GEMINI_RESULTS_DIR
+ * (resolved by the results store, as every tool does), then a new id under `<repo>/results`.
  */
 export function runFolder(
   options: Pick<RunLoadOptions, "runId" | "resultsRoot">,
   env: Record<string, string | undefined>,
 ): { runId: string; resultsRoot: string; resultsDir: string } {
   const runId = options.runId ?? (env.GEMINI_RUN_ID?.trim() || newRunId(new Date()));
-  const userFolder = env.INIT_CWD?.trim() || process.cwd();
-  const resultsRoot = path.resolve(userFolder, options.resultsRoot ?? (env.GEMINI_RESULTS_DIR?.trim() || path.join(REPO_ROOT, "results")));
-  return { runId, resultsRoot, resultsDir: path.join(resultsRoot, runId) };
+  const resultsRoot = resolveResultsRoot(env, options.resultsRoot);
+  return { runId, resultsRoot, resultsDir: runDir(resultsRoot, runId) };
 }
 
 /** Files only a load test writes: a folder holding any of them already has a run. */
@@ -216,7 +213,9 @@ export async function claimRunFolder(resultsDir: string): Promise<{ release(): P
   });
   const runJson = path.join(resultsDir, "run.json");
   try {
-    await writeFile(runJson, `${JSON.stringify({ runId: path.basename(resultsDir), claimedAt: new Date().toISOString() })}\n`, { flag: "wx" });
+    const claim: RunClaim = { runId: path.basename(resultsDir), claimedAt: new Date().toISOString() };
+    // Created exclusively ("wx"), not renamed into place: of two racing runs only one may win.
+    await writeFile(runJson, `${JSON.stringify(claim)}\n`, { flag: "wx" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") refuseExistingRun(resultsDir);
     throw fsSetupError(runJson, error);
@@ -232,10 +231,6 @@ export async function claimRunFolder(resultsDir: string): Promise<{ release(): P
 
 function withoutNames(env: Record<string, string | undefined>, names: readonly string[]): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !names.includes(name)));
-}
-
-async function writeRunJson(file: string, record: Record<string, unknown>): Promise<void> {
-  await fsStep(file, () => writeFile(file, `${JSON.stringify(record, null, 2)}\n`));
 }
 
 /** Runs a filesystem step; its failure becomes a one-line SetupError naming the path and the fix. */
