@@ -4,14 +4,7 @@
 import http from "k6/http";
 import { sleep } from "k6";
 import type { GenerateContentRequest } from "./gemini-types.ts";
-import {
-  generateContentRequest,
-  isJsonText,
-  streamGenerateContentRequest,
-  type BuiltRequest,
-  type JsonText,
-  type Target,
-} from "./gemini-requests.ts";
+import { generateContentRequest, streamGenerateContentRequest, type BuiltRequest, type Target } from "./gemini-requests.ts";
 import {
   firstChunkTokenEstimate,
   foldChunks,
@@ -59,6 +52,9 @@ const K6_DEFAULT_TIMEOUT_MS = 60_000;
 /** Time kept before the hard stop for k6 to give up on an attempt and for the metrics to be recorded. */
 const CUT_MARGIN_MS = 250;
 
+/** How a 2xx answer is read: an SSE stream, one JSON answer, or not at all (the preflight's countTokens). */
+type BodyRead = "sse" | "json" | "none";
+
 /** A client bound to one target, model and retry policy; create one per VU. */
 export class GeminiClient {
   private readonly budget: RetryBudget;
@@ -81,20 +77,34 @@ export class GeminiClient {
   }
 
   /**
-   * Sends one generate request (streamed with alt=sse when `stream`), retrying as the policy allows.
-   * `body` may be pre-serialized JSON ({ json }) to spare a stringify per request.
-   * `hardStopAtMs` (epoch ms) is when k6 will cut the iteration off: the scenario's end plus its
-   * graceful stop. An interrupted iteration records nothing, so a service slower than the graceful
-   * stop would look healthier than it is; instead each attempt's timeout ends before the hard stop
-   * and no retry starts that could not finish, so every request ends recorded — a cut one as a timeout.
+   * Sends one generate request (streamed with alt=sse when `stream`), retrying as the policy allows,
+   * and records the gemini_ request metrics. `body` may be pre-serialized JSON, to spare a stringify
+   * per request. `hardStopAtMs` (epoch ms) is when k6 will cut the iteration off: the scenario's end
+   * plus its graceful stop. An interrupted iteration records nothing, so a service slower than the
+   * graceful stop would look healthier than it is; instead each attempt's timeout ends before the hard
+   * stop and no retry starts that could not finish, so every request ends recorded — a cut one as a timeout.
    */
-  generate(body: GenerateContentRequest | JsonText, stream: boolean, hardStopAtMs: number = Number.POSITIVE_INFINITY): GenerateOutcome {
-    const built = stream ? this.streamTemplate : this.unaryTemplate;
-    const json = isJsonText(body) ? body.json : JSON.stringify(body);
+  generate(body: GenerateContentRequest | string, stream: boolean, hardStopAtMs: number = Number.POSITIVE_INFINITY): GenerateOutcome {
     this.budget.recordRequest();
+    const json = typeof body === "string" ? body : JSON.stringify(body);
+    return this.attempts(stream ? this.streamTemplate : this.unaryTemplate, json, stream ? "sse" : "json", this.budget, hardStopAtMs, true);
+  }
+
+  /**
+   * Sends a prepared request (the preflight's countTokens) through the same attempts, retries and
+   * failure descriptions as {@link generate}, with its own retry budget; records no gemini_ metric and
+   * does not read a successful answer.
+   */
+  send(request: BuiltRequest, budget: RetryBudget): GenerateOutcome {
+    budget.recordRequest();
+    return this.attempts(request, request.body, "none", budget, Number.POSITIVE_INFINITY, false);
+  }
+
+  /** The attempt and retry loop of every call; `recording` says whether it adds gemini_ samples. */
+  private attempts(built: BuiltRequest, json: string, read: BodyRead, budget: RetryBudget, hardStopAtMs: number, recording: boolean): GenerateOutcome {
     let totalMs = 0;
     for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) metrics.retries.add(1);
+      if (attempt > 1 && recording) metrics.retries.add(1);
       const res = http.post(built.url, json, this.paramsBefore(built, hardStopAtMs));
       // Each property read on a k6 response converts a Go value; read each one once.
       const timings = res.timings;
@@ -103,23 +113,23 @@ export class GeminiClient {
       const setupMs = timings.blocked + timings.connecting + timings.tls_handshaking;
       const attemptMs = setupMs + timings.duration;
       totalMs += attemptMs;
-      metrics.attemptDuration.add(attemptMs);
-      const responseBody = res.body;
-      const read = this.readAttempt(status, res.error_code, typeof responseBody === "string" ? responseBody : "", stream);
-      if (!(read instanceof AttemptFailure)) {
-        const done: GenerateOutcome = { ok: true, status, result: read, attempts: attempt, durationMs: totalMs };
-        if (stream) done.ttftMs = setupMs + timings.sending + timings.waiting;
-        this.record(done, attemptMs);
+      if (recording) metrics.attemptDuration.add(attemptMs);
+      const answer = readAttempt(res, status, read);
+      if (!(answer instanceof AttemptFailure)) {
+        const done: GenerateOutcome = { ok: true, status, attempts: attempt, durationMs: totalMs };
+        if (answer !== undefined) done.result = answer;
+        if (read === "sse") done.ttftMs = setupMs + timings.sending + timings.waiting;
+        if (recording) record(done, attemptMs);
         return done;
       }
-      if (read.errorClass === "rate_limited") metrics.rateLimited.add(1);
-      if (read.errorClass === "overloaded") metrics.overloaded.add(1);
-      const decision = decideRetry(this.policy, this.budget, attempt, read, hardStopAtMs - Date.now() - CUT_MARGIN_MS);
+      if (recording && answer.errorClass === "rate_limited") metrics.rateLimited.add(1);
+      if (recording && answer.errorClass === "overloaded") metrics.overloaded.add(1);
+      const decision = decideRetry(this.policy, budget, attempt, answer, hardStopAtMs - Date.now() - CUT_MARGIN_MS);
       if (!decision.retry) {
         const failed: GenerateOutcome = {
-          ok: false, status, errorClass: read.errorClass, errorMessage: read.message, attempts: attempt, durationMs: totalMs,
+          ok: false, status, errorClass: answer.errorClass, errorMessage: answer.message, attempts: attempt, durationMs: totalMs,
         };
-        this.record(failed, attemptMs);
+        if (recording) record(failed, attemptMs);
         return failed;
       }
       const waitStart = Date.now();
@@ -141,56 +151,65 @@ export class GeminiClient {
     this.cutParams = { from: built.params, params };
     return params;
   }
+}
 
-  /** The result of a usable answer, or why the attempt failed (no wrapper object on the success path). */
-  private readAttempt(status: number, errorCode: number, body: string, stream: boolean): GenerationResult | AttemptFailure {
-    const errorClass = classifyStatus(status, errorCode);
-    if (errorClass !== undefined) {
-      const error = parseErrorBody(body);
-      const message = describeFailure(status, errorCode, error);
-      return new AttemptFailure(errorClass, status, message, retryInfoDelayMs(error?.details));
-    }
-    try {
-      if (!stream) return foldChunks([parseGenerateContentBody(body)]);
-      const result = parseSseGeneration(body);
-      if (result.streamError) {
-        const code = result.streamError.code;
-        return new AttemptFailure(classifyStreamError(code), code, `stream failed after it started: ${result.streamError.status}`);
-      }
-      return result;
-    } catch (error) {
-      if (error instanceof InvalidResponseError) return new AttemptFailure("invalid_response", status, error.message);
-      throw error;
-    }
+/** The result of a usable answer (undefined when it is not read), or why the attempt failed (no wrapper object on the success path). */
+function readAttempt(res: ReturnType<typeof http.post>, status: number, read: BodyRead): GenerationResult | AttemptFailure | undefined {
+  // k6's error code matters only without an HTTP answer; like every response property, a read converts a Go value.
+  const errorCode = status === 0 ? res.error_code : 0;
+  const errorClass = classifyStatus(status, errorCode);
+  if (errorClass !== undefined) {
+    const error = parseErrorBody(bodyText(res));
+    const message = describeFailure(status, errorCode, status === 0 ? res.error : "", error);
+    return new AttemptFailure(errorClass, status, message, retryInfoDelayMs(error?.details));
   }
+  if (read === "none") return undefined;
+  try {
+    if (read === "json") return foldChunks([parseGenerateContentBody(bodyText(res))]);
+    const result = parseSseGeneration(bodyText(res));
+    if (result.streamError) {
+      const code = result.streamError.code;
+      return new AttemptFailure(classifyStreamError(code), code, `stream failed after it started: ${result.streamError.status}`);
+    }
+    return result;
+  } catch (error) {
+    if (error instanceof InvalidResponseError) return new AttemptFailure("invalid_response", status, error.message);
+    throw error;
+  }
+}
 
-  // Custom samples carry only the VU's tags (testid, model, scenario), plus error_class on failures:
-  // a per-call tags object costs a conversion into Go on every add, and this runs for every request.
-  private record(outcome: GenerateOutcome, lastAttemptMs: number): void {
-    metrics.requestDuration.add(outcome.durationMs);
-    if (!outcome.ok) {
-      metrics.errors.add(true, { error_class: outcome.errorClass ?? "invalid_response" });
-      return;
-    }
-    metrics.errors.add(false);
-    const result = outcome.result;
-    if (!result) return;
-    const usage = result.usage;
-    metrics.promptTokens.add(usage.promptTokenCount);
-    metrics.outputTokens.add(usage.candidatesTokenCount);
-    if (usage.thoughtsTokenCount > 0) metrics.thinkingTokens.add(usage.thoughtsTokenCount);
-    if (isBlocked(result)) metrics.blocked.add(1);
-    const generationMs = outcome.ttftMs !== undefined ? lastAttemptMs - outcome.ttftMs : lastAttemptMs;
-    if (outcome.ttftMs !== undefined) metrics.ttft.add(outcome.ttftMs);
-    // A stream's first chunk arrives with its first byte, inside the time to first token: only the
-    // tokens after it were generated in `generationMs`. A one-chunk stream has no generation time to
-    // measure, and a rate from it would be noise.
-    if (outcome.ttftMs !== undefined && result.chunks < 2) return;
-    const generated = outcome.ttftMs !== undefined ? usage.candidatesTokenCount - firstChunkTokens(result) : usage.candidatesTokenCount;
-    if (generated <= 0 || generationMs <= 0) return;
-    if (outcome.ttftMs !== undefined) metrics.timePerOutputToken.add(generationMs / generated);
-    metrics.tokensPerSecond.add(generated / (generationMs / 1000));
+function bodyText(res: ReturnType<typeof http.post>): string {
+  const body = res.body;
+  return typeof body === "string" ? body : "";
+}
+
+// Custom samples carry only the VU's tags (testid, model, scenario), plus error_class on failures:
+// a per-call tags object costs a conversion into Go on every add, and this runs for every request.
+function record(outcome: GenerateOutcome, lastAttemptMs: number): void {
+  metrics.requestDuration.add(outcome.durationMs);
+  if (!outcome.ok) {
+    metrics.errors.add(true, { error_class: outcome.errorClass ?? "invalid_response" });
+    return;
   }
+  metrics.errors.add(false);
+  const result = outcome.result;
+  if (!result) return;
+  const usage = result.usage;
+  metrics.promptTokens.add(usage.promptTokenCount);
+  metrics.outputTokens.add(usage.candidatesTokenCount);
+  if (usage.thoughtsTokenCount > 0) metrics.thinkingTokens.add(usage.thoughtsTokenCount);
+  if (isBlocked(result)) metrics.blocked.add(1);
+  const ttftMs = outcome.ttftMs;
+  const generationMs = ttftMs !== undefined ? lastAttemptMs - ttftMs : lastAttemptMs;
+  if (ttftMs !== undefined) metrics.ttft.add(ttftMs);
+  // A stream's first chunk arrives with its first byte, inside the time to first token: only the
+  // tokens after it were generated in `generationMs`. A one-chunk stream has no generation time to
+  // measure, and a rate from it would be noise.
+  if (ttftMs !== undefined && result.chunks < 2) return;
+  const generated = ttftMs !== undefined ? usage.candidatesTokenCount - firstChunkTokens(result) : usage.candidatesTokenCount;
+  if (generated <= 0 || generationMs <= 0) return;
+  if (ttftMs !== undefined) metrics.timePerOutputToken.add(generationMs / generated);
+  metrics.tokensPerSecond.add(generated / (generationMs / 1000));
 }
 
 /** Visible tokens of a stream's first chunk (see firstChunkTokenEstimate). */
@@ -198,9 +217,14 @@ function firstChunkTokens(result: GenerationResult): number {
   return firstChunkTokenEstimate(result.usage.candidatesTokenCount, result.chunks, result.firstChunkTokens, result.firstChunkTextLength, result.text.length);
 }
 
-/** One line on a failed attempt, never including the key. */
-function describeFailure(status: number, errorCode: number, error: ReturnType<typeof parseErrorBody>): string {
-  if (status === 0) return errorCode === K6_REQUEST_TIMEOUT_CODE ? "timed out (no complete answer in time)" : `no answer (k6 error code ${errorCode})`;
-  if (status >= 300 && status < 400) return `HTTP ${status}: a redirect, not followed (the key would go with it); point GEMINI_BASE_URL at the final address`;
+/**
+ * One line on a failed attempt, never including the key: k6's error text when nothing answered, else the
+ * status and the first line of the service's error message. (The preflight adds what to do about it.)
+ */
+function describeFailure(status: number, errorCode: number, errorText: string, error: ReturnType<typeof parseErrorBody>): string {
+  if (status === 0) {
+    if (errorCode === K6_REQUEST_TIMEOUT_CODE) return "timed out (no complete answer in time)";
+    return `no answer (${errorText ? errorText : `k6 error code ${errorCode}`})`;
+  }
   return `HTTP ${status}${error ? ` ${error.status}: ${error.message.split("\n")[0]}` : ""}`;
 }

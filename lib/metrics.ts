@@ -1,4 +1,5 @@
-// The suite's custom k6 metrics, all prefixed gemini_ (names and meanings in docs/metrics.md).
+// The custom k6 metrics every scenario records, all prefixed gemini_ (names and meanings in docs/metrics.md);
+// a scenario's own metrics live with it (lib/moderation-checks.ts).
 // Created once per VU at init, as k6 requires.
 
 import { Counter, Rate, Trend } from "k6/metrics";
@@ -29,9 +30,7 @@ export const blocked = new Counter("gemini_blocked");
 export const retries = new Counter("gemini_retries");
 /** Share of requests that failed after all retries, tagged `error_class` when they did. */
 export const errors = new Rate("gemini_errors");
-/** Share of verdicts equal to the post's label. */
-export const moderationCorrect = new Rate("gemini_moderation_correct");
-/** Share of requests within the latency objective with a valid verdict. */
+/** Share of requests within the latency objective with a valid answer (for moderation: a valid verdict). */
 export const goodput = new Rate("gemini_goodput");
 /** Estimated spend, from usage and data/prices.json. */
 export const costUsd = new Counter("gemini_cost_usd");

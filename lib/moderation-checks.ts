@@ -1,5 +1,10 @@
-// The moderation scenario's checks and their tags, built once, shared with the bench's
-// instrumentation floor so the two cannot record different check samples.
+// The moderation scenario's checks, their tags and its own metric, built once, shared with the bench's
+// instrumentation floor so the two cannot record different samples.
+
+import { Rate } from "k6/metrics";
+
+/** Share of verdicts equal to the post's label (tag `label`); created at init, as k6 requires. */
+export const moderationCorrect = new Rate("gemini_moderation_correct");
 
 /** Contract checks on every answer: the `checks{check_kind:contract}` threshold gates on them. */
 export const CONTRACT_CHECKS = {

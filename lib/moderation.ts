@@ -1,7 +1,9 @@
 // The moderation task: categories, prompt, JSON response schema, and strict validation of the verdict.
 // Pure, so the request body and the verdict rules are unit-tested under Node.
 
+import type { GeminiConfig } from "./config.ts";
 import type { GenerateContentRequest, Schema } from "./gemini-types.ts";
+import type { Threshold } from "./thresholds.ts";
 
 /** Moderation categories; also the labels of data/moderation-posts.json. */
 export const CATEGORIES = ["clean", "hate", "harassment", "violence", "spam", "self_harm"] as const;
@@ -132,4 +134,9 @@ export function validatePosts(value: unknown): LabeledPost[] {
     }
   });
   return value as LabeledPost[];
+}
+
+/** The moderation scenario's own threshold: accuracy, from GEMINI_MIN_ACCURACY. */
+export function moderationThresholds(config: Pick<GeminiConfig, "thresholds">): Record<string, Threshold[]> {
+  return { gemini_moderation_correct: [`rate>=${config.thresholds.minAccuracy}`] };
 }

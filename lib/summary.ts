@@ -20,6 +20,10 @@ export interface SummaryData {
 
 /** What the run was asked to do, for the offered-versus-achieved lines and the report header. */
 export interface SummaryContext {
+  /** The scenario's name (e.g. "moderation"): the text summary's title and the JUnit suite. */
+  name: string;
+  /** The scenario's own rate metrics for its line of the text summary, as [label, metric name]. */
+  rates: ReadonlyArray<readonly [label: string, metric: string]>;
   runId: string;
   /** Folder or file prefix for outputs, e.g. "results/20261126-010203-a1b2/". */
   outputPrefix: string;
@@ -109,7 +113,7 @@ function hasNoSamples(metric: SummaryMetric | undefined): boolean {
   return false;
 }
 
-/** Number of moderation requests that completed (with or without success). */
+/** Number of the scenario's requests that completed (with or without success). */
 export function requestsSent(data: SummaryData): number {
   return data.metrics.gemini_request_duration?.values.count ?? 0;
 }
@@ -184,7 +188,7 @@ export function xmlEscape(text: string): string {
 }
 
 /** JUnit XML with one testcase per threshold; a crossed threshold is a failure. */
-export function junitXml(results: ThresholdResult[], context: Pick<SummaryContext, "runId">, durationMs: number): string {
+export function junitXml(results: ThresholdResult[], context: Pick<SummaryContext, "runId" | "name">, durationMs: number): string {
   const failures = results.filter((r) => !r.ok).length;
   const seconds = (durationMs / 1000).toFixed(3);
   const cases = results.map((r) => {
@@ -197,7 +201,7 @@ export function junitXml(results: ThresholdResult[], context: Pick<SummaryContex
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="gemini-k6" tests="${results.length}" failures="${failures}" time="${seconds}">`,
-    `  <testsuite name="${xmlEscape(`moderation ${context.runId}`)}" tests="${results.length}" failures="${failures}" errors="0" time="${seconds}">`,
+    `  <testsuite name="${xmlEscape(`${context.name} ${context.runId}`)}" tests="${results.length}" failures="${failures}" errors="0" time="${seconds}">`,
     ...cases,
     `  </testsuite>`,
     `</testsuites>`,
@@ -230,7 +234,7 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   const m = data.metrics;
   const lines: string[] = [];
   lines.push("");
-  lines.push(`gemini-k6 moderation · run ${context.runId} · ${context.model} at ${displayUrl(context.baseUrl)} (${context.apiVersion}) · scenario ${context.scenario}`);
+  lines.push(`gemini-k6 ${context.name} · run ${context.runId} · ${context.model} at ${displayUrl(context.baseUrl)} (${context.apiVersion}) · scenario ${context.scenario}`);
   const load = loadReport(data, context);
   if (load.open) {
     const o = load.open;
@@ -270,13 +274,14 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
       `estimated cost $${(m.gemini_cost_usd?.values.count ?? 0).toFixed(4)}`,
   );
   // The gated contract checks only: plain `checks` also counts "verdict matches the label", which is accuracy.
+  const rates = context.rates.map(([label, metric]) => `${label} ${ratePercent(m[metric])}, `).join("");
   lines.push(
-    `moderation:   accuracy ${ratePercent(m.gemini_moderation_correct)}, goodput ${ratePercent(m.gemini_goodput)}, ` +
+    `${`${context.name}:`.padEnd(13)} ${rates}goodput ${ratePercent(m.gemini_goodput)}, ` +
       `contract checks ${ratePercent(m["checks{check_kind:contract}"])}`,
   );
   const results = thresholdResults(data);
   const failed = results.filter((r) => !r.ok).length;
-  if (requestsSent(data) === 0) lines.push("no moderation requests were sent: the run stopped before its load (see the message above)");
+  if (requestsSent(data) === 0) lines.push(`no ${context.name} requests were sent: the run stopped before its load (see the message above)`);
   const completion = completionResult(data, context);
   if (completion?.failure) lines.push(`✗ ${completion.failure} — the run fails`);
   lines.push(`thresholds:   ${failed === 0 ? "all passed" : `${failed} of ${results.length} crossed — the run fails`}`);

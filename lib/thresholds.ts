@@ -23,7 +23,7 @@ export function loadReportThresholds(): Record<string, Threshold[]> {
   };
 }
 
-/** The `options.thresholds` block. */
+/** The `options.thresholds` every scenario shares; a scenario adds its own (lib/scenario-kit.ts). */
 export function thresholdsFor(
   config: Pick<GeminiConfig, "thresholds" | "stream" | "budget">,
 ): Record<string, Threshold[]> {
@@ -36,9 +36,8 @@ export function thresholdsFor(
       // than the hopeless share is stopped only once their own limit is reached.
       { threshold: `rate<${Math.max(HOPELESS_ERROR_RATE, t.maxErrorRate)}`, abortOnFail: true, delayAbortEval: "10s" },
     ],
-    // Only the contract checks (status, valid verdict): accuracy has its own threshold below.
+    // Only the contract checks (status, valid answer): a scenario's accuracy checks have their own threshold.
     "checks{check_kind:contract}": [`rate>=${t.minChecks}`],
-    gemini_moderation_correct: [`rate>=${t.minAccuracy}`],
     gemini_goodput: [`rate>=${t.minGoodput}`],
   };
   if (config.stream) thresholds.gemini_ttft = [`p(95)<${t.ttftP95Ms}`];

@@ -1,19 +1,20 @@
 // The instrumentation floor of `npm run bench:k6`: after each request it records what
 // dist/moderation.js records for a successful streamed verdict — the same twelve gemini_ samples
 // (lib/metrics.ts, as lib/gemini-client.ts and the scenario add them) with the same tags, the same
-// two check() calls (lib/moderation-checks.ts) and the same thresholds (lib/thresholds.ts) — with
+// two check() calls (lib/moderation-checks.ts) and the same thresholds (lib/thresholds.ts, lib/moderation.ts) — with
 // durations from k6's timings and fixed counts, so nothing of the answer is read or parsed. Its cost
 // per request bounds what any script keeping the promises of docs/metrics.md can reach.
 
 import { check } from "k6";
 import * as metrics from "../../lib/metrics.ts";
-import { ACCURACY_CHECK, ACCURACY_TAGS, CONTRACT_CHECKS, CONTRACT_TAGS } from "../../lib/moderation-checks.ts";
+import { ACCURACY_CHECK, ACCURACY_TAGS, CONTRACT_CHECKS, CONTRACT_TAGS, moderationCorrect } from "../../lib/moderation-checks.ts";
+import { moderationThresholds } from "../../lib/moderation.ts";
 import { loadReportThresholds, thresholdsFor } from "../../lib/thresholds.ts";
 import { benchConfig, benchScenarios, labels, pickPost, postModeration } from "./internal/posted-requests.ts";
 
 export const options = {
   scenarios: benchScenarios,
-  thresholds: { ...thresholdsFor(benchConfig), ...loadReportThresholds() },
+  thresholds: { ...thresholdsFor(benchConfig), ...moderationThresholds(benchConfig), ...loadReportThresholds() },
   tags: { testid: "bench-floor", model: benchConfig.model },
 };
 
@@ -51,7 +52,7 @@ export default function (): void {
   checkNow(ok, ACCURACY_CHECK, ACCURACY_TAGS);
   const label = labels[index] ?? "";
   // biome-ignore lint/suspicious/noAssignInExpressions: tags built once per label, as the scenario does
-  metrics.moderationCorrect.add(ok, (LABEL_TAGS[label] ??= { label }));
+  moderationCorrect.add(ok, (LABEL_TAGS[label] ??= { label }));
   metrics.goodput.add(ok && attemptMs <= sloMs);
   metrics.costUsd.add(COST_USD);
 }

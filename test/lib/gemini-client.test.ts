@@ -12,6 +12,7 @@ interface Sample {
 interface FakeResponse {
   status: number;
   body: string;
+  error?: string;
   error_code?: number;
   timings?: { duration: number; waiting: number; blocked?: number; connecting?: number; tls_handshaking?: number; sending?: number };
 }
@@ -34,7 +35,7 @@ const FAKES: Record<string, string> = {
       if (!reply) throw new Error("no reply queued");
       const timings = { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, duration: 100, waiting: 40, ...reply.timings };
       globalThis.__k6fake.now += timings.duration;
-      return { status: reply.status, body: reply.body, error_code: reply.error_code ?? 0, timings };
+      return { status: reply.status, body: reply.body, error: reply.error ?? "", error_code: reply.error_code ?? 0, timings };
     } };`,
   "k6/metrics": ["Trend", "Counter", "Rate"]
     .map((kind) => `export class ${kind} { constructor(name) { this.name = name; } add(value, tags) { globalThis.__k6fake.samples.push({ metric: this.name, value: Number(value), tags: { ...(tags ?? {}) } }); } }`)
@@ -173,13 +174,14 @@ test("near the scenario's hard stop an attempt's timeout ends before it, and no 
   assert.deepEqual(globalThis.__k6fake.requests.map((r) => r.params.timeout), [10_000, 60_000]);
 });
 
-test("a redirect is not followed (the key header would go with it) and fails naming the fix", () => {
+test("a redirect is not followed (the key header would go with it) and fails as a client error", () => {
   globalThis.__k6fake.replies.push({ status: 307, body: "" });
   const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
   assert.equal(globalThis.__k6fake.requests[0]?.params.redirects, 0);
   assert.equal(outcome.ok, false);
   assert.equal(outcome.attempts, 1);
-  assert.match(outcome.errorMessage ?? "", /HTTP 307: a redirect, not followed .*GEMINI_BASE_URL/);
+  assert.equal(outcome.errorClass, "client");
+  assert.equal(outcome.errorMessage, "HTTP 307");
 });
 
 test("a one-chunk stream gives a time to first token but no per-token time or token rate", () => {
@@ -229,7 +231,7 @@ test("a 400 is not retried; a broken stream is invalid_response; an error after 
 test("non-streaming calls generateContent and records no ttft", () => {
   const single = JSON.stringify({ candidates: [{ content: { parts: [{ text: "{}" }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2 } });
   globalThis.__k6fake.replies.push({ status: 200, body: single, timings: { duration: 200, waiting: 190 } });
-  const outcome = new GeminiClient({ ...target, apiVersion: "v1" }, "gemini-2.0-flash", policy).generate({ json: '{"contents":[]}' }, false);
+  const outcome = new GeminiClient({ ...target, apiVersion: "v1" }, "gemini-2.0-flash", policy).generate('{"contents":[]}', false);
   assert.equal(outcome.ok, true);
   assert.equal(globalThis.__k6fake.requests[0]?.url, "http://127.0.0.1:8080/v1/models/gemini-2.0-flash:generateContent");
   assert.equal(globalThis.__k6fake.requests[0]?.body, '{"contents":[]}');
@@ -245,4 +247,28 @@ test("the retry budget is per client: a storm of 503s cannot multiply the reques
   const sent = globalThis.__k6fake.requests.length;
   assert.ok(sent <= 100 + 0.1 * 100 + 1, `${sent} requests for 100 logical ones`);
   assert.ok(sent >= 110, `${sent}: the budget should allow some retries`);
+});
+
+test("send (the preflight) takes the same attempts and retries, records no gemini_ sample and reads no successful body", async () => {
+  const { countTokensRequest } = await import("../../lib/gemini-requests.ts");
+  const { RetryBudget } = await import("../../lib/retry.ts");
+  const request = countTokensRequest(target, "gemini-2.5-flash", [{ role: "user", parts: [{ text: "preflight" }] }]);
+  globalThis.__k6fake.replies.push({ status: 503, body: errorBody(503, "UNAVAILABLE") }, { status: 200, body: "not json at all" });
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).send(request, new RetryBudget(0, 3));
+  assert.equal(outcome.ok, true);
+  assert.equal(outcome.attempts, 2);
+  assert.equal(outcome.result, undefined);
+  assert.equal(globalThis.__k6fake.requests[1]?.url, "http://127.0.0.1:8080/v1beta/models/gemini-2.5-flash:countTokens");
+  assert.deepEqual(globalThis.__k6fake.samples, []);
+
+  // Without retries in its budget (a request budget reserves the preflight alone), the first failure is final.
+  globalThis.__k6fake.replies.push({ status: 503, body: errorBody(503, "UNAVAILABLE") });
+  const once = new GeminiClient(target, "gemini-2.5-flash", policy).send(request, new RetryBudget(0, 0));
+  assert.deepEqual([once.ok, once.status, once.attempts, once.errorMessage], [false, 503, 1, "HTTP 503 UNAVAILABLE: m"]);
+});
+
+test("a request nothing answered is described with k6's own error text", () => {
+  globalThis.__k6fake.replies.push({ status: 0, body: "", error: "dial tcp 127.0.0.1:9: connect: connection refused", error_code: 1212 });
+  const outcome = new GeminiClient(target, "gemini-2.5-flash", { ...policy, maxAttempts: 1 }).generate(body, true);
+  assert.equal(outcome.errorMessage, "no answer (dial tcp 127.0.0.1:9: connect: connection refused)");
 });

@@ -20,6 +20,8 @@ const data: SummaryData = {
 };
 
 const context: SummaryContext = {
+  name: "moderation",
+  rates: [["accuracy", "gemini_moderation_correct"]],
   runId: "20261126-010203-a1b2",
   outputPrefix: "results/20261126-010203-a1b2/",
   model: "gemini-2.5-flash",

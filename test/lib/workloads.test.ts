@@ -5,6 +5,7 @@ import { parseConfig } from "../../lib/config.ts";
 import { arrivalRate } from "../../lib/arrival-rate.ts";
 import { CLOSED_SCENARIO, GRACEFUL_STOP_MS, OPEN_SCENARIO, scenarioHardStopMs, scenariosFor, offeredRate } from "../../lib/workloads.ts";
 import { thresholdsFor } from "../../lib/thresholds.ts";
+import { moderationThresholds } from "../../lib/moderation.ts";
 import { newRunId } from "../../lib/run-id.ts";
 
 const exec = { closed: "closedRampingVus", open: "openConstantArrival" };
@@ -90,7 +91,8 @@ test("thresholds gate latency, errors, contract checks, accuracy and goodput; a 
     { threshold: "rate<0.8", abortOnFail: true, delayAbortEval: "10s" },
   ]);
   assert.deepEqual(thresholds["checks{check_kind:contract}"], ["rate>=0.95"]);
-  assert.deepEqual(thresholds.gemini_moderation_correct, ["rate>=0.7"]);
+  assert.equal(thresholds.gemini_moderation_correct, undefined, "accuracy is the moderation scenario's own threshold");
+  assert.deepEqual(moderationThresholds(parseConfig({ GEMINI_MIN_ACCURACY: "0.7" })).gemini_moderation_correct, ["rate>=0.7"]);
   assert.deepEqual(thresholds.gemini_goodput, ["rate>=0.9"]);
   assert.deepEqual(thresholds["gemini_errors{error_class:overloaded}"], ["rate>=0"]);
   assert.equal(thresholdsFor(parseConfig({ GEMINI_STREAM: "false" })).gemini_ttft, undefined, "no TTFT without streaming");
