@@ -1,10 +1,12 @@
 // The preflight: with @google/genai, checks that the key, the model and the moderation request
 // work against the target, and measures the unloaded baseline (latency, TTFT, tokens/s) over a few
 // sequential calls.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { GoogleGenAI } from "@google/genai";
 import { firstChunkTokenEstimate } from "../lib/gemini-parse.ts";
 import { countTokensRequest } from "../lib/gemini-requests.ts";
-import { parseVerdict, type Verdict } from "../lib/moderation.ts";
+import { moderationRequest, parseVerdict, validatePosts, type Verdict } from "../lib/moderation.ts";
 import { classifyError, FAILURES, VerifyFailure, type FailureClass } from "./failures.ts";
 import type { Baseline } from "./post-run.ts";
 import { genaiParameters, sampleModerationBody } from "./sdk-request.ts";
@@ -102,8 +104,8 @@ export function tokensPerSecond(stream: StreamTiming): number {
 
 type GenerateParams = ReturnType<typeof genaiParameters>;
 
-/** Sends one stream and times it; its verdict must parse, as a stream the load test reads would. */
-async function measureStream(ai: GoogleGenAI, params: GenerateParams): Promise<StreamTiming> {
+/** Sends one stream and times it; with `check`, its verdict must parse, as a stream the load test reads would. */
+async function measureStream(ai: GoogleGenAI, params: GenerateParams, check = true): Promise<StreamTiming> {
   const started = performance.now();
   const stream = await ai.models.generateContentStream(params);
   let ttftMs: number | undefined;
@@ -125,8 +127,18 @@ async function measureStream(ai: GoogleGenAI, params: GenerateParams): Promise<S
   const totalMs = performance.now() - started;
   if (ttftMs === undefined) throw new VerifyFailure("invalid_response", "the stream ended without a chunk");
   const streamed = parseVerdict(text);
-  if (!streamed.valid) throw new VerifyFailure("invalid_response", `the streamed verdict is invalid: ${streamed.problem}`);
+  if (check && !streamed.valid) throw new VerifyFailure("invalid_response", `the streamed verdict is invalid: ${streamed.problem}`);
   return { outputTokens, firstChunkTokens, firstChunkTextLength, textLength: text.length, chunks, ttftMs, totalMs };
+}
+
+/**
+ * The posts the baseline asks about: `n` spread evenly over the load test's own set, so its calls
+ * carry the load's mix of prompts (how long a model thinks depends on the post, not only on luck).
+ */
+export function baselinePosts(n: number): string[] {
+  const file = path.join(import.meta.dirname, "..", "data", "moderation-posts.json");
+  const posts = validatePosts(JSON.parse(readFileSync(file, "utf8")));
+  return Array.from({ length: n }, (_, i) => (posts[Math.floor((i * posts.length) / n)] as { text: string }).text);
 }
 
 /**
@@ -134,10 +146,13 @@ async function measureStream(ai: GoogleGenAI, params: GenerateParams): Promise<S
  * call of a process pays for connection set-up and warm-up), so that what load changes can be told
  * from what one call's luck does.
  */
-async function measureBaseline(ai: GoogleGenAI, params: GenerateParams, options: Pick<PreflightOptions, "baselineCalls" | "stream">): Promise<Baseline> {
+async function measureBaseline(ai: GoogleGenAI, options: PreflightOptions): Promise<Baseline> {
+  const requests = baselinePosts(options.baselineCalls).map((text) =>
+    genaiParameters(options.model, moderationRequest(text, { maxOutputTokens: options.maxOutputTokens, thinkingBudget: options.thinkingBudget })),
+  );
   const totals: number[] = [];
   if (!options.stream) {
-    while (totals.length < options.baselineCalls) {
+    for (const params of requests) {
       const started = performance.now();
       await ai.models.generateContent(params);
       totals.push(performance.now() - started);
@@ -145,7 +160,7 @@ async function measureBaseline(ai: GoogleGenAI, params: GenerateParams, options:
     return { kind: "generateContent", calls: totals.length, totalMs: spreadOf(totals.map(round)), ttftMs: null, tokensPerSecond: null };
   }
   const streams: StreamTiming[] = [];
-  while (streams.length < options.baselineCalls) streams.push(await measureStream(ai, params));
+  for (const params of requests) streams.push(await measureStream(ai, params, false));
   return {
     kind: "stream",
     calls: streams.length,
@@ -255,7 +270,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     });
 
     step = "baseline";
-    result.baseline = await measureBaseline(ai, params, options);
+    result.baseline = await measureBaseline(ai, options);
     result.steps.push({ name: "baseline", ok: true, detail: baselineDetail(result.baseline) });
     result.ok = true;
   } catch (error) {
