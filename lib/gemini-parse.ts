@@ -129,7 +129,9 @@ const PLAIN_EVENT_SPACED = 'data: {"candidates": [{"content": {"parts": [{"text"
  * metadata between is not validated byte by byte.
  */
 export function readPlainSse(body: string): GenerationResult | undefined {
-  if (body.indexOf('"error"') !== -1 || body.indexOf('"promptFeedback"') !== -1) return undefined;
+  // An error, framed as an event or appended raw, cannot start like a plain event and fails the frame
+  // check below; prompt feedback may follow a chunk's candidates, so only it needs a scan of the body.
+  if (body.indexOf('"promptFeedback"') !== -1) return undefined;
   const separator = body.indexOf("\r\n\r\n") !== -1 ? "\r\n\r\n" : "\n\n";
   const length = body.length;
   let escapedText = "";
