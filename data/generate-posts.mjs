@@ -74,6 +74,7 @@ const templates = {
   ],
   spam: [
     ["Work from home opportunity!! Only {n} spots left. Free money, no skills needed. Apply: {link}", { n: ["2", "7", "10"], link: ["jobs-now.example", "easywork.example"] }],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a "{slot}" template, not JS; the "$" before it is in the committed data set ("$$5,000")
     ["🔥 Make ${amount} a week from home! No experience needed. Click here: {link}", { amount: ["$5,000", "$2,500", "$10k"], link: ["bit.ly/cash-now", "easyprofit.example", "win-big.example/join"] }],
     ["Congratulations, you are a winner! You've won a free {prize}. Click here to claim it before it expires: {link}", { prize: ["iPhone", "gift card", "cruise", "laptop"], link: ["claim-prize.example", "freegift.example/now", "tinyurl.com/yourprize"] }],
     ["Buy followers cheap!!! {count} followers for just {price}. Buy now at {link}", { count: ["1000", "10k", "50,000"], price: ["$9.99", "$4", "$19"], link: ["followboost.example", "getfamous.example"] }],
@@ -136,13 +137,13 @@ export function generatePosts(seed = 20261126) {
       return options;
     });
     const chosen = new Set();
-    for (let round = 0; chosen.size < PER_LABEL && pools.some((p) => p.length > 0); round++) {
+    while (chosen.size < PER_LABEL && pools.some((p) => p.length > 0)) {
       for (const pool of pools) {
         const next = pool.shift();
         if (next !== undefined && chosen.size < PER_LABEL) chosen.add(next);
       }
     }
-    [...chosen].forEach((text, index) => posts.push({ id: `${label}-${String(index + 1).padStart(3, "0")}`, text, label }));
+    for (const [index, text] of [...chosen].entries()) posts.push({ id: `${label}-${String(index + 1).padStart(3, "0")}`, text, label });
   }
   // Round-robin over labels (each label shuffled), so any run, however short, sees every category in
   // about the data set's proportions instead of a run of one label.
@@ -167,7 +168,8 @@ export function generatePosts(seed = 20261126) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const posts = generatePosts();
   const out = fileURLToPath(new URL("./moderation-posts.json", import.meta.url));
-  writeFileSync(out, JSON.stringify(posts, null, 1) + "\n");
-  const counts = posts.reduce((acc, p) => ({ ...acc, [p.label]: (acc[p.label] ?? 0) + 1 }), {});
+  writeFileSync(out, `${JSON.stringify(posts, null, 1)}\n`);
+  const counts = {};
+  for (const p of posts) counts[p.label] = (counts[p.label] ?? 0) + 1;
   console.log(`wrote ${posts.length} posts to ${out}: ${JSON.stringify(counts)}`);
 }

@@ -1,7 +1,7 @@
 // Command line: `npm run emulator -- --port 8080 [--config FILE] [--profile NAME] [--seed N] [--no-admin] [--host H] [--request-timeout MS]`.
 // Runs in the foreground, prints its URL on one line, stops cleanly on SIGINT/SIGTERM; bad input exits 2.
 
-import { start, ConfigError, type StartOptions } from "./index.ts";
+import { start, ConfigError, type RunningEmulator, type StartOptions } from "./index.ts";
 
 const USAGE = "usage: npm run emulator -- [--port N] [--host H] [--config FILE] [--profile NAME] [--seed N] [--no-admin] [--request-timeout MS]";
 
@@ -53,7 +53,7 @@ function parseArgs(argv: string[]): StartOptions {
         break;
       case "--help":
       case "-h":
-        process.stdout.write(USAGE + "\n");
+        process.stdout.write(`${USAGE}\n`);
         process.exit(0);
         break;
       default:
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     process.stderr.write(`gemini-emulator: ${(err as Error).message} (${USAGE})\n`);
     process.exit(2);
   }
-  let emulator;
+  let emulator: RunningEmulator;
   try {
     emulator = await start(options);
   } catch (err) {

@@ -205,7 +205,7 @@ export async function findEarlierPreflight(
     } catch {
       continue;
     }
-    if (!preflight || preflight.ok !== true || !isBaseline(preflight.baseline)) continue;
+    if (preflight?.ok !== true || !isBaseline(preflight.baseline)) continue;
     if (preflight.baseUrl !== target.baseUrl || preflight.model !== target.model) continue;
     const at = typeof preflight.at === "string" ? Date.parse(preflight.at) : Number.NaN;
     if (!(at <= startedAt && startedAt - at <= EARLIER_PREFLIGHT_WINDOW_MS)) continue;

@@ -8,7 +8,7 @@ import { applyPatch, ConfigError } from "./config.ts";
 const ADMIN_BODY_LIMIT = 1024 * 1024;
 
 function reply(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value, null, 2) + "\n";
+  const body = `${JSON.stringify(value, null, 2)}\n`;
   res.writeHead(status, { "Content-Type": "application/json; charset=UTF-8", "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store" });
   res.end(body);
 }

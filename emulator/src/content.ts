@@ -183,7 +183,7 @@ function buildCorpus(): { text: string; starts: number[]; cumulativeTokens: numb
     }
     // Each sentence carries its leading separator, so any run of sentences reads naturally once trimmed.
     const sep = sentence % 4 === 0 ? "\n\n" : " ";
-    const text = sep + parts.join(" ") + ".";
+    const text = `${sep + parts.join(" ")}.`;
     starts.push(offset);
     pieces.push(text);
     offset += text.length;

@@ -16,7 +16,7 @@ export interface ApiError {
 export function apiError(httpStatus: number, status: string, message: string, details?: ErrorDetail[]): ApiError {
   const error: Record<string, unknown> = { code: httpStatus, message, status };
   if (details && details.length > 0) error.details = details;
-  return { httpStatus, status, message, body: JSON.stringify({ error }, null, 2) + "\n" };
+  return { httpStatus, status, message, body: `${JSON.stringify({ error }, null, 2)}\n` };
 }
 
 export const MSG_NO_KEY =

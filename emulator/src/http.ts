@@ -37,7 +37,10 @@ export function headers(contentType: string, serverTimingMs: number, extraName: 
 
 /** Sends a whole JSON answer (success or error) and records the exchange; a Buffer body is already encoded as `contentEncoding` says. */
 export function sendJson(x: Exchange, status: number, body: string | Buffer, contentEncoding?: "gzip"): void {
-  if (x.aborted || x.res.headersSent) return record(x);
+  if (x.aborted || x.res.headersSent) {
+    record(x);
+    return;
+  }
   x.status = status;
   const elapsed = now() - x.start;
   const head = headers(JSON_TYPE, elapsed, "Content-Length", String(Buffer.byteLength(body)));
@@ -75,7 +78,7 @@ export function sendError(x: Exchange, error: ApiError): void {
 
 /** JSON of an answer, pretty-printed unless the client asked `prettyPrint=false`. */
 export function stringify(x: Exchange, value: unknown): string {
-  return x.pretty ? JSON.stringify(value, null, 2) + "\n" : JSON.stringify(value);
+  return x.pretty ? `${JSON.stringify(value, null, 2)}\n` : JSON.stringify(value);
 }
 
 /**

@@ -19,7 +19,7 @@ export const LEXICON: Readonly<Record<Exclude<Label, "clean">, readonly string[]
 };
 
 function normalize(text: string): string {
-  return " " + text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim() + " ";
+  return ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim()} `;
 }
 
 const NORMALIZED: Array<[Exclude<Label, "clean">, string[]]> = (Object.keys(LEXICON) as Array<Exclude<Label, "clean">>).map((label) => [
@@ -110,7 +110,8 @@ export function classifyText(text: string): { label: Label; matches: string[] } 
         haystack ??= normalize(lower);
         if (!haystack.includes(term.spaced)) continue;
       }
-      (matches ??= []).push(term.trimmed);
+      matches ??= [];
+      matches.push(term.trimmed);
     }
     // PLANS follows LABELS priority, so only a strictly larger count displaces an earlier label.
     if (matches && matches.length > bestCount) {

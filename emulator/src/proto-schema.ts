@@ -259,7 +259,7 @@ export const ENUMS: Record<string, Readonly<Record<string, number>>> = {
 export const RESPONSE_ENUMS: Record<string, Readonly<Record<string, number>>> = {
   "Candidate.FinishReason": {FINISH_REASON_UNSPECIFIED: 0, STOP: 1, MAX_TOKENS: 2, SAFETY: 3, RECITATION: 4, OTHER: 5, LANGUAGE: 6, BLOCKLIST: 7, PROHIBITED_CONTENT: 8, SPII: 9, MALFORMED_FUNCTION_CALL: 10, IMAGE_SAFETY: 11, UNEXPECTED_TOOL_CALL: 12, TOO_MANY_TOOL_CALLS: 13, IMAGE_PROHIBITED_CONTENT: 14, IMAGE_OTHER: 15, NO_IMAGE: 16, IMAGE_RECITATION: 17},
   "GenerateContentResponse.PromptFeedback.BlockReason": {BLOCK_REASON_UNSPECIFIED: 0, SAFETY: 1, OTHER: 2, BLOCKLIST: 3, PROHIBITED_CONTENT: 4, IMAGE_SAFETY: 5},
-  "HarmCategory": ENUMS["HarmCategory"] as Record<string, number>,
+  "HarmCategory": ENUMS.HarmCategory as Record<string, number>,
   "SafetyRating.HarmProbability": {HARM_PROBABILITY_UNSPECIFIED: 0, NEGLIGIBLE: 1, LOW: 2, MEDIUM: 3, HIGH: 4},
   "Modality": {MODALITY_UNSPECIFIED: 0, TEXT: 1, IMAGE: 2, VIDEO: 3, AUDIO: 4, DOCUMENT: 5},
 };

@@ -41,7 +41,7 @@ const snakeCache = new Map<string, string>();
 function toSnake(key: string): string {
   let cached = snakeCache.get(key);
   if (cached === undefined) {
-    cached = key.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+    cached = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
     if (snakeCache.size < 10_000) snakeCache.set(key, cached);
   }
   return cached;
@@ -115,7 +115,7 @@ function checkMessage(value: unknown, message: string, path: string, out: Violat
   }
   for (const key of Object.keys(value)) {
     const spec = fields[key] ?? fields[toCamel(key)];
-    const fieldPath = (path ? path + "." : "") + toSnake(toCamel(key));
+    const fieldPath = (path ? `${path}.` : "") + toSnake(toCamel(key));
     if (!spec) {
       const where = path ? ` at '${path}'` : "";
       const violation: Violation = { description: `Invalid JSON payload received. Unknown name "${key}"${where}: Cannot find field.` };

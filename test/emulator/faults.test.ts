@@ -181,7 +181,7 @@ test("an error after the stream started keeps status 200 and ends with the raw J
   const text = pieces.map((p) => p.text).join("");
   const [first, rest] = [text.slice(0, text.indexOf("\r\n\r\n") + 4), text.slice(text.indexOf("\r\n\r\n") + 4)];
   assert.match(first, /^data: \{.*\}\r\n\r\n$/s);
-  assert.equal(rest, JSON.stringify({ error: { code: 503, message: OVERLOADED_2026, status: "UNAVAILABLE" } }, null, 2) + "\n");
+  assert.equal(rest, `${JSON.stringify({ error: { code: 503, message: OVERLOADED_2026, status: "UNAVAILABLE" } }, null, 2)}\n`);
   // The non-SSE form stays a JSON array, its last element the error.
   const array = await streamTimed("");
   const parsed = JSON.parse(array.pieces.map((p) => p.text).join("")) as unknown[];

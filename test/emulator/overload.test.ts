@@ -28,7 +28,7 @@ test("the 13th concurrent request is refused with the service's 503 body; the qu
   assert.equal(results.filter((r) => r.status === 200).length, 12);
   assert.equal(
     refused[0]?.text,
-    JSON.stringify({ error: { code: 503, message: OVERLOADED_2026, status: "UNAVAILABLE" } }, null, 2) + "\n",
+    `${JSON.stringify({ error: { code: 503, message: OVERLOADED_2026, status: "UNAVAILABLE" } }, null, 2)}\n`,
   );
   assert.equal(refused[0]?.headers.get("content-type"), "application/json; charset=UTF-8");
 

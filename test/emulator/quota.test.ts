@@ -37,7 +37,7 @@ test("with 60 RPM exactly 60 requests pass in the window; the rest get the real 
     body.error.details.map((d) => d["@type"]),
     ["type.googleapis.com/google.rpc.Help", "type.googleapis.com/google.rpc.QuotaFailure", "type.googleapis.com/google.rpc.RetryInfo"],
   );
-  const violation = (body.error.details[1]?.violations as Array<Record<string, unknown>>)[0];
+  const violation = (body.error.details[1]?.violations as Array<Record<string, unknown>> | undefined)?.[0];
   assert.deepEqual(violation, {
     quotaMetric: "generativelanguage.googleapis.com/generate_content_paid_tier_requests",
     quotaId: "GenerateRequestsPerMinutePerProjectPerModel",
@@ -67,8 +67,8 @@ test("input tokens per minute and requests per day are enforced with their own q
   const day = [];
   for (let i = 0; i < 4; i++) day.push(await ask("key-d"));
   assert.deepEqual(day.map((r) => r.status), [200, 200, 200, 429]);
-  const rpd = (day[3]?.json as ErrorBody).error.details[1]?.violations as Array<Record<string, unknown>>;
-  assert.equal(rpd[0]?.quotaId, "GenerateRequestsPerDayPerProjectPerModel-FreeTier");
+  const rpd = (day[3]?.json as ErrorBody | undefined)?.error.details[1]?.violations as Array<Record<string, unknown>> | undefined;
+  assert.equal(rpd?.[0]?.quotaId, "GenerateRequestsPerDayPerProjectPerModel-FreeTier");
   await emu.admin.patchConfig({ quotaTier: "unlimited", models: { [MODEL]: { rpd: 0 } } });
 });
 

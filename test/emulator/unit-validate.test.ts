@@ -27,7 +27,7 @@ test("unknown fields are named with their location and listed as field violation
   assert.deepEqual(top?.details, [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ description: top?.message }] }]);
   const nested = errorOf({ contents: [{ parts: [{ text: "x" }] }], generationConfig: { temprature: 1 } });
   assert.equal(nested?.message, `Invalid JSON payload received. Unknown name "temprature" at 'generation_config': Cannot find field.`);
-  assert.deepEqual((nested?.details?.[0] as { fieldViolations: unknown[] }).fieldViolations, [{ field: "generation_config", description: nested?.message }]);
+  assert.deepEqual((nested?.details?.[0] as { fieldViolations: unknown[] } | undefined)?.fieldViolations, [{ field: "generation_config", description: nested?.message }]);
 });
 
 test("wrong types and bad enum values are answered in the proto-JSON form", () => {

@@ -94,7 +94,7 @@ describe("the contract check against the emulator", () => {
     const target = { baseUrl: emulator.url, apiKey: KEY, apiVersion: "v1beta" as const };
     const body = sampleModerationBody();
     const stream = streamGenerateContentRequest(target, MODEL, body);
-    const { ["x-goog-api-key"]: _key, ...headers } = stream.params.headers;
+    const { "x-goog-api-key": _key, ...headers } = stream.params.headers;
     const planted = await runContractCheck(
       options({
         streamGenerateContent: {

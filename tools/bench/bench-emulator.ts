@@ -190,8 +190,7 @@ async function streamTiming(url: string, count: number, staggerMs: number): Prom
           res.on("data", (data: string) => {
             const at = performance.now();
             buffer += data;
-            let end: number;
-            while ((end = buffer.indexOf("\r\n\r\n")) >= 0) {
+            for (let end = buffer.indexOf("\r\n\r\n"); end >= 0; end = buffer.indexOf("\r\n\r\n")) {
               const event = buffer.slice(0, end);
               buffer = buffer.slice(end + 4);
               const parsed = JSON.parse(event.replace(/^data: /, "")) as { usageMetadata?: { candidatesTokenCount?: number } };

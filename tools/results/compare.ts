@@ -46,13 +46,14 @@ export function parseFailOn(spec: string): GateRule[] {
   const rules: GateRule[] = [];
   for (const text of spec.split(",").map((part) => part.trim())) {
     const match = /^([a-z0-9]+):([+-]?)(\d+(?:\.\d+)?)(%|pp|ms)$/i.exec(text);
-    const info = match ? METRICS[match[1]!.toLowerCase()] : undefined;
-    if (!match || !info) throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: ${RULE_HELP}`);
-    const unit = match[4]!.toLowerCase() as GateRule["unit"];
-    if (unit === "pp" && info.kind !== "rate") throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: pp applies to rates (errors, accuracy); use % for ${match[1]}`);
-    if (unit === "ms" && info.kind !== "ms") throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: ms applies to latencies (p50, p95, p99, ttft); use % for ${match[1]}`);
-    const sign = match[2];
-    rules.push({ text, metric: match[1]!.toLowerCase(), direction: sign === "+" ? "up" : sign === "-" ? "down" : info.worse, limit: Number(match[3]), unit });
+    const [, name = "", sign, amount, unitText = ""] = match ?? [];
+    const metric = name.toLowerCase();
+    const info = match ? METRICS[metric] : undefined;
+    if (!info) throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: ${RULE_HELP}`);
+    const unit = unitText.toLowerCase() as GateRule["unit"];
+    if (unit === "pp" && info.kind !== "rate") throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: pp applies to rates (errors, accuracy); use % for ${name}`);
+    if (unit === "ms" && info.kind !== "ms") throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: ms applies to latencies (p50, p95, p99, ttft); use % for ${name}`);
+    rules.push({ text, metric, direction: sign === "+" ? "up" : sign === "-" ? "down" : info.worse, limit: Number(amount), unit });
   }
   return rules;
 }
@@ -71,7 +72,8 @@ export function checkRules(a: RunStats, b: RunStats, rules: GateRule[]): { broke
   const broken: string[] = [];
   const missing: string[] = [];
   for (const rule of rules) {
-    const info = METRICS[rule.metric]!;
+    const info = METRICS[rule.metric];
+    if (!info) throw new UsageError(`unknown metric in --fail-on rule ${JSON.stringify(rule.text)}: ${RULE_HELP}`);
     const change = delta(a[info.key], b[info.key], rule.unit);
     if (change === undefined) {
       missing.push(`${rule.text} (${a[info.key] === undefined ? a.testid : b.testid} has no ${info.label})`);
@@ -98,14 +100,15 @@ function formatDelta(change: number | undefined, unit: GateRule["unit"]): string
 
 /** The side-by-side table (plain text, fixed-width columns). */
 export function formatComparison(a: RunStats, b: RunStats): string {
-  const rows: string[][] = [["", `A ${a.testid}`, `B ${b.testid}`, "delta"]];
+  const header = ["", `A ${a.testid}`, `B ${b.testid}`, "delta"];
+  const rows: string[][] = [header];
   rows.push(["requests", String(a.requests), String(b.requests), formatDelta(delta(a.requests, b.requests, "%"), "%")]);
   for (const info of Object.values(METRICS)) {
     const unit = info.kind === "rate" ? "pp" : "%";
     rows.push([info.label, formatValue(a[info.key], info), formatValue(b[info.key], info), formatDelta(delta(a[info.key], b[info.key], unit), unit)]);
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ")).join("\n");
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ")).join("\n");
 }
 
 /** A one-line summary when no gate is given: which run is faster and which has more errors. */
@@ -123,22 +126,23 @@ const USAGE = 'usage: npm run compare -- <baseline-run-id> <candidate-run-id> [-
 async function main(argv: string[]): Promise<number> {
   // --fail-on may be repeated: every rule of every occurrence applies.
   const { values, positionals: positional } = parseFlags(argv, { "fail-on": { type: "string", multiple: true }, influx: { type: "string" } }, { positionals: true });
-  if (positional.length !== 2) throw new UsageError(USAGE);
+  const [first, second] = positional;
+  if (positional.length !== 2 || first === undefined || second === undefined) throw new UsageError(USAGE);
   const rules = values["fail-on"] ? parseFailOn(values["fail-on"].join(",")) : [];
   const target = resolveInfluxTarget(values.influx);
-  const [a, b] = await Promise.all(positional.map((testid) => readRunStats(target, testid)));
-  process.stdout.write(`runs from ${describeTarget(target)}\n${formatComparison(a!, b!)}\n\n`);
+  const [a, b] = await Promise.all([readRunStats(target, first), readRunStats(target, second)]);
+  process.stdout.write(`runs from ${describeTarget(target)}\n${formatComparison(a, b)}\n\n`);
   if (rules.length === 0) {
-    process.stdout.write(`verdict: ${summary(a!, b!)}\n`);
+    process.stdout.write(`verdict: ${summary(a, b)}\n`);
     return EXIT.ok;
   }
-  const { broken, missing } = checkRules(a!, b!, rules);
+  const { broken, missing } = checkRules(a, b, rules);
   if (missing.length > 0) throw new UsageError(`cannot check ${missing.join("; ")}`);
   if (broken.length > 0) {
-    process.stdout.write(`verdict: FAIL, ${b!.testid} regressed against ${a!.testid}: ${broken.join("; ")}\n`);
+    process.stdout.write(`verdict: FAIL, ${b.testid} regressed against ${a.testid}: ${broken.join("; ")}\n`);
     return EXIT.regression;
   }
-  process.stdout.write(`verdict: PASS, ${b!.testid} holds every rule against ${a!.testid} (${rules.map((rule) => rule.text).join(", ")})\n`);
+  process.stdout.write(`verdict: PASS, ${b.testid} holds every rule against ${a.testid} (${rules.map((rule) => rule.text).join(", ")})\n`);
   return EXIT.ok;
 }
 

@@ -12,8 +12,7 @@ import { writeRunRollups } from "./rollups.ts";
 import { EXIT, parseFlags, runCli } from "../cli.ts";
 import { UsageError } from "../errors.ts";
 import { parseTagsAsFields, TAGS_AS_FIELDS } from "./influx-output.ts";
-import { authHeaders, createDatabase, describeTarget, quoteString, querySeries, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
-import { InfluxError } from "../errors.ts";
+import { describeTarget, quoteString, querySeries, resolveInfluxTarget, type InfluxTarget } from "./influx-query.ts";
 
 /** One `{"type":"Point"}` line of k6's JSON output. */
 interface K6JsonPoint {

@@ -29,9 +29,10 @@ async function tagValues(target: InfluxTarget, key: string, testid: string): Pro
 
 function byTime(series: Series | undefined): Map<number, Record<string, unknown>> {
   const rows = new Map<number, Record<string, unknown>>();
-  for (const values of series?.values ?? []) {
+  if (!series) return rows;
+  for (const values of series.values) {
     const row: Record<string, unknown> = {};
-    series!.columns.forEach((column, index) => { row[column] = values[index]; });
+    series.columns.forEach((column, index) => { row[column] = values[index]; });
     rows.set(Number(row.time), row);
   }
   return rows;

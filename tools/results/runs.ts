@@ -1,6 +1,5 @@
 // `npm run runs`: lists the runs stored in InfluxDB with their scenario, model, start and duration.
 import { EXIT, parseFlags, runCli } from "../cli.ts";
-import { UsageError } from "../errors.ts";
 import { describeTarget, resolveInfluxTarget } from "./influx-query.ts";
 import { listRuns, type StoredRun } from "./run-stats.ts";
 
@@ -18,8 +17,8 @@ export function formatRuns(runs: StoredRun[]): string {
       run.commit?.slice(0, 10) ?? "–",
     ]);
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd()).join("\n");
+  const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n");
 }
 
 const USAGE = "usage: npm run runs [-- --influx http://127.0.0.1:8086/k6]";

@@ -114,7 +114,8 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
     await claim.release();
     throw error;
   }
-  const baseUrl = explicitUrl ?? emulator!.url;
+  const baseUrl = explicitUrl ?? emulator?.url;
+  if (baseUrl === undefined) throw new Error("no target: neither GEMINI_BASE_URL nor a started emulator");
   if (emulator) log(`Started the Gemini emulator (${profile} profile) at ${emulator.url}`);
 
   const dashboard = options.dashboard ?? config.dashboard;

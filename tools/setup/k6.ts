@@ -86,7 +86,7 @@ export async function ensureK6(options: EnsureOptions = {}): Promise<string> {
   }
 
   const bundled = await k6VersionOf(BUNDLED_K6);
-  if (bundled && bundled.includes(`k6 v${K6_VERSION} `)) return BUNDLED_K6;
+  if (bundled?.includes(`k6 v${K6_VERSION} `)) return BUNDLED_K6;
 
   await buildK6(BUNDLED_K6, { env, log });
   return BUNDLED_K6;
