@@ -2,7 +2,7 @@
 // with the unloaded baseline and, when the target is an emulator, with its own ground truth.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { isLoopbackHost, urlHost } from "../lib/config.ts";
+import { displayUrl, isLoopbackHost, urlHost } from "../lib/config.ts";
 import { emulatorAdmin, type StatsSummary } from "../emulator/client.ts";
 import { describeTarget, parseInfluxUrl, type InfluxTarget } from "../tools/results/influx-query.ts";
 import { UsageError } from "../tools/errors.ts";
@@ -136,15 +136,30 @@ export function compareWithGroundTruth(summary: K6Summary, impact: LoadImpact, s
   };
 }
 
-/** A base URL as the run records it: without credentials, query or trailing slash. */
-function normalUrl(url: string): string {
-  return url.trim().replace(/[?#].*$/s, "").replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1").replace(/\/+$/, "");
+/** A parsed URL's server and path (no credentials, query or trailing slash); undefined when it does not parse. */
+function targetKey(url: string): string | undefined {
+  try {
+    const parsed = new URL(url.trim());
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether two base URLs name the same target. Compared parsed, not as text, so credentials, a
+ * default port, letter case of the host or a trailing slash make no difference, and an "@" in the
+ * path is not mistaken for credentials. A URL that does not parse matches nothing.
+ */
+export function sameTarget(a: string, b: string): boolean {
+  const key = targetKey(a);
+  return key !== undefined && key === targetKey(b);
 }
 
 /** The target the run used: summary.json's baseUrl, else run.json's; undefined when neither says. */
 function recordedBaseUrl(summary: K6Summary, run: RunRecord | undefined): string | undefined {
   for (const url of [summary.baseUrl, run?.baseUrl]) {
-    if (typeof url === "string" && /^https?:\/\//.test(url)) return normalUrl(url);
+    if (typeof url === "string" && /^https?:\/\//.test(url)) return displayUrl(url);
   }
   return undefined;
 }
@@ -206,7 +221,7 @@ export async function findEarlierPreflight(
       continue;
     }
     if (preflight?.ok !== true || !isBaseline(preflight.baseline)) continue;
-    if (preflight.baseUrl !== target.baseUrl || preflight.model !== target.model) continue;
+    if (typeof preflight.baseUrl !== "string" || !sameTarget(preflight.baseUrl, target.baseUrl) || preflight.model !== target.model) continue;
     const at = typeof preflight.at === "string" ? Date.parse(preflight.at) : Number.NaN;
     if (!(at <= startedAt && startedAt - at <= EARLIER_PREFLIGHT_WINDOW_MS)) continue;
     if (!best || at > best.at) best = { runId, baseline: preflight.baseline, at };
@@ -228,12 +243,12 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
   const runBaseUrl = recordedBaseUrl(summary, run);
   if (!options.targetExplicit) options = runTarget(options, summary);
   // The emulator's counts say something about the run only if it is the emulator the run used.
-  const otherTarget = options.targetExplicit === true && runBaseUrl !== undefined && normalUrl(options.baseUrl) !== runBaseUrl;
+  const otherTarget = options.targetExplicit === true && runBaseUrl !== undefined && !sameTarget(options.baseUrl, runBaseUrl);
   let groundTruthNote: string | undefined;
   // Read before a fresh baseline, whose own calls would otherwise count as the run's.
   const stats = otherTarget ? null : await emulatorStats(options.baseUrl);
   if (otherTarget) {
-    groundTruthNote = `the run used ${runBaseUrl}, not GEMINI_BASE_URL=${normalUrl(options.baseUrl)}: emulator comparison skipped (unset GEMINI_BASE_URL to check against the run's own target)`;
+    groundTruthNote = `the run used ${runBaseUrl}, not GEMINI_BASE_URL=${displayUrl(options.baseUrl)}: emulator comparison skipped (unset GEMINI_BASE_URL to check against the run's own target)`;
   } else if (stats === null && run?.emulatorStartedByRun === true) {
     groundTruthNote = `the run's emulator (${runBaseUrl ?? "its own"}) was started by the run tool for that run and stopped with it: no emulator comparison`;
   }
@@ -263,7 +278,7 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
     const overBudget = preflightBudgetProblem(options);
     if (overBudget) throw new VerifyFailure("bad_usage", overBudget);
     const host = urlHost(options.baseUrl);
-    if (host === undefined || !isLoopbackHost(host)) options.log?.(describePreflightPlan(options, normalUrl(options.baseUrl)));
+    if (host === undefined || !isLoopbackHost(host)) options.log?.(describePreflightPlan(options, displayUrl(options.baseUrl)));
     const fresh = await runPreflight(options);
     if (!fresh.ok || !fresh.baseline) {
       const failure = fresh.failure;
