@@ -59,34 +59,54 @@ function flagMessage(error: Error & { code?: string }, names: string[]): string 
   return first;
 }
 
+/** A failure as a tool with its own exit codes reports it: the lines for stderr and the code. */
+export interface CliFailure {
+  exitCode: number;
+  lines: string[];
+}
+
 export interface CliOptions {
   /** Printed for `--help` (stdout) and after a malformed command line (stderr). */
   usage: string;
+  /**
+   * The tool's own failure classes (verify's exit codes 10–17 and hints): asked first, and what it
+   * returns is printed and exited with; undefined falls back to the shared classes below.
+   */
+  describeFailure?: (error: unknown) => CliFailure | undefined;
+  /** Applied to every line the runner writes to stderr (e.g. removing an API key an error echoed). */
+  redact?: (text: string) => string;
 }
 
 /**
  * Runs a tool's `main(argv)` when `moduleUrl` is the script node was started with, and sets the
- * exit code: `main`'s number, or for a failure one line `<name>: <message>` and 2 for bad input
- * (UsageError, ConfigError), 1 for a setup problem, 3 for InfluxDB. Anything else is a bug: its
- * message, and the stack with DEBUG set.
+ * exit code: `main`'s number, or for a failure the tool's own `describeFailure`, else one line
+ * `<name>: <message>` and 2 for bad input (UsageError, ConfigError), 1 for a setup problem, 3 for
+ * InfluxDB. Anything else is a bug: its message, and the stack with DEBUG set.
  */
-export function runCli(moduleUrl: string, name: string, main: (argv: string[]) => Promise<number | void>, options: CliOptions): void {
+export function runCli(moduleUrl: string, name: string, main: (argv: string[]) => Promise<number>, options: CliOptions): void {
   const script = process.argv[1];
   if (!script || moduleUrl !== pathToFileURL(path.resolve(script)).href) return;
   void main(process.argv.slice(2)).then(
     (code) => {
-      process.exitCode = code ?? EXIT.ok;
+      process.exitCode = code;
     },
     (error: unknown) => {
+      const redact = options.redact ?? ((text: string) => text);
       if (error instanceof HelpRequested) {
         process.stdout.write(`${options.usage}\n`);
         process.exitCode = EXIT.ok;
         return;
       }
+      const own = options.describeFailure?.(error);
+      if (own) {
+        process.exitCode = own.exitCode;
+        process.stderr.write(own.lines.map((line) => `${redact(line)}\n`).join(""));
+        return;
+      }
       process.exitCode = exitCodeOf(error);
       const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`${name}: ${message}\n${error instanceof FlagError ? `${options.usage}\n` : ""}`);
-      if (process.exitCode === 1 && !(error instanceof SetupError) && process.env.DEBUG) console.error(error);
+      process.stderr.write(redact(`${name}: ${message}\n${error instanceof FlagError ? `${options.usage}\n` : ""}`));
+      if (process.exitCode === 1 && !(error instanceof SetupError) && process.env.DEBUG) console.error(redact(String(error instanceof Error ? error.stack : error)));
     },
   );
 }

@@ -1,9 +1,9 @@
-// `npm run verify`: the command-line front of the verification step; maps every outcome to
-// its exit code and prints a one-line hint, never a stack trace or the API key.
+// `npm run verify`: the command-line front of the verification step. tools/cli.ts runCli maps every
+// failure to verify's exit code and a one-line hint, never a stack trace or the API key.
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { displayUrl } from "../lib/config.ts";
 import { newRunId } from "../lib/run-id.ts";
+import { type CliFailure, runCli } from "../tools/cli.ts";
 import { runAfter } from "./after.ts";
 import { parseVerifyConfig, VerifyConfigError, type VerifyConfig } from "./config.ts";
 import { formatContract, runContractCheck } from "./contract.ts";
@@ -54,41 +54,34 @@ async function after(config: VerifyConfig, env: Readonly<Record<string, string |
   return 0;
 }
 
-/** Runs the command and returns its exit code; output goes through `out` (stdout) and `err` (stderr). */
+/** Verify's failure classes as the runner prints them: its exit code, a one-line title and a hint. */
+function describeFailure(error: unknown): CliFailure {
+  if (error instanceof VerifyConfigError) {
+    return { exitCode: FAILURES.bad_usage.exitCode, lines: [...error.problems.map((problem) => `verify: ${problem}`), `hint: ${FAILURES.bad_usage.hint}`] };
+  }
+  const failure = error instanceof VerifyFailure ? error : classifyError(error);
+  const info = FAILURES[failure.failure];
+  return { exitCode: info.exitCode, lines: [`verify: ${info.title}: ${failure.message}`, `hint: ${info.hint}`] };
+}
+
+/** Runs the command and returns its exit code; a failure is thrown for `runCli` to report. */
 export async function main(
   argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
   out: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
-  err: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
 ): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
     out(helpText());
     return 0;
   }
-  let config: VerifyConfig;
-  try {
-    config = parseVerifyConfig(argv, env);
-  } catch (error) {
-    if (!(error instanceof VerifyConfigError)) throw error;
-    for (const problem of error.problems) err(`verify: ${problem}`);
-    err(`hint: ${FAILURES.bad_usage.hint}`);
-    return FAILURES.bad_usage.exitCode;
-  }
+  const config = parseVerifyConfig(argv, env);
   const key = config.apiKey;
   const safeOut = (text: string): void => out(redact(text, key));
-  try {
-    if (config.mode === "contract") return await contract(config, safeOut);
-    if (config.mode === "after") return await after(config, env, safeOut);
-    return await preflight(config, safeOut);
-  } catch (error) {
-    const failure = error instanceof VerifyFailure ? error : classifyError(error);
-    const info = FAILURES[failure.failure];
-    err(redact(`verify: ${info.title}: ${failure.message}`, key));
-    err(`hint: ${info.hint}`);
-    return info.exitCode;
-  }
+  if (config.mode === "contract") return await contract(config, safeOut);
+  if (config.mode === "after") return await after(config, env, safeOut);
+  return await preflight(config, safeOut);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main(process.argv.slice(2), process.env);
-}
+// The key as given, so that a failure before the config parsed (or echoed by a server) never shows it.
+const givenKey = process.env.GEMINI_API_KEY?.trim() ?? "";
+runCli(import.meta.url, "verify", (argv) => main(argv), { usage: helpText(), describeFailure, redact: (text) => redact(text, givenKey) });

@@ -1,7 +1,7 @@
 // Post-run figures: how latency and time to first token grew under load compared with the
 // unloaded baseline, and the error share by class, from a run's k6 summary.json.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { readSummaryJson, runDir, type SummaryFile } from "../tools/results/store.ts";
 import { VerifyFailure } from "./failures.ts";
 import { verdictOf, type Estimate, type Spread, type Verdict } from "./spread.ts";
 
@@ -74,29 +74,20 @@ export interface LoadImpact {
 
 const REQUEST_METRICS = ["gemini_request_duration", "http_req_duration"];
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Reads and checks `results/<id>/summary.json`; a missing or malformed file is a usage error. */
+/** Reads `results/<id>/summary.json` through the results store; a missing or malformed file is a usage error. */
 export async function readSummary(resultsDir: string, runId: string): Promise<K6Summary> {
-  const file = path.join(resultsDir, runId, "summary.json");
-  let text: string;
+  const dir = runDir(resultsDir, runId);
+  let summary: SummaryFile | undefined;
   try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new VerifyFailure("bad_usage", `no summary for run ${runId}: ${file} is missing; run the load test first or check GEMINI_RESULTS_DIR`);
+    summary = await readSummaryJson(dir);
+  } catch (error) {
+    throw new VerifyFailure("bad_usage", (error as Error).message);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new VerifyFailure("bad_usage", `${file} is not valid JSON; it should be the k6 summary written by handleSummary`);
+  if (!summary) {
+    throw new VerifyFailure("bad_usage", `no summary for run ${runId}: ${path.join(dir, "summary.json")} is missing; run the load test first or check GEMINI_RESULTS_DIR`);
   }
-  if (!isObject(parsed) || !isObject(parsed.metrics)) {
-    throw new VerifyFailure("bad_usage", `${file} has no "metrics" object; it should be the k6 summary written by handleSummary`);
-  }
-  return parsed as unknown as K6Summary;
+  // The part verify reads, each field optional: a summary written by an older version may lack some.
+  return summary as K6Summary;
 }
 
 function value(summary: K6Summary, metric: string, stat: string): number | undefined {

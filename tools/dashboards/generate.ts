@@ -2,7 +2,7 @@
 // The JSON is committed; test/grafana/dashboards.test.ts fails when it differs from a fresh run.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseFlags, runCli } from "../cli.ts";
+import { EXIT, parseFlags, runCli } from "../cli.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { ELAPSED_BASE_ISO, RUN_MEASUREMENT, SUMMARY_MEASUREMENT, TIMELINE_MEASUREMENT } from "../results/influx-schema.ts";
@@ -174,13 +174,14 @@ export function serialize(board: Dashboard): string {
 
 const USAGE = "usage: npm run dashboards (no arguments): regenerates grafana/dashboards/*.json from tools/dashboards/";
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<number> {
   parseFlags(argv, {});
   await mkdir(DASHBOARD_DIR, { recursive: true });
   for (const [file, board] of Object.entries(dashboards())) {
     await writeFile(join(DASHBOARD_DIR, file), serialize(board));
     process.stdout.write(`wrote grafana/dashboards/${file} (${board.panels.length} panels)\n`);
   }
+  return EXIT.ok;
 }
 
 runCli(import.meta.url, "dashboards", main, { usage: USAGE });

@@ -105,9 +105,15 @@ export async function readRunJson(dir: string): Promise<RunRecord | undefined> {
 /** A run's summary.json; undefined when k6 wrote none. A file without `metrics` throws, naming it. */
 export async function readSummaryJson(dir: string): Promise<SummaryFile | undefined> {
   const file = path.join(dir, "summary.json");
-  const json = await readJsonFile(file);
+  let json: unknown;
+  try {
+    json = await readJsonFile(file);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; it should be the k6 summary written by handleSummary`);
+  }
   if (json === undefined) return undefined;
-  if (typeof json !== "object" || json === null || typeof (json as { metrics?: unknown }).metrics !== "object") {
+  const metrics = typeof json === "object" && json !== null ? (json as { metrics?: unknown }).metrics : undefined;
+  if (typeof metrics !== "object" || metrics === null || Array.isArray(metrics)) {
     throw new Error(`${file} has no "metrics" object; it should be the k6 summary written by handleSummary`);
   }
   return json as SummaryFile;

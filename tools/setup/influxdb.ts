@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { FlagError, parseFlags, runCli } from "../cli.ts";
+import { EXIT, FlagError, parseFlags, runCli } from "../cli.ts";
 import { REPO_ROOT, TOOLS_BIN } from "../paths.ts";
 
 const execFileAsync = promisify(execFile);
@@ -268,7 +268,7 @@ export function parseInfluxdbArgs(argv: string[]): { port: number; dataDir: stri
   return { port, dataDir };
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<number> {
   const { port, dataDir } = parseInfluxdbArgs(argv);
   const server = await startInfluxDB({ port, dataDir, verbose: true });
   process.stdout.write(`InfluxDB ${INFLUXDB_VERSION} listening on ${server.url} (data in ${dataDir}); Ctrl-C stops it\n`);
@@ -276,6 +276,7 @@ async function main(argv: string[]): Promise<void> {
   const stop = () => { void server.close().then(() => process.exit(0)); };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  return EXIT.ok;
 }
 
 runCli(import.meta.url, "influxdb", main, { usage: USAGE });

@@ -1,7 +1,7 @@
 // Idempotent machine setup shared by `npm start` and `npm test`: makes sure every external tool
 // the suite runs is present. Quick once done; run directly with `npx tsx tools/setup/setup.ts`.
 
-import { parseFlags, runCli } from "../cli.ts";
+import { EXIT, parseFlags, runCli } from "../cli.ts";
 import { ensureK6 } from "./k6.ts";
 
 /** What setup found or built. */
@@ -19,4 +19,5 @@ runCli(import.meta.url, "setup", async (argv) => {
   parseFlags(argv, {});
   const result = await setup();
   process.stdout.write(`setup: k6 ${result.k6}\n`);
+  return EXIT.ok;
 }, { usage: "usage: npm run setup (no arguments): finds or builds the k6 binary the suite runs" });
