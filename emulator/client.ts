@@ -3,7 +3,7 @@
 
 import type { EmulatorConfig, LoggedRequest, Sample, StatsSummary } from "./index.ts";
 
-export type { EmulatorConfig, LoggedRequest, Percentiles, RequestCounts, Sample, StatsSummary } from "./index.ts";
+export type { EmulatorConfig, Sample, StatsSummary } from "./index.ts";
 
 /** Narrows stats and samples to one model and/or one API method (`generateContent`, …). */
 export interface AdminFilter {

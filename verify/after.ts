@@ -31,7 +31,7 @@ export interface AfterOptions extends PreflightOptions {
 }
 
 /** What the emulator itself counted, next to what k6 reported. */
-export interface GroundTruth {
+interface GroundTruth {
   emulatorRequests: number;
   k6Requests: number;
   emulatorByStatus: Record<string, number>;
@@ -93,7 +93,7 @@ const MAX_FETCHED_SAMPLES = 200_000;
  * Fetches the emulator's stats, and its samples' total times when there are not too many; null when the
  * target is not an emulator with its admin API on.
  */
-export async function emulatorStats(baseUrl: string): Promise<EmulatorStats | null> {
+async function emulatorStats(baseUrl: string): Promise<EmulatorStats | null> {
   try {
     const admin = emulatorAdmin(baseUrl, { timeoutMs: 5000 });
     const stats: EmulatorStats = await admin.stats();
@@ -119,7 +119,7 @@ function counter(summary: K6Summary, metric: string): number {
 }
 
 /** Puts the emulator's own counts next to k6's. */
-export function compareWithGroundTruth(summary: K6Summary, impact: LoadImpact, stats: EmulatorStats): GroundTruth {
+function compareWithGroundTruth(summary: K6Summary, impact: LoadImpact, stats: EmulatorStats): GroundTruth {
   const httpP95 = summary.metrics.http_req_duration?.values["p(95)"];
   const samples = stats.totalMsSamples;
   const serverP95 = samples !== undefined && samples.length > 0 ? interpolatedPercentile(samples, 0.95) : stats.totalMs.p95;
@@ -201,7 +201,7 @@ function runStartedAt(run: RunRecord | undefined): number | undefined {
  * the run started, from any run folder. `npm start` runs the preflight under its own run id just
  * before the load test, against the same emulator, which is gone by the time `--after` runs.
  */
-export async function findEarlierPreflight(
+async function findEarlierPreflight(
   resultsDir: string,
   target: { baseUrl: string; model: string },
   startedAt: number,

@@ -7,7 +7,7 @@ import { resolveResultsRoot } from "../tools/results/store.ts";
 import { isRunId } from "./results-file.ts";
 
 /** What the command was asked to do. */
-export type VerifyMode = "preflight" | "contract" | "after" | "help";
+type VerifyMode = "preflight" | "contract" | "after" | "help";
 
 /** Parsed settings of one verify run. The key must never be printed. */
 export interface VerifyConfig {

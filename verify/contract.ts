@@ -24,10 +24,10 @@ import {
 import { genaiParameters, legacyParameters, sampleModerationBody } from "./sdk-request.ts";
 
 /** The API methods the contract covers. */
-export type ContractMethod = "generateContent" | "streamGenerateContent" | "countTokens";
+type ContractMethod = "generateContent" | "streamGenerateContent" | "countTokens";
 
 /** The two official SDKs. */
-export type SdkName = "@google/genai" | "@google/generative-ai";
+type SdkName = "@google/genai" | "@google/generative-ai";
 
 /** Where the emulator runs and what to ask it. */
 export interface ContractOptions {
@@ -40,7 +40,7 @@ export interface ContractOptions {
 }
 
 /** k6's request against one SDK's, for one method. */
-export interface Comparison {
+interface Comparison {
   method: ContractMethod;
   sdk: SdkName;
   k6: CapturedRequest;
@@ -61,7 +61,7 @@ export interface ContractResult {
 }
 
 /** The requests k6 sends for the sample moderation call, built by lib/ exactly as the scenario does. */
-export function k6ContractRequests(target: Target, model: string, body: GenerateContentRequest): Record<ContractMethod, BuiltRequest> {
+function k6ContractRequests(target: Target, model: string, body: GenerateContentRequest): Record<ContractMethod, BuiltRequest> {
   return {
     generateContent: generateContentRequest(target, model, body),
     streamGenerateContent: streamGenerateContentRequest(target, model, body),

@@ -103,7 +103,7 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** Parses the Google error envelope out of an SDK error message, or undefined when it is not one. */
-export function parseGoogleError(message: string): GoogleErrorBody["error"] | undefined {
+function parseGoogleError(message: string): GoogleErrorBody["error"] | undefined {
   // @google/genai puts the whole body in the message; the legacy SDK prefixes it with text.
   const start = message.indexOf("{");
   if (start < 0) return undefined;

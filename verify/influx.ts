@@ -5,8 +5,6 @@ import type { InfluxTarget } from "../tools/results/influx-query.ts";
 import { RUN_TAG, VERIFY_MEASUREMENT } from "../tools/results/influx-schema.ts";
 import { writeInflux } from "../tools/results/influx-writer.ts";
 
-export { VERIFY_MEASUREMENT };
-
 /**
  * Writes one `gemini_verify` point tagged `testid` (and `kind`) with the given numeric fields
  * (non-finite ones left out) and returns how many fields it wrote. k6 creates the database when it

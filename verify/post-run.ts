@@ -47,7 +47,7 @@ export interface Growth {
 }
 
 /** Share of the requests that failed in one error class. */
-export interface ErrorShare {
+interface ErrorShare {
   count: number;
   share: number;
 }

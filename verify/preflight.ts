@@ -34,7 +34,7 @@ export const BASELINE_CALLS = { min: 5, max: 200, default: 10 } as const;
  * HTTP requests the preflight sends: models.get, countTokens, one generateContent and one stream
  * (the checks), then the baseline's calls. The SDK does not retry.
  */
-export function preflightRequests(options: Pick<PreflightOptions, "baselineCalls">): number {
+function preflightRequests(options: Pick<PreflightOptions, "baselineCalls">): number {
   return 4 + options.baselineCalls;
 }
 
@@ -52,7 +52,7 @@ export function describePreflightPlan(options: Pick<PreflightOptions, "baselineC
 }
 
 /** One step of the preflight as reported. */
-export interface PreflightStep {
+interface PreflightStep {
   name: "model" | "countTokens" | "generateContent" | "stream" | "baseline";
   ok: boolean;
   detail: string;
@@ -135,7 +135,7 @@ async function measureStream(ai: GoogleGenAI, params: GenerateParams, check = tr
  * The posts the baseline asks about: `n` spread evenly over the load test's own set, so its calls
  * carry the load's mix of prompts (how long a model thinks depends on the post, not only on luck).
  */
-export function baselinePosts(n: number): string[] {
+function baselinePosts(n: number): string[] {
   const file = path.join(import.meta.dirname, "..", "data", "moderation-posts.json");
   const posts = validatePosts(JSON.parse(readFileSync(file, "utf8")));
   return Array.from({ length: n }, (_, i) => (posts[Math.floor((i * posts.length) / n)] as { text: string }).text);

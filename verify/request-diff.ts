@@ -136,7 +136,7 @@ function normaliseBody(body: unknown, on: (id: RuleId) => boolean): unknown {
  * Applies the EXPECTED_DIFFERENCES rules (all, or all but `skip`), so two equivalent requests
  * compare equal. Header names are case-insensitive in HTTP, so they are always lower-cased.
  */
-export function normaliseRequest(request: CapturedRequest, skip?: RuleId): CapturedRequest {
+function normaliseRequest(request: CapturedRequest, skip?: RuleId): CapturedRequest {
   const on = (id: RuleId): boolean => id !== skip;
   const headers: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -166,7 +166,7 @@ export interface FieldDifference {
 }
 
 /** Lists every leaf where `actual` differs from `expected`, with dotted paths (`body.contents[0].role`). */
-export function diffValues(expected: unknown, actual: unknown, path = ""): FieldDifference[] {
+function diffValues(expected: unknown, actual: unknown, path = ""): FieldDifference[] {
   if (Array.isArray(expected) && Array.isArray(actual)) {
     const out: FieldDifference[] = [];
     for (let i = 0; i < Math.max(expected.length, actual.length); i++) {

@@ -6,7 +6,7 @@ import type { GenerateContentRequest } from "../lib/gemini-types.ts";
 import { moderationRequest, type ModerationRequestOptions } from "../lib/moderation.ts";
 
 /** The post the preflight and the contract check ask about: harmless, and short to keep tokens low. */
-export const SAMPLE_POST = "Just finished a 10k run along the river, anyone up for the same route next Sunday?";
+const SAMPLE_POST = "Just finished a 10k run along the river, anyone up for the same route next Sunday?";
 
 /** The k6 body for the sample post, built by lib/moderation.ts (the single source of truth). */
 export function sampleModerationBody(options: ModerationRequestOptions = {}): GenerateContentRequest {

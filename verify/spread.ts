@@ -25,12 +25,12 @@ export interface Spread {
 export type Verdict = "within_noise" | "regression" | "faster";
 
 /** The confidence every interval aims at. */
-export const CONFIDENCE = 0.95;
+const CONFIDENCE = 0.95;
 
 const Z95 = 1.6448536269514722;
 
 /** Standard normal CDF (erfc by the Chebyshev fit of Numerical Recipes' erfcc, |error| < 1.2e-7). */
-export function normalCdf(x: number): number {
+function normalCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * z);
   const erfc =
@@ -61,7 +61,7 @@ function logGamma(x: number): number {
  * CDF of the noncentral t distribution with `df` degrees of freedom and noncentrality `delta`:
  * P(T ≤ t) = E[Φ(t·X/√df − delta)] with X chi-distributed, integrated by Simpson's rule.
  */
-export function noncentralTCdf(t: number, df: number, delta: number): number {
+function noncentralTCdf(t: number, df: number, delta: number): number {
   const upper = Math.sqrt(df) + 12;
   const steps = 2000;
   const h = upper / steps;

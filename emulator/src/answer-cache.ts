@@ -16,7 +16,7 @@ export interface CachedAnswer {
 
 const MAX_ENTRIES = 512;
 /** Larger bodies are rare in load tests and would make the cache's memory use large. */
-export const MAX_CACHED_BODY = 16 * 1024;
+const MAX_CACHED_BODY = 16 * 1024;
 /** Bodies of more bytes cannot be cached (they exceed MAX_CACHED_BODY characters), so they get no key. */
 const MAX_KEYED_BYTES = 4 * MAX_CACHED_BODY;
 /** The key of a body that is not cached. */

@@ -43,7 +43,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Deep-merges `patch` into a copy of `target`: objects merge, everything else replaces. */
-export function deepMerge<T>(target: T, patch: unknown): T {
+function deepMerge<T>(target: T, patch: unknown): T {
   if (!isObject(patch) || !isObject(target)) return structuredClone(patch) as T;
   const out: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(patch)) {
@@ -84,7 +84,7 @@ function strings(value: unknown, path: string): void {
 }
 
 /** Checks every value of an effective configuration. */
-export function checkValues(c: EmulatorConfig): void {
+function checkValues(c: EmulatorConfig): void {
   if (typeof c.profile !== "string") throw new ConfigError(`invalid config field "profile": expected a string`);
   num(c.seed, "seed", 0, 2 ** 32 - 1, true);
   strings(c.apiKeys, "apiKeys");
@@ -168,7 +168,7 @@ export interface ConfigOptions {
 }
 
 /** Reads a JSON config file; problems are ConfigErrors naming the file. */
-export function readConfigFile(path: string): Record<string, unknown> {
+function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

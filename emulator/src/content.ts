@@ -44,7 +44,7 @@ function asObj(v: unknown): Record<string, unknown> | undefined {
 }
 
 /** All text of the request's contents and system instruction, joined by newlines. */
-export function promptText(request: Record<string, unknown>): string {
+function promptText(request: Record<string, unknown>): string {
   const texts: string[] = [];
   const system = field(request, "systemInstruction", "system_instruction");
   if (system) collectTexts(system, texts);

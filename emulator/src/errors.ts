@@ -2,7 +2,7 @@
 // Bodies are pretty-printed with a two-space indent and a trailing newline, as the service sends them.
 
 /** One entry of `error.details`; `@type` names the google.rpc message. */
-export type ErrorDetail = Record<string, unknown> & { "@type": string };
+type ErrorDetail = Record<string, unknown> & { "@type": string };
 
 /** An API error ready to send: HTTP status plus the JSON body. */
 export interface ApiError {
@@ -13,27 +13,27 @@ export interface ApiError {
 }
 
 /** Builds the envelope for any status; `details` is omitted when empty, as the service does. */
-export function apiError(httpStatus: number, status: string, message: string, details?: ErrorDetail[]): ApiError {
+function apiError(httpStatus: number, status: string, message: string, details?: ErrorDetail[]): ApiError {
   const error: Record<string, unknown> = { code: httpStatus, message, status };
   if (details && details.length > 0) error.details = details;
   return { httpStatus, status, message, body: `${JSON.stringify({ error }, null, 2)}\n` };
 }
 
-export const MSG_NO_KEY =
+const MSG_NO_KEY =
   "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.";
-export const MSG_BAD_KEY = "API key not valid. Please pass a valid API key.";
-export const MSG_INTERNAL =
+const MSG_BAD_KEY = "API key not valid. Please pass a valid API key.";
+const MSG_INTERNAL =
   "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting";
 /** The 503 message by year: the service changed its wording in 2026. */
 export const MSG_OVERLOADED = {
   "2025": "The model is overloaded. Please try again later.",
   "2026": "This model is currently experiencing high demand. Spikes in demand are usually temporary. Please try again later.",
 } as const;
-export const MSG_DEADLINE = "Deadline expired before operation could complete.";
-export const MSG_QUOTA =
+const MSG_DEADLINE = "Deadline expired before operation could complete.";
+const MSG_QUOTA =
   "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.";
 export const MSG_INVALID_ARGUMENT = "Request contains an invalid argument.";
-export const RATE_LIMITS_URL = "https://ai.google.dev/gemini-api/docs/rate-limits";
+const RATE_LIMITS_URL = "https://ai.google.dev/gemini-api/docs/rate-limits";
 
 /** 403 for a request without any API key (the service sends no details). */
 export function noKeyError(): ApiError {

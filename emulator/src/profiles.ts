@@ -48,7 +48,7 @@ export interface FaultSettings {
 export type QuotaTier = "unlimited" | "free" | "tier1" | "tier2" | "tier3";
 
 /** Which year's wording the 503 UNAVAILABLE message uses (BEHAVIOR.md lists both). */
-export type OverloadWording = "2025" | "2026";
+type OverloadWording = "2025" | "2026";
 
 /** Requests per minute, input tokens per minute, requests per day (0 = unlimited). */
 export interface QuotaLimits {

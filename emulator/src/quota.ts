@@ -22,7 +22,7 @@ interface Usage {
 }
 
 /** The quota family of a model name: pro, flash-lite, or flash for everything else. */
-export function quotaFamily(model: string): "pro" | "flash-lite" | "flash" {
+function quotaFamily(model: string): "pro" | "flash-lite" | "flash" {
   if (model.includes("flash-lite")) return "flash-lite";
   if (model.includes("pro")) return "pro";
   return "flash";

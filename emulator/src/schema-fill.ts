@@ -16,8 +16,6 @@ const MAX_DEPTH = 12;
 const MAX_ARRAY_ITEMS = 100_000;
 const MAX_STRING_CHARS = 1_000_000;
 const MAX_PROPERTIES = 1_000;
-/** Budget when the caller gives none: the largest output of a served model (65,536 tokens) in characters. */
-const DEFAULT_BUDGET_CHARS = 65_536 * 4;
 
 /** A filled value; `cut` when the budget ran out before the schema was satisfied. */
 export interface Filled {
@@ -64,12 +62,7 @@ function typesOf(schema: Record<string, unknown>): string[] {
   return out;
 }
 
-/** Fills `schema` deterministically from `rng`, within `budgetChars` characters of JSON. */
-export function fillSchema(schema: unknown, rng: Rng, chooser?: Chooser, budgetChars = DEFAULT_BUDGET_CHARS): unknown {
-  return fillSchemaWithin(schema, rng, budgetChars, chooser).value;
-}
-
-/** Like fillSchema, and tells whether the budget cut the value short. */
+/** Fills `schema` deterministically from `rng`, within `budgetChars` characters of JSON, and tells whether the budget cut the value short. */
 export function fillSchemaWithin(schema: unknown, rng: Rng, budgetChars: number, chooser?: Chooser): Filled {
   const f: Fill = { rng, chooser, root: schema, left: budgetChars, cut: false };
   const value = fill(f, schema, "", 0);

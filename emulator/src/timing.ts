@@ -4,7 +4,7 @@
 import { performance } from "node:perf_hooks";
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
-export function inverseNormal(p: number): number {
+function inverseNormal(p: number): number {
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
   const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
   const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
@@ -30,10 +30,10 @@ export function inverseNormal(p: number): number {
 }
 
 /** z-score of the 95th percentile. */
-export const Z95 = 1.6448536269514722;
+const Z95 = 1.6448536269514722;
 
 /** Lognormal parameters from a median and a 95th percentile: mu = ln(median), sigma = ln(p95/median) / z95. */
-export function lognormalParams(medianMs: number, p95Ms: number): { mu: number; sigma: number } {
+function lognormalParams(medianMs: number, p95Ms: number): { mu: number; sigma: number } {
   return { mu: Math.log(medianMs), sigma: medianMs > 0 ? Math.log(p95Ms / medianMs) / Z95 : 0 };
 }
 

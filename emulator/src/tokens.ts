@@ -1,5 +1,5 @@
 // The one token-count approximation used everywhere: countTokens, usageMetadata and quota accounting.
-// Word-aware: a run of letters/digits costs ceil(len/4) tokens, each other visible symbol one token, a run of
+// Word-aware: a run of letters/digits costs ceil(len/CHARS_PER_TOKEN) tokens, each other visible symbol one token, a run of
 // line breaks one token, spaces nothing; a character outside ASCII costs one token. Splitting a text at a
 // space or symbol boundary never changes the sum, so streamed chunks add up to the whole. Structured
 // parts (function calls, tool declarations) cost the words they hold, not their JSON punctuation.
@@ -35,7 +35,7 @@ export function countTextTokens(text: string): number {
       const start = i;
       i++;
       while (i < n && CLASSES[text.charCodeAt(i)] === WORD) i++;
-      tokens += (i - start + 3) >> 2;
+      tokens += Math.ceil((i - start) / CHARS_PER_TOKEN);
       continue;
     }
     if (cls === NEWLINE) {
@@ -56,7 +56,7 @@ export function countTextTokens(text: string): number {
 }
 
 /** Fixed cost of one inline or file media part (what the service charges for a typical image). */
-export const MEDIA_PART_TOKENS = 258;
+const MEDIA_PART_TOKENS = 258;
 
 /** Token count of a list of Content objects as sent by clients (text, media, function calls and responses). */
 export function countContentsTokens(contents: unknown): number {

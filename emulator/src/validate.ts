@@ -9,7 +9,7 @@ import type { ModelInfo } from "./models.ts";
 
 const TYPE_URL_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1beta.";
 /** The service rejects JSON nested deeper than this (proto parser recursion limit). */
-export const MAX_JSON_DEPTH = 100;
+const MAX_JSON_DEPTH = 100;
 
 const SCALAR_TYPE_NAMES: Record<string, string> = {
   string: "TYPE_STRING",
@@ -196,7 +196,7 @@ function checkField(value: unknown, spec: FieldSpec, path: string, out: Violatio
 }
 
 /** Largest nesting depth of `[`/`{` in a JSON text, ignoring brackets inside strings; stops counting past `limit`. */
-export function jsonDepth(text: string, limit = MAX_JSON_DEPTH + 1): number {
+function jsonDepth(text: string, limit = MAX_JSON_DEPTH + 1): number {
   let depth = 0;
   let max = 0;
   let inString = false;

@@ -2,13 +2,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Ajv } from "ajv";
-import { fillSchema } from "../../emulator/src/schema-fill.ts";
+import { fillSchemaWithin } from "../../emulator/src/schema-fill.ts";
 import { classifyText, textToClassify, LEXICON, mapLabel } from "../../emulator/src/moderation.ts";
 import { planContent } from "../../emulator/src/content.ts";
 import { BUILTIN_MODELS } from "../../emulator/src/models.ts";
 import { PROFILES } from "../../emulator/src/profiles.ts";
 import { Rng } from "../../emulator/src/random.ts";
-import { countTextTokens } from "../../emulator/src/tokens.ts";
+import { CHARS_PER_TOKEN, countTextTokens } from "../../emulator/src/tokens.ts";
+
+/** A fill within the largest output of a served model (65,536 tokens), its value only. */
+function fillSchema(schema: unknown, rng: Rng): unknown {
+  return fillSchemaWithin(schema, rng, 65_536 * CHARS_PER_TOKEN).value;
+}
 
 const ajv = new Ajv({ strict: false });
 

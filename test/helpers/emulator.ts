@@ -39,7 +39,7 @@ export async function spawnEmulator(args: string[] = [], options: { nodeArgs?: s
 }
 
 /** The admin API's types, from the emulator itself. */
-export type { EmulatorAdmin as Admin, LoggedRequest, Percentiles, Sample as EmulatorSample, StatsSummary as EmulatorStats } from "../../emulator/client.ts";
+export type { StatsSummary as EmulatorStats } from "../../emulator/client.ts";
 
 /** Client for the admin API of an emulator at `url`; every call fails loudly on a non-2xx. */
 export { emulatorAdmin as adminClient } from "../../emulator/client.ts";

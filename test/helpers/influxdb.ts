@@ -45,7 +45,7 @@ export interface VariableValue {
 }
 
 /** Grafana's interval text for InfluxQL (`500ms`, `1s`, `2m`). */
-export function intervalText(ms: number): string {
+function intervalText(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${Math.round(ms / 1000)}s`;

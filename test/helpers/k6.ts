@@ -82,7 +82,7 @@ export async function buildScenarios(): Promise<void> {
 }
 
 /** One Trend's stats as k6's summary writes them ("p(95)", "avg", …), or a counter/rate's values. */
-export type MetricValues = Record<string, number>;
+type MetricValues = Record<string, number>;
 
 /** The summary.json handleSummary wrote for a run. */
 export interface SummaryFile {

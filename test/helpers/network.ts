@@ -5,7 +5,7 @@ import { networkInterfaces } from "node:os";
 import { start } from "../../emulator/index.ts";
 
 /** An IPv4 address of this machine that is not loopback. */
-export function nonLoopbackAddress(): string {
+function nonLoopbackAddress(): string {
   for (const addresses of Object.values(networkInterfaces())) {
     for (const address of addresses ?? []) {
       if (address.family === "IPv4" && !address.internal) return address.address;

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { FIXTURE_DIR, SCHEMA_FIXTURE } from "../fixtures/files.ts";
 
-export type FieldLabel = "" | "optional" | "repeated" | "map";
+type FieldLabel = "" | "optional" | "repeated" | "map";
 
 export interface ProtoField {
   name: string;
@@ -21,13 +21,13 @@ export interface ProtoField {
   oneof?: string;
 }
 
-export interface ProtoMessage {
+interface ProtoMessage {
   /** Full name inside the package, nested names joined with dots: `GenerateContentResponse.UsageMetadata`. */
   fullName: string;
   fields: Map<string, ProtoField>;
 }
 
-export interface ProtoEnum {
+interface ProtoEnum {
   fullName: string;
   values: string[];
 }
