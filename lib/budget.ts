@@ -3,7 +3,7 @@
 // (lib/thresholds.ts) stop the run when the cost budget is spent.
 
 import type { GeminiConfig } from "./config.ts";
-import { offeredRate } from "./workloads.ts";
+import { plannedOpenIterations, ratePlan, shapeModel, type ShapeConfig } from "./shapes.ts";
 
 /** Prices of one model, USD per 1M tokens; output includes thinking tokens. */
 export interface ModelPrice {
@@ -64,10 +64,8 @@ export const CLOSED_ASSUMED_REQUEST_MS = 1000;
 /** The one countTokens request setup() sends before the load. */
 const PREFLIGHT_REQUESTS = 1;
 
-/** Iterations the open model starts at most: k6 starts one at the very beginning and one per interval after. */
-function openIterations(config: Pick<GeminiConfig, "rate" | "durationMs">): number {
-  return Math.ceil(offeredRate(config) * (config.durationMs / 1000)) + 1;
-}
+/** The config the plan and the caps read. */
+type PlanConfig = ShapeConfig & Pick<GeminiConfig, "budget">;
 
 /** Share of requests that may be retried on top (0 when retries are off). */
 function retryShare(config: Pick<GeminiConfig, "retry">): number {
@@ -86,39 +84,43 @@ export interface RequestCaps {
  * GEMINI_MAX_REQUESTS. Running both, the open model keeps what its plan needs and the closed model,
  * which runs first, gets the rest.
  */
-export function requestCaps(config: Pick<GeminiConfig, "scenario" | "budget" | "retry" | "rate" | "durationMs">): RequestCaps {
+export function requestCaps(config: PlanConfig): RequestCaps {
   const max = config.budget.maxRequests;
   if (max === undefined) return { closed: undefined, open: undefined };
   // The epsilon keeps 99 / 1.1 at 90, not 89.999…
   const requests = Math.max(0, Math.floor((max - PREFLIGHT_REQUESTS) / (1 + retryShare(config)) + 1e-9));
-  if (config.scenario === "closed") return { closed: requests, open: undefined };
-  if (config.scenario === "open") return { closed: undefined, open: requests };
-  const open = Math.min(requests, openIterations(config));
+  const model = shapeModel(config);
+  if (model === "closed") return { closed: requests, open: undefined };
+  if (model === "open") return { closed: undefined, open: requests };
+  const open = Math.min(requests, plannedOpenIterations(config));
   return { closed: requests - open, open };
 }
 
 /**
- * Plans a run. Open model: the iterations k6 starts at the rate over the duration, exact apart from
- * retries. Closed model: VU-seconds of the ramp (¾ of peak VUs × duration) divided by an assumed 1 s
- * per request, an estimate, not a bound. Retries add at most the budget's ratio of the requests, plus
- * one per VU when no request budget is set; the preflight adds one. A request budget caps the total.
+ * Plans a run: the worst case of its shape. Open model (every shape but smoke and the closed load): the
+ * iterations k6 starts over the whole timeline (a breakpoint run as if it never broke, a soak to its end),
+ * exact apart from retries; Poisson arrivals fire about as many, and never more than a request budget.
+ * Closed model: VU-seconds of the ramp (¾ of peak VUs × duration) divided by an assumed 1 s per request,
+ * an estimate, not a bound; smoke: its iterations. Retries add at most the budget's ratio of the
+ * requests, plus one per VU when no request budget is set; the preflight adds one. A request budget caps the total.
  */
-export function planRun(
-  config: Pick<GeminiConfig, "scenario" | "durationMs" | "vus" | "rate" | "retry" | "budget" | "maxVus">,
-  perRequest: TokenUsage,
-  price: ModelPrice | undefined,
-): RunPlan {
+export function planRun(config: PlanConfig, perRequest: TokenUsage, price: ModelPrice | undefined): RunPlan {
   const seconds = config.durationMs / 1000;
   let requests = 0;
   let vus = 0;
   const basis: string[] = [];
-  if (config.scenario !== "closed") {
-    const open = openIterations(config);
+  const model = shapeModel(config);
+  if (model !== "closed") {
+    const open = plannedOpenIterations(config);
     requests += open;
     vus += config.maxVus;
-    basis.push(`open: ${offeredRate(config)}/s × ${seconds}s + 1 = ${open}`);
+    basis.push(`${config.shape === "load" ? "open" : config.shape}: ${describeTimeline(config)} = ${open}`);
   }
-  if (config.scenario !== "open") {
+  if (config.shape === "smoke") {
+    requests += config.shapes.smokeIterations;
+    vus += 1;
+    basis.push(`smoke: ${config.shapes.smokeIterations} iterations of 1 VU`);
+  } else if (model !== "open") {
     const closed = Math.ceil((0.75 * config.vus * seconds * 1000) / CLOSED_ASSUMED_REQUEST_MS);
     requests += closed;
     vus += config.vus;
@@ -140,6 +142,20 @@ export function planRun(
     perRequest,
   };
 }
+
+/** The open timeline in words for the plan: "5/s × 30s + 1", or its stages' rates and total length. */
+function describeTimeline(config: ShapeConfig): string {
+  const plan = ratePlan(config);
+  if (plan === undefined) return "0";
+  const totalS = plan.stages.reduce((sum, stage) => sum + stage.durationMs, 0) / 1000;
+  const poisson = config.arrivals === "poisson" ? " (Poisson: about as many)" : "";
+  if (plan.stages.every((stage) => stage.target === plan.startRate)) return `${plan.startRate}/s × ${totalS}s + ${plan.stages.length}${poisson}`;
+  const peak = Math.max(plan.startRate, ...plan.stages.map((stage) => stage.target));
+  const worst = config.shape === "breakpoint" ? ", if it never breaks" : "";
+  return `${round2(plan.startRate)}/s rising to ${round2(peak)}/s over ${totalS}s${worst}${poisson}`;
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /**
  * Tokens one moderation request is expected to use: prompt ≈ characters / 4 (the usual rule of thumb
@@ -170,13 +186,13 @@ export function describePlan(plan: RunPlan, config: Pick<GeminiConfig, "model" |
 }
 
 /** A cost budget is meaningless without a price; returns the problem to report, if any. */
-export function budgetProblem(config: Pick<GeminiConfig, "model" | "budget" | "scenario" | "retry" | "rate" | "durationMs">, table: PriceTable): string | undefined {
+export function budgetProblem(config: PlanConfig & Pick<GeminiConfig, "model">, table: PriceTable): string | undefined {
   if (config.budget.maxCostUsd !== undefined && priceFor(table, config.model) === undefined) {
     return `invalid GEMINI_MAX_COST_USD: data/prices.json has no price for ${config.model}; add one or use GEMINI_MAX_REQUESTS`;
   }
   const caps = requestCaps(config);
   if (caps.closed === 0 || caps.open === 0) {
-    const scenarios = config.scenario === "both" ? "each scenario" : "the scenario";
+    const scenarios = shapeModel(config) === "both" ? "each scenario" : "the scenario";
     return `invalid GEMINI_MAX_REQUESTS: ${config.budget.maxRequests} leaves ${scenarios} no request after the preflight and the retry share; raise it, or lower GEMINI_RETRY_BUDGET or GEMINI_RATE`;
   }
   return undefined;

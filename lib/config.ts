@@ -9,12 +9,16 @@ import { arrivalRate, RATE_TOLERANCE, SMALLEST_RATE_TEXT } from "./arrival-rate.
  * tools' own. A set variable not listed here is a typo the run tools warn about.
  */
 export const KNOWN_VARIABLES: readonly string[] = [
-  "GEMINI_API_KEY", "GEMINI_API_VERSION", "GEMINI_BACKOFF_BASE_MS", "GEMINI_BACKOFF_MAX_MS", "GEMINI_BASE_URL",
+  "GEMINI_API_KEY", "GEMINI_API_VERSION", "GEMINI_ARRIVALS", "GEMINI_BACKOFF_BASE_MS", "GEMINI_BACKOFF_MAX_MS", "GEMINI_BASE_URL",
   "GEMINI_DASHBOARD", "GEMINI_DURATION", "GEMINI_MAX_ATTEMPTS", "GEMINI_MAX_COST_USD", "GEMINI_MAX_ERROR_RATE",
   "GEMINI_MAX_OUTPUT_TOKENS", "GEMINI_MAX_REQUESTS", "GEMINI_MAX_VUS", "GEMINI_MIN_ACCURACY", "GEMINI_MIN_CHECKS",
   "GEMINI_MIN_GOODPUT", "GEMINI_MODEL", "GEMINI_P95_MS", "GEMINI_PREALLOCATED_VUS", "GEMINI_RATE",
   "GEMINI_RESULTS_DIR", "GEMINI_RETRY_BUDGET", "GEMINI_RUN_ID", "GEMINI_SCENARIO", "GEMINI_SLO_MS", "GEMINI_STREAM",
   "GEMINI_THINKING_BUDGET", "GEMINI_TIMEOUT", "GEMINI_TTFT_P95_MS", "GEMINI_VUS",
+  // The load shape and its settings (docs/shapes.md).
+  "GEMINI_SHAPE", "GEMINI_SMOKE_ITERATIONS", "GEMINI_STRESS_STEPS", "GEMINI_STRESS_STEP_DURATION", "GEMINI_STRESS_PEAK",
+  "GEMINI_SPIKE_MULTIPLIER", "GEMINI_SPIKE_BEFORE", "GEMINI_SPIKE_RAMP", "GEMINI_SPIKE_HOLD", "GEMINI_SPIKE_AFTER", "GEMINI_SPIKE_MARGIN",
+  "GEMINI_SOAK_DURATION", "GEMINI_BREAKPOINT_START_RATE", "GEMINI_BREAKPOINT_MAX_RATE", "GEMINI_BREAKPOINT_DURATION", "GEMINI_WINDOW",
   // Read by the Node tools only: the emulator profile, InfluxDB output, and `npm test`.
   "GEMINI_EMULATOR_PROFILE", "GEMINI_INFLUXDB_URL", "GEMINI_TEST_CONCURRENCY", "GEMINI_TEST_REPORTER",
   "GEMINI_VERIFY_BASELINE_CALLS",
@@ -30,6 +34,29 @@ export function unknownVariables(env: Readonly<Record<string, string | undefined
 /** The load shapes a run can use. */
 export type ScenarioChoice = "closed" | "open" | "both";
 
+/** The test types (docs/shapes.md); `load` is the closed and/or open model of GEMINI_SCENARIO. */
+export const SHAPE_NAMES = ["smoke", "load", "stress", "spike", "soak", "breakpoint"] as const;
+/** A test type: which k6 executors run, for how long, at which rates. */
+export type ShapeName = (typeof SHAPE_NAMES)[number];
+/** How the open shapes space their arrivals: k6's fixed spacing, or a Poisson process (lib/arrivals.ts). */
+export type ArrivalProcess = "constant" | "poisson";
+
+/** The settings of every shape, with their defaults filled in; only the chosen shape's are used. */
+export interface ShapeSettings {
+  /** smoke: iterations of its one VU. */
+  smokeIterations: number;
+  /** stress: steps from GEMINI_RATE up to `peak` × GEMINI_RATE, each held `stepMs`. */
+  stress: { steps: number; stepMs: number; peak: number };
+  /** spike: `beforeMs` at GEMINI_RATE, up to `multiplier` × within `rampMs`, held `holdMs`, down within `rampMs`, watched `afterMs`. */
+  spike: { multiplier: number; beforeMs: number; rampMs: number; holdMs: number; afterMs: number; margin: number };
+  /** soak: length of the run at GEMINI_RATE. */
+  soakMs: number;
+  /** breakpoint: arrival rate rising from `startRate` to `maxRate` over `durationMs` unless the objective breaks first. */
+  breakpoint: { startRate: number; maxRate: number; durationMs: number };
+  /** Length of the time windows the summary of spike, soak and breakpoint is broken into. */
+  windowMs: number;
+}
+
 /** The whole run configuration. `apiKey` must never be printed: use {@link redactedConfig}. */
 export interface GeminiConfig {
   baseUrl: string;
@@ -39,6 +66,10 @@ export interface GeminiConfig {
   model: string;
   apiVersion: "v1" | "v1beta";
   scenario: ScenarioChoice;
+  /** The test type (GEMINI_SHAPE); `load` runs `scenario`. */
+  shape: ShapeName;
+  arrivals: ArrivalProcess;
+  shapes: ShapeSettings;
   stream: boolean;
   /** Offered load of the open model, requests per second. */
   rate: number;
@@ -74,6 +105,9 @@ export class ConfigError extends Error {
     super(problems.join("; "));
   }
 }
+
+/** The most time windows a run may have (GEMINI_WINDOW). */
+export const MAX_WINDOWS = 120;
 
 /** The key placeholder sent to a loopback target when GEMINI_API_KEY is not set (the emulator wants some key). */
 export const LOCAL_PLACEHOLDER_KEY = "local-emulator-key";
@@ -217,10 +251,55 @@ export function parseConfig(env: Env): GeminiConfig {
   // Shorter runs give k6 stages of "0ms" and an open model without a single arrival.
   const durationMs = duration("GEMINI_DURATION", "30s", "1s");
   const vus = count("GEMINI_VUS", 10, "of virtual users");
+  const shape = oneOf("GEMINI_SHAPE", "load", SHAPE_NAMES);
+  const arrivals = oneOf("GEMINI_ARRIVALS", "constant", ["constant", "poisson"] as const);
+  const above = (name: string, fallback: number, minimum: number, what: string) =>
+    number(name, fallback, `a number above ${minimum} ${what}`, (n) => n > minimum);
+  const stressSteps = number("GEMINI_STRESS_STEPS", 4, "a whole number from 2 to 20 of steps", (n) => Number.isInteger(n) && n >= 2 && n <= 20);
+  const shapes: ShapeSettings = {
+    smokeIterations: number("GEMINI_SMOKE_ITERATIONS", 10, "a whole number from 1 to 1000 of iterations", (n) => Number.isInteger(n) && n >= 1 && n <= 1000),
+    stress: {
+      steps: stressSteps,
+      stepMs: duration("GEMINI_STRESS_STEP_DURATION", "1m", "1s"),
+      peak: above("GEMINI_STRESS_PEAK", 3, 1, "(the last step's rate as a multiple of GEMINI_RATE)"),
+    },
+    spike: {
+      multiplier: above("GEMINI_SPIKE_MULTIPLIER", 5, 1, "(the spike's rate as a multiple of GEMINI_RATE)"),
+      beforeMs: duration("GEMINI_SPIKE_BEFORE", "1m", "1s"),
+      rampMs: duration("GEMINI_SPIKE_RAMP", "5s", "1s"),
+      holdMs: duration("GEMINI_SPIKE_HOLD", "30s", "1s"),
+      afterMs: duration("GEMINI_SPIKE_AFTER", "2m", "1s"),
+      margin: number("GEMINI_SPIKE_MARGIN", 0.2, "a number from 0 to 10 (how far above the pre-spike p95 still counts as recovered, 0.2 = 20%)", (n) => n >= 0 && n <= 10),
+    },
+    soakMs: duration("GEMINI_SOAK_DURATION", "1h", "10s"),
+    breakpoint: {
+      startRate: positive("GEMINI_BREAKPOINT_START_RATE", 1, "of requests per second"),
+      maxRate: positive("GEMINI_BREAKPOINT_MAX_RATE", rate * 10, "of requests per second"),
+      durationMs: duration("GEMINI_BREAKPOINT_DURATION", "10m", "10s"),
+    },
+    windowMs: 0,
+  };
+  // Checked only for a breakpoint run: the default maximum follows GEMINI_RATE, which may be below the start.
+  if (shape === "breakpoint" && shapes.breakpoint.maxRate <= shapes.breakpoint.startRate) {
+    bad("GEMINI_BREAKPOINT_MAX_RATE", `a rate above GEMINI_BREAKPOINT_START_RATE (${shapes.breakpoint.startRate})`, String(shapes.breakpoint.maxRate));
+  }
+  // A soak's windows default to a twelfth of it (5 minutes of an hour), the others' to 10 s; never under 1 s.
+  const defaultWindowMs = shape === "soak" ? Math.max(10_000, Math.round(shapes.soakMs / 12 / 1000) * 1000) : 10_000;
+  shapes.windowMs = duration("GEMINI_WINDOW", `${defaultWindowMs}ms`, "1s");
+  const windowed = shape === "spike" || shape === "soak" || shape === "breakpoint";
+  const windowedMs = shape === "spike" ? shapes.spike.beforeMs + 2 * shapes.spike.rampMs + shapes.spike.holdMs + shapes.spike.afterMs
+    : shape === "soak" ? shapes.soakMs : shapes.breakpoint.durationMs;
+  // Every window costs a few sub-metrics in every VU and in the summary.
+  if (windowed && Math.ceil(windowedMs / shapes.windowMs) > MAX_WINDOWS) {
+    bad("GEMINI_WINDOW", `a window long enough for at most ${MAX_WINDOWS} windows over the ${shape} run (${Math.ceil(windowedMs / MAX_WINDOWS / 1000)}s or more)`, raw("GEMINI_WINDOW") ?? `${defaultWindowMs / 1000}s`);
+  }
+  // The fastest rate the shape asks for decides the VU pool's defaults.
+  const peakRate = shape === "stress" ? rate * shapes.stress.peak : shape === "spike" ? rate * shapes.spike.multiplier
+    : shape === "breakpoint" ? shapes.breakpoint.maxRate : rate;
   // Enough VUs for about 4 s responses (a slow 2.5 Pro answer) at the offered rate: VUs started mid-run
   // take time to initialise, and the first seconds would otherwise drop iterations.
-  const preAllocatedVus = count("GEMINI_PREALLOCATED_VUS", Math.max(1, Math.ceil(rate * 4)), "of VUs started before the open scenario");
-  const maxVus = count("GEMINI_MAX_VUS", Math.max(preAllocatedVus, Math.ceil(rate * 10)), "of VUs the open scenario may use");
+  const preAllocatedVus = count("GEMINI_PREALLOCATED_VUS", Math.max(1, Math.ceil(peakRate * 4)), "of VUs started before the open scenario");
+  const maxVus = count("GEMINI_MAX_VUS", Math.max(preAllocatedVus, Math.ceil(peakRate * 10)), "of VUs the open scenario may use");
   if (maxVus < preAllocatedVus) bad("GEMINI_MAX_VUS", `a number ≥ GEMINI_PREALLOCATED_VUS (${preAllocatedVus})`, String(maxVus));
   // Below 10 ms no answer, not even the emulator's, could arrive: every request would time out.
   const timeoutMs = duration("GEMINI_TIMEOUT", "60s", "10ms");
@@ -247,7 +326,8 @@ export function parseConfig(env: Env): GeminiConfig {
     maxCostUsd: optionalPositive("GEMINI_MAX_COST_USD", "a positive amount in US dollars", (n) => n > 0),
   };
   const retry = {
-    maxAttempts: count("GEMINI_MAX_ATTEMPTS", 3, "of attempts per request (1 turns retries off)"),
+    // A smoke test shows a failure rather than retrying it away.
+    maxAttempts: count("GEMINI_MAX_ATTEMPTS", shape === "smoke" ? 1 : 3, "of attempts per request (1 turns retries off)"),
     baseDelayMs: positive("GEMINI_BACKOFF_BASE_MS", 500, "of milliseconds"),
     maxDelayMs: positive("GEMINI_BACKOFF_MAX_MS", 8000, "of milliseconds"),
     budgetRatio: fraction("GEMINI_RETRY_BUDGET", 0.1, "(retries allowed per request)"),
@@ -273,8 +353,9 @@ export function parseConfig(env: Env): GeminiConfig {
   if (host !== undefined && !isLoopback) {
     if (apiKey === "") problems.push(`missing GEMINI_API_KEY: ${displayUrl(baseUrl)} is not a loopback address, so a real API key is needed`);
     if (budget.maxRequests === undefined && budget.maxCostUsd === undefined) {
+      const why = shape === "breakpoint" || shape === "soak" ? ` (a ${shape} run above all: it is long or rises until the service breaks)` : "";
       problems.push(
-        `missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD: ${displayUrl(baseUrl)} is not a loopback address, so the run needs a budget (a request count and/or US dollars)`,
+        `missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD: ${displayUrl(baseUrl)} is not a loopback address, so the run needs a budget (a request count and/or US dollars)${why}`,
       );
     }
   } else if (apiKey === "") {
@@ -283,7 +364,7 @@ export function parseConfig(env: Env): GeminiConfig {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
-    baseUrl, isLoopback, apiKey, model: model.replace(/^models\//, ""), apiVersion, scenario, stream, rate, durationMs, vus,
+    baseUrl, isLoopback, apiKey, model: model.replace(/^models\//, ""), apiVersion, scenario, shape, arrivals, shapes, stream, rate, durationMs, vus,
     preAllocatedVus, maxVus, timeoutMs, maxOutputTokens, thinkingBudget, sloMs, thresholds, retry, budget, runId, resultsDir, dashboard,
   });
 }

@@ -14,7 +14,11 @@ import { RetryBudget } from "./retry.ts";
 import { newRunId } from "./run-id.ts";
 import { summaryOutputs, type SummaryData } from "./summary.ts";
 import { loadReportThresholds, thresholdsFor, type Threshold } from "./thresholds.ts";
-import { GRACEFUL_STOP_MS, offeredRate, scenarioHardStopMs, scenariosFor, type ScenarioOptions } from "./workloads.ts";
+import { openIterationCap, openIterationHook } from "./pacing.ts";
+import { shapeHardStopMs, shapeScenarios } from "./shapes.ts";
+import { shapeSummaryContext } from "./shape-report.ts";
+import { windowThresholds } from "./windows.ts";
+import type { ScenarioOptions } from "./workloads.ts";
 
 /** What a scenario gives the kit: its workload. `Item` is one request's input, such as a labeled post. */
 export interface ScenarioSpec<Item> {
@@ -87,13 +91,16 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
   const target = { baseUrl: config.baseUrl, apiKey: config.apiKey, apiVersion: config.apiVersion, timeout: config.timeoutMs };
   const client = new GeminiClient(target, config.model, config.retry);
   const caps = requestCaps(config);
+  // Poisson arrivals count k6's skipped iterations too: the cap becomes an index of its clock.
+  const openCap = openIterationCap(config, caps.open);
+  const beforeOpenIteration = openIterationHook(config);
   const stream = config.stream;
   const sloMs = config.sloMs;
   const rates = spec.summaryRates ?? [];
 
   const options: KitOptions = {
-    scenarios: scenariosFor(config, { closed: "closedRampingVus", open: "openConstantArrival" }),
-    thresholds: { ...thresholdsFor(config), ...spec.thresholds, ...loadReportThresholds() },
+    scenarios: shapeScenarios(config, { closed: "closedRampingVus", open: "openConstantArrival" }),
+    thresholds: { ...thresholdsFor(config), ...spec.thresholds, ...loadReportThresholds(config), ...windowThresholds(config) },
     // Read back everywhere through exec.test.options, so a generated id is the same in every VU.
     tags: { testid: config.runId ?? newRunId(new Date()), model: config.model },
     summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
@@ -121,7 +128,7 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
    * VUs idle until their scenario ends, so the open model keeps its share.
    */
   function budgetSpent(kind: "closed" | "open", hardStopAtMs: number): void {
-    if (kind === "open" || config.scenario === "closed") {
+    if (kind === "open" || config.shape !== "load" || config.scenario === "closed") {
       exec.test.abort(
         `gemini-k6: the request budget is spent (GEMINI_MAX_REQUESTS=${config.budget.maxRequests}, counting the preflight and the retries it allows); the test stops`,
       );
@@ -153,14 +160,15 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
   let openHardStopAtMs: number | undefined;
 
   function closedRampingVus(): void {
-    closedHardStopAtMs ??= exec.scenario.startTime + scenarioHardStopMs(config);
+    closedHardStopAtMs ??= exec.scenario.startTime + shapeHardStopMs(config);
     if (caps.closed !== undefined && exec.scenario.iterationInTest >= caps.closed) budgetSpent("closed", closedHardStopAtMs);
     else request(closedHardStopAtMs);
   }
 
   function openConstantArrival(): void {
-    openHardStopAtMs ??= exec.scenario.startTime + scenarioHardStopMs(config);
-    if (caps.open !== undefined && exec.scenario.iterationInTest >= caps.open) budgetSpent("open", openHardStopAtMs);
+    openHardStopAtMs ??= exec.scenario.startTime + shapeHardStopMs(config);
+    if (beforeOpenIteration?.()) return;
+    if (openCap !== undefined && exec.scenario.iterationInTest >= openCap) budgetSpent("open", openHardStopAtMs);
     else request(openHardStopAtMs);
   }
 
@@ -178,12 +186,7 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
       model: config.model,
       baseUrl: displayUrl(config.baseUrl),
       apiVersion: config.apiVersion,
-      scenario: config.scenario,
-      offeredRate: offeredRate(config),
-      openDurationMs: config.durationMs,
-      openStartMs: config.scenario === "both" ? config.durationMs + GRACEFUL_STOP_MS : 0,
-      closedDurationMs: config.durationMs,
-      peakVus: config.vus,
+      ...shapeSummaryContext(config),
       dashboard: config.dashboard,
       config: redactedConfig(config),
     });

@@ -2,6 +2,18 @@
 // Pure (no k6 import): the scenario's handleSummary passes k6's summary data and the run context in.
 
 import { displayUrl } from "./config.ts";
+import {
+  arrivalsReport,
+  breakpointResult,
+  POISSON_PLANNED_CV,
+  spikeResult,
+  windowReports,
+  type ArrivalsReport,
+  type BreakpointResult,
+  type ShapeContext,
+  type SpikeResult,
+  type WindowReport,
+} from "./shape-report.ts";
 import { CLOSED_SCENARIO, OPEN_SCENARIO } from "./workloads.ts";
 
 /** One metric as k6 hands it to handleSummary. */
@@ -41,6 +53,14 @@ export interface SummaryContext {
   dashboard: boolean;
   /** The redacted config, stored in summary.json. */
   config: unknown;
+  /** The test type and what its report needs (lib/shape-report.ts); absent means the `load` shape. */
+  shape?: ShapeContext["shape"];
+  openScenario?: string;
+  closedScenario?: string;
+  arrivals?: ShapeContext["arrivals"];
+  windows?: ShapeContext["windows"];
+  spike?: ShapeContext["spike"];
+  breakpoint?: ShapeContext["breakpoint"];
 }
 
 /** One threshold's result, with the measured value it was compared against. */
@@ -63,7 +83,9 @@ export interface CutShort {
  * The planned length of the load: the closed scenario's duration, or the open one's start plus its
  * duration (the open scenario follows the closed one with `both`). Graceful stops only add to it.
  */
-function plannedLoadMs(context: Pick<SummaryContext, "scenario" | "closedDurationMs" | "openStartMs" | "openDurationMs">): number {
+function plannedLoadMs(context: Pick<SummaryContext, "scenario" | "closedDurationMs" | "openStartMs" | "openDurationMs" | "shape">): number {
+  // Smoke runs its iterations however long they take; breakpoint is meant to stop itself.
+  if (context.shape === "smoke" || context.shape === "breakpoint") return 0;
   return context.scenario === "closed" ? context.closedDurationMs : context.openStartMs + context.openDurationMs;
 }
 
@@ -98,7 +120,7 @@ function completionResult(data: SummaryData, context: Parameters<typeof plannedL
 
 /** Sub-metrics kept only so the summary can count them (always-true expressions); not reported as criteria. */
 export function isBookkeeping(expression: string): boolean {
-  return /^\s*(rate|count)\s*>=\s*0\s*$/.test(expression);
+  return /^\s*(rate|count|max)\s*>=\s*0\s*$/.test(expression);
 }
 
 /**
@@ -127,6 +149,8 @@ export function thresholdResults(data: SummaryData): ThresholdResult[] {
   const results: ThresholdResult[] = [];
   if (requestsSent(data) === 0) results.push({ metric: "gemini_request_duration", expression: "count>0", ok: false, actual: 0 });
   for (const metric of Object.keys(data.metrics).sort()) {
+    // Per-window thresholds are the windows' report (and breakpoint's stop rule), not run criteria.
+    if (metric.includes("{window:")) continue;
     const entry = data.metrics[metric];
     for (const [expression, { ok }] of Object.entries(entry?.thresholds ?? {})) {
       if (isBookkeeping(expression)) continue;
@@ -147,6 +171,8 @@ export interface LoadReport {
   retries: number;
   /** Requests outside the load: the setup preflight's attempts (http_reqs minus requests sent and their retries). */
   preflightRequests: number;
+  /** The open model's arrival process and its measured inter-arrival CV. */
+  arrivals?: ArrivalsReport;
 }
 
 /** Computes the load figures from scenario-tagged sub-metrics. */
@@ -159,24 +185,29 @@ export function loadReport(data: SummaryData, context: SummaryContext): LoadRepo
   const report: LoadReport = { httpRequests, retries, preflightRequests };
   // A run cut short (budget spent, hopeless error rate) ran for less than its configured time.
   const ranMs = data.state.testRunDurationMs;
-  const closedMs = Math.max(1, Math.min(context.closedDurationMs, ranMs));
+  const closedMs = Math.max(1, context.closedDurationMs > 0 ? Math.min(context.closedDurationMs, ranMs) : ranMs);
+  const openScenario = context.openScenario ?? OPEN_SCENARIO;
   if (context.scenario !== "closed") {
-    const iterations = count(`iterations{scenario:${OPEN_SCENARIO}}`);
+    // Poisson arrivals run k6's clock k times faster: its iterations are ticks, the requests are what was offered.
+    const ticks = count(`iterations{scenario:${openScenario}}`);
     // Only the open scenario drops iterations. Every scheduled iteration either started or was dropped,
     // so the share that started, times the offered rate, is exact whatever k6's rounding at the window's
     // end and however early the run was cut short (docs/metrics.md).
     const dropped = count("dropped_iterations");
-    const scheduled = iterations + dropped;
+    const scheduled = ticks + dropped;
+    const poisson = context.arrivals?.process === "poisson";
     report.open = {
       offeredRate: context.offeredRate,
-      achievedRate: scheduled === 0 ? 0 : (context.offeredRate * iterations) / scheduled,
-      iterations,
+      achievedRate: scheduled === 0 ? 0 : (context.offeredRate * ticks) / scheduled,
+      iterations: poisson ? requestsSent(data) : ticks,
       dropped,
-      httpRequests: count(`http_reqs{scenario:${OPEN_SCENARIO}}`),
+      httpRequests: count(`http_reqs{scenario:${openScenario}}`),
     };
+    const arrivals = context.arrivals ? arrivalsReport(data.metrics, { arrivals: context.arrivals, scenario: context.scenario }) : undefined;
+    if (arrivals) report.arrivals = arrivals;
   }
   if (context.scenario !== "open") {
-    const iterations = count(`iterations{scenario:${CLOSED_SCENARIO}}`);
+    const iterations = count(`iterations{scenario:${context.closedScenario ?? CLOSED_SCENARIO}}`);
     report.closed = { peakVus: context.peakVus, achievedRate: iterations / (closedMs / 1000), iterations };
   }
   return report;
@@ -234,7 +265,8 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   const m = data.metrics;
   const lines: string[] = [];
   lines.push("");
-  lines.push(`gemini-k6 ${context.name} · run ${context.runId} · ${context.model} at ${displayUrl(context.baseUrl)} (${context.apiVersion}) · scenario ${context.scenario}`);
+  const shown = context.shape === undefined || context.shape === "load" ? `scenario ${context.scenario}` : `shape ${context.shape}`;
+  lines.push(`gemini-k6 ${context.name} · run ${context.runId} · ${context.model} at ${displayUrl(context.baseUrl)} (${context.apiVersion}) · ${shown}`);
   const load = loadReport(data, context);
   if (load.open) {
     const o = load.open;
@@ -247,6 +279,8 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   if (load.closed) {
     lines.push(`closed model: ${load.closed.peakVus} VUs at peak, achieved ${load.closed.achievedRate.toFixed(2)} req/s (${load.closed.iterations} iterations)`);
   }
+  if (load.arrivals) lines.push(`arrivals:     ${describeArrivals(load.arrivals)}`);
+  lines.push(...shapeLines(shapeResults(data, context), context));
   const byClass = Object.keys(m)
     .map((name) => /^gemini_errors\{error_class:(\w+)\}$/.exec(name))
     .filter((match): match is RegExpExecArray => match !== null && (m[match[0]]?.values.passes ?? 0) > 0)
@@ -300,9 +334,15 @@ export interface SummaryFile {
   apiVersion: string;
   scenario: SummaryContext["scenario"];
   passed: boolean;
+  /** The test type (GEMINI_SHAPE): smoke, load, stress, spike, soak or breakpoint. */
+  shape: NonNullable<SummaryContext["shape"]>;
   /** Present only when the run ended clearly before its planned length. */
   cutShort?: CutShort;
   load: LoadReport;
+  /** spike, soak and breakpoint: the run in time windows (requests started in each). */
+  windows?: WindowReport[];
+  spike?: SpikeResult;
+  breakpoint?: BreakpointResult;
   thresholds: Array<Omit<ThresholdResult, "actual"> & { actual: number | null }>;
   config: unknown;
   testRunDurationMs: number;
@@ -320,16 +360,22 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
   const completion = completionResult(data, context);
   const short = cutShort(data, context);
   const criteria = completion ? [...results, completion] : results;
+  const shape = shapeResults(data, context);
   const summary: SummaryFile = {
     runId: context.runId,
     model: context.model,
     baseUrl: displayUrl(context.baseUrl),
     apiVersion: context.apiVersion,
     scenario: context.scenario,
+    shape: context.shape ?? "load",
+    // A breakpoint run passes when it measured something: its per-window criteria are meant to break.
     passed: criteria.every((r) => r.ok),
     // Present only when the run ended clearly before its planned length (k6 aborted or interrupted).
     ...(short ? { cutShort: short } : {}),
     load: loadReport(data, context),
+    ...(context.windows ? { windows: shape.windows } : {}),
+    ...(shape.spike ? { spike: shape.spike } : {}),
+    ...(shape.breakpoint ? { breakpoint: shape.breakpoint } : {}),
     // null, not a missing key, where a metric had no samples (k6's own verdict, `ok`, is kept).
     thresholds: results.map((r) => ({ ...r, actual: r.actual ?? null })),
     config: withDisplayUrl(context.config),
@@ -341,6 +387,53 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
     [summaryPath]: `${JSON.stringify(summary, null, 2)}\n`,
     [junitPath]: junitXml(criteria, context, data.state.testRunDurationMs),
   };
+}
+
+/** The windows, spike recovery and breakpoint knee of the run, where its shape has them. */
+function shapeResults(data: SummaryData, context: SummaryContext): { windows: WindowReport[]; spike?: SpikeResult; breakpoint?: BreakpointResult } {
+  const windows = windowReports(data.metrics, context, data.state.testRunDurationMs);
+  const spike = spikeResult(windows, context);
+  const breakpoint = breakpointResult(windows, context);
+  return { windows, ...(spike ? { spike } : {}), ...(breakpoint ? { breakpoint } : {}) };
+}
+
+function describeArrivals(arrivals: ArrivalsReport): string {
+  const cv = arrivals.interArrivalCv === null ? "not measured (the rate changes over the run)" : `${arrivals.interArrivalCv.toFixed(3)} over ${arrivals.samples} samples`;
+  const expected = arrivals.process === "poisson" ? `about ${POISSON_PLANNED_CV.toFixed(3)} expected` : "about 0 expected";
+  return `${arrivals.process}; inter-arrival CV ${cv} (${expected})`;
+}
+
+/** The shape's result in words: the knee, the recovery, the windows. */
+function shapeLines(results: ReturnType<typeof shapeResults>, context: SummaryContext): string[] {
+  const lines: string[] = [];
+  const b = results.breakpoint;
+  if (b) {
+    if (b.brokeAtRate === null) lines.push(`breakpoint:   not reached: the objective held up to ${formatNumber(b.sustainedRate ?? 0)} req/s, the highest rate tried`);
+    else
+      lines.push(
+        `breakpoint:   sustained ${b.sustainedRate === null ? "no window" : `${formatNumber(b.sustainedRate)} req/s`} within the objective; broke at ${formatNumber(b.brokeAtRate)} req/s: ${b.criterion}`,
+      );
+  }
+  const spike = results.spike;
+  if (spike) {
+    const limit = spike.baselineP95Ms === null ? "" : ` (p95 back within ${Math.round(spike.margin * 100)}% of ${formatNumber(spike.baselineP95Ms, 0)} ms)`;
+    lines.push(
+      spike.recoverySeconds === null
+        ? `spike:        did not recover before the run ended${limit}`
+        : `spike:        recovered within ${formatNumber(spike.recoverySeconds)} s of the spike's end${limit}`,
+    );
+  }
+  if (context.windows && results.windows.length > 0) {
+    lines.push(`windows of ${context.windows.windowMs / 1000} s     start   offered   achieved     p50 ms     p95 ms   errors`);
+    for (const w of results.windows) {
+      const ms = (value: number | null) => (value === null ? "n/a" : value.toFixed(0)).padStart(10);
+      const errors = w.errorRate === null ? "n/a" : `${(w.errorRate * 100).toFixed(1)}%`;
+      lines.push(
+        `  ${w.window}  ${`${w.startSeconds}s`.padStart(12)} ${w.offeredRate.toFixed(1).padStart(9)} ${w.achievedRate.toFixed(1).padStart(10)} ${ms(w.p50Ms)} ${ms(w.p95Ms)} ${errors.padStart(8)}`,
+      );
+    }
+  }
+  return lines;
 }
 
 /** The stored config with its base URL in the {@link displayUrl} form, whoever built it. */

@@ -14,7 +14,7 @@ export const GRACEFUL_STOP_MS = 5000;
 
 /** The subset of k6 scenario options these shapes use. */
 export interface ScenarioOptions {
-  executor: "ramping-vus" | "constant-arrival-rate";
+  executor: "ramping-vus" | "constant-arrival-rate" | "ramping-arrival-rate" | "per-vu-iterations";
   exec: string;
   startTime?: string;
   gracefulStop?: string;
