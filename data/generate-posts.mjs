@@ -74,8 +74,7 @@ const templates = {
   ],
   spam: [
     ["Work from home opportunity!! Only {n} spots left. Free money, no skills needed. Apply: {link}", { n: ["2", "7", "10"], link: ["jobs-now.example", "easywork.example"] }],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a "{slot}" template, not JS; the "$" before it is in the committed data set ("$$5,000")
-    ["🔥 Make ${amount} a week from home! No experience needed. Click here: {link}", { amount: ["$5,000", "$2,500", "$10k"], link: ["bit.ly/cash-now", "easyprofit.example", "win-big.example/join"] }],
+    ["🔥 Make {amount} a week from home! No experience needed. Click here: {link}", { amount: ["$5,000", "$2,500", "$10k"], link: ["bit.ly/cash-now", "easyprofit.example", "win-big.example/join"] }],
     ["Congratulations, you are a winner! You've won a free {prize}. Click here to claim it before it expires: {link}", { prize: ["iPhone", "gift card", "cruise", "laptop"], link: ["claim-prize.example", "freegift.example/now", "tinyurl.com/yourprize"] }],
     ["Buy followers cheap!!! {count} followers for just {price}. Buy now at {link}", { count: ["1000", "10k", "50,000"], price: ["$9.99", "$4", "$19"], link: ["followboost.example", "getfamous.example"] }],
     ["Limited offer: {product} at 90% off. Click the link in bio, only {n} left!", { product: ["designer watches", "weight loss pills", "miracle face cream", "crypto course"], n: ["3", "5", "12"] }],
