@@ -13,7 +13,7 @@ import { ensureK6 } from "../setup/k6.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { SetupError, UsageError } from "../errors.ts";
 import { annotateRun, annotateRunStart } from "../results/annotations.ts";
-import { resolveResultsRoot, runDir, runJsonPath, writeRunJson, type RunClaim, type RunRecord } from "../results/store.ts";
+import { readSummaryJson, resolveResultsRoot, runDir, runJsonPath, writeRunJson, type RunClaim, type RunRecord } from "../results/store.ts";
 import { influxOutputArgs } from "../results/influx-output.ts";
 import { parseInfluxUrl } from "../results/influx-query.ts";
 import { scenarioMismatchWarnings, unknownVariableWarnings } from "./env-check.ts";
@@ -167,7 +167,24 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
   }
   await fsStep(runJsonPath(resultsDir), () => writeRunJson(resultsDir, { ...record, endedAt: new Date().toISOString(), k6ExitCode: outcome.exitCode }));
   await annotateRun(resultsDir, env, log);
-  return { runId, exitCode: outcome.exitCode, resultsDir, reportPath, baseUrl, stdout: outcome.stdout, stderr: outcome.stderr };
+  const exitCode = await shapeExitCode(config, outcome.exitCode, resultsDir, log);
+  return { runId, exitCode, resultsDir, reportPath, baseUrl, stdout: outcome.stdout, stderr: outcome.stderr };
+}
+
+/** k6's exit code when a threshold is crossed, or an abortOnFail threshold stopped the run. */
+const K6_THRESHOLDS_CROSSED = 99;
+
+/**
+ * A breakpoint run ends by crossing its own per-window objective (k6 exits 99): when summary.json says
+ * it passed and names the rate that broke it, the knee was found and the tool exits 0. A bare `k6 run`
+ * still exits 99 (docs/shapes.md).
+ */
+async function shapeExitCode(config: GeminiConfig, exitCode: number, resultsDir: string, log: (line: string) => void): Promise<number> {
+  if (config.shape !== "breakpoint" || exitCode !== K6_THRESHOLDS_CROSSED) return exitCode;
+  const summary = await readSummaryJson(resultsDir).catch(() => undefined);
+  if (summary?.passed !== true || summary.breakpoint?.brokeAtRate == null) return exitCode;
+  log(`The breakpoint was found at ${summary.breakpoint.brokeAtRate} req/s (k6 stopped the run at it and exited 99); exit code 0`);
+  return 0;
 }
 
 /**
