@@ -132,7 +132,8 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   // An error, framed as an event or appended raw, cannot start like a plain event and fails the frame
   // check below; prompt feedback may follow a chunk's candidates, so only it needs a scan of the body.
   if (body.indexOf('"promptFeedback"') !== -1) return undefined;
-  const separator = body.indexOf("\r\n\r\n") !== -1 ? "\r\n\r\n" : "\n\n";
+  const firstSeparator = body.indexOf("\r\n\r\n");
+  const separator = firstSeparator !== -1 ? "\r\n\r\n" : "\n\n";
   const length = body.length;
   let escapedText = "";
   let chunks = 0;
@@ -140,7 +141,8 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   let firstEventEnd = 0;
   let firstLiteralEnd = 0;
   while (pos < length) {
-    let end = body.indexOf(separator, pos);
+    // The first event's end is already known with CRLF framing: every call into a string method costs.
+    let end = pos === 0 && firstSeparator !== -1 ? firstSeparator : body.indexOf(separator, pos);
     if (end === -1) end = length;
     if (end === pos) {
       pos += separator.length;
@@ -154,13 +156,16 @@ export function readPlainSse(body: string): GenerationResult | undefined {
     if ((newline !== -1 && newline < end) || body.charCodeAt(end - 1) !== 125 /* } */) return undefined;
     // `"}]` right after the literal: the part has no other field (no thought flag) and is the only one.
     let close = body.indexOf('"}]', start);
-    while (close !== -1 && close < end && body.charCodeAt(close - 1) === 92 /* \ */ && isEscapedAt(body, close)) {
-      close = body.indexOf('"}]', close + 1);
-    }
     if (close === -1 || close >= end) return undefined;
+    // The last backslash before the quote serves both checks below: an escaped quote, and a \u escape cut.
+    let backslash = body.lastIndexOf("\\", close - 1);
+    while (backslash === close - 1 && isEscapedAt(body, close)) {
+      close = body.indexOf('"}]', close + 1);
+      if (close === -1 || close >= end) return undefined;
+      backslash = body.lastIndexOf("\\", close - 1);
+    }
     // A \u escape cut at the chunk's end would be made whole by the next chunk's text once joined, where
     // the exact parser rejects the chunk: such a stream takes that path.
-    const backslash = body.lastIndexOf("\\", close - 1);
     if (backslash > close - 6 && backslash >= start && body.charCodeAt(backslash + 1) === 117 /* u */ && !isEscapedAt(body, backslash)) return undefined;
     // What follows belongs to the candidate and the response; another candidate would carry content.
     const content = body.indexOf('"content"', close);
@@ -202,7 +207,7 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   // Searched back from the first chunk's end, so only that chunk is read (2.0 streams count in the last one only).
   const firstCountKey = body.lastIndexOf('"candidatesTokenCount":', firstEventEnd);
   if (firstCountKey !== -1) {
-    const first = countAfter(body, '"candidatesTokenCount":', firstCountKey);
+    const first = countAt(body, firstCountKey + 23);
     if (first < 0) return undefined;
     result.firstChunkTokens = first;
   } else {
@@ -248,8 +253,12 @@ function enumValue(text: string, at: number): string | undefined {
  */
 function countAfter(text: string, key: string, from: number): number {
   const at = text.indexOf(key, from);
-  if (at === -1) return 0;
-  const value = parseInt(text.slice(at + key.length, at + key.length + 16), 10);
+  return at === -1 ? 0 : countAt(text, at + key.length);
+}
+
+/** The count that starts at `at` (after one optional space), or -1 when none does. */
+function countAt(text: string, at: number): number {
+  const value = parseInt(text.slice(at, at + 16), 10);
   return value >= 0 ? value : -1;
 }
 
@@ -339,7 +348,8 @@ const SAFETY_FINISH_REASONS: readonly string[] = ["SAFETY", "BLOCKLIST", "PROHIB
 export function isBlocked(result: GenerationResult): boolean {
   if (result.blockReason) return true;
   const reason = result.finishReason;
-  return reason !== undefined && SAFETY_FINISH_REASONS.indexOf(reason) !== -1;
+  // STOP, the usual reason, is decided without the call into the list.
+  return reason !== undefined && reason !== "STOP" && SAFETY_FINISH_REASONS.indexOf(reason) !== -1;
 }
 
 function parseJson(text: string, what: string): unknown {

@@ -104,7 +104,25 @@ export function parseVerdict(text: string): VerdictResult {
   } catch {
     return { valid: false, problem: "answer is not JSON" };
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { valid: false, problem: "answer is not a JSON object" };
+  const problem = verdictProblem(parsed);
+  // The parsed object has exactly the three fields, checked: it is the verdict, no copy needed.
+  return problem === undefined ? { valid: true, verdict: parsed as Verdict } : { valid: false, problem };
+}
+
+/** {@link parseVerdict} for the per-request path: the verdict, or undefined when the answer is not one (no wrapper object). */
+export function readVerdict(text: string): Verdict | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return verdictProblem(parsed) === undefined ? (parsed as Verdict) : undefined;
+}
+
+/** What keeps a parsed answer from being a verdict, or undefined when it is one. */
+function verdictProblem(parsed: unknown): string | undefined {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "answer is not a JSON object";
   const record = parsed as Record<string, unknown>;
   // Object.keys is several times cheaper than a for-in loop in k6's runtime, and this runs per request:
   // three keys with the three names present means no other field, so the names are read only otherwise.
@@ -112,16 +130,13 @@ export function parseVerdict(text: string): VerdictResult {
   if (keys.length !== 3 || record.verdict === undefined || record.confidence === undefined || record.reason === undefined) {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
-      if (key !== "verdict" && key !== "confidence" && key !== "reason") return { valid: false, problem: `unexpected field ${key}` };
+      if (key !== "verdict" && key !== "confidence" && key !== "reason") return `unexpected field ${key}`;
     }
   }
-  if (!isCategory(record.verdict)) return { valid: false, problem: "verdict is not one of the categories" };
-  if (typeof record.confidence !== "number" || !(record.confidence >= 0 && record.confidence <= 1)) {
-    return { valid: false, problem: "confidence is not a number from 0 to 1" };
-  }
-  if (typeof record.reason !== "string") return { valid: false, problem: "reason is not a string" };
-  // The parsed object has exactly the three fields, checked above: it is the verdict, no copy needed.
-  return { valid: true, verdict: record as unknown as Verdict };
+  if (!isCategory(record.verdict)) return "verdict is not one of the categories";
+  if (typeof record.confidence !== "number" || !(record.confidence >= 0 && record.confidence <= 1)) return "confidence is not a number from 0 to 1";
+  if (typeof record.reason !== "string") return "reason is not a string";
+  return undefined;
 }
 
 /** Checks the shape of the loaded data set once, so a broken file fails at start, not as wrong verdicts. */

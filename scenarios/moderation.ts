@@ -10,7 +10,7 @@ import {
   jsonStringContent,
   moderationBodyBuilder,
   moderationThresholds,
-  parseVerdict,
+  readVerdict,
   SYSTEM_INSTRUCTION,
   validatePosts,
   VERDICT_SCHEMA,
@@ -48,18 +48,19 @@ function post(index: number): LabeledPost {
 }
 
 function buildRequest(index: number): string {
+  const text = post(index).text;
   // biome-ignore lint/suspicious/noAssignInExpressions: per-VU memo on the hot path, one lookup per request
-  return moderationBody(post(index).text, (escapedCache[index] ??= jsonStringContent(post(index).text)));
+  return moderationBody(text, (escapedCache[index] ??= jsonStringContent(text)));
 }
 
 function checkAnswer(outcome: GenerateOutcome, index: number): boolean {
   const result = outcome.result;
-  const verdict = outcome.ok && result !== undefined ? parseVerdict(result.text) : undefined;
-  const valid = verdict?.valid === true;
+  const verdict = outcome.ok && result !== undefined ? readVerdict(result.text) : undefined;
+  const valid = verdict !== undefined;
   checkNow({ ok: outcome.ok, status: outcome.status, valid }, CONTRACT_CHECKS, CONTRACT_TAGS);
-  if (verdict?.valid) {
+  if (verdict !== undefined) {
     const label = post(index).label;
-    const correct = verdict.verdict.verdict === label;
+    const correct = verdict.verdict === label;
     checkNow(correct, ACCURACY_CHECK, ACCURACY_TAGS);
     // biome-ignore lint/suspicious/noAssignInExpressions: tags built once per label, not per sample
     moderationCorrect.add(correct, (LABEL_TAGS[label] ??= { label }));

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { CATEGORIES, jsonStringContent, moderationBodyBuilder, moderationRequest, parseVerdict, SYSTEM_INSTRUCTION, validatePosts, VERDICT_SCHEMA } from "../../lib/moderation.ts";
+import { CATEGORIES, jsonStringContent, moderationBodyBuilder, moderationRequest, parseVerdict, readVerdict, SYSTEM_INSTRUCTION, validatePosts, VERDICT_SCHEMA } from "../../lib/moderation.ts";
 
 const POSTS_FILE = new URL("../../data/moderation-posts.json", import.meta.url);
 
@@ -78,4 +78,22 @@ test("the fast body builder produces exactly the JSON of moderationRequest, for 
     // The scenario passes each post's escaped text, kept per VU, to spare the stringify on repeats.
     for (const text of texts) assert.equal(build(text, jsonStringContent(text)), JSON.stringify(moderationRequest(text, options)), text);
   }
+});
+
+test("readVerdict, the per-request form, accepts exactly what parseVerdict accepts", () => {
+  const answers = [
+    '{"verdict":"spam","confidence":0.93,"reason":"link bait"}',
+    '{"reason":"r","verdict":"clean","confidence":0}',
+    '{"verdict":"spam","confidence":0.93}',
+    '{"verdict":"spam","confidence":0.93,"reason":"x","extra":1}',
+    '{"verdict":"toxic","confidence":0.5,"reason":"x"}',
+    '{"verdict":"spam","confidence":1.5,"reason":"x"}',
+    '["spam"]',
+    "not json",
+  ];
+  for (const text of answers) {
+    const full = parseVerdict(text);
+    assert.deepEqual(readVerdict(text), full.valid ? full.verdict : undefined, text);
+  }
+  assert.equal(readVerdict(answers[0] as string)?.verdict, "spam");
 });
