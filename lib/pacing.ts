@@ -20,7 +20,7 @@ const lateSum = new Counter(ARRIVAL_METRICS.latenessMs);
 const lateSumSq = new Counter(ARRIVAL_METRICS.latenessMs2);
 
 /** Constant arrivals measure the lateness of one iteration in this many per VU: the variance needs no more, and the hook stays cheap. */
-const LATENESS_SAMPLE_EVERY = 16;
+const LATENESS_SAMPLE_EVERY = 8;
 
 /**
  * The hook for the open model's iterations, or undefined when the shape needs none. It returns true

@@ -179,27 +179,33 @@ export function breakpointResult(
 /** summary.json `load.arrivals`. */
 export interface ArrivalsReport {
   process: ArrivalProcess;
-  /** Achieved inter-arrival coefficient of variation: ≈1 for Poisson, ≈0 for constant; null where not measured (a changing rate). */
+  /** Achieved inter-arrival coefficient of variation: ≈1 for Poisson, ≈0 for constant; null where not measured (a changing rate, or dropped iterations). */
   interArrivalCv: number | null;
   /** How many gaps (Poisson) or lateness samples (constant) it rests on. */
   samples: number;
 }
 
 /** The arrivals of the open model and their measured CV (lib/arrivals.ts interArrivalCv). */
-export function arrivalsReport(metrics: Metrics, context: Pick<ShapeContext, "arrivals" | "scenario">): ArrivalsReport | undefined {
+export function arrivalsReport(
+  metrics: Metrics,
+  context: Pick<ShapeContext, "arrivals" | "scenario">,
+  dropped = 0,
+): ArrivalsReport | undefined {
   if (context.scenario === "closed") return undefined;
   const total = (name: string) => metrics[name]?.values.count ?? 0;
   const moments = (n: string, sum: string, sumSq: string): Moments => ({ n: total(n), sum: total(sum), sumSq: total(sumSq) });
   const lateness = moments(ARRIVAL_METRICS.lateness, ARRIVAL_METRICS.latenessMs, ARRIVAL_METRICS.latenessMs2);
   const poisson = context.arrivals.process === "poisson";
   const gaps = poisson ? moments(ARRIVAL_METRICS.gaps, ARRIVAL_METRICS.gapMs, ARRIVAL_METRICS.gapMs2) : undefined;
-  const cv = context.arrivals.constantRate
-    ? interArrivalCv({
-        ...(gaps ? { plannedGaps: gaps } : {}),
-        ...(poisson ? {} : { fixedGapMs: context.arrivals.fixedGapMs ?? 0 }),
-        lateness,
-      })
-    : undefined;
+  // A dropped iteration shifts k6's iteration numbers off the schedule the lateness is measured against.
+  const cv =
+    context.arrivals.constantRate && dropped === 0
+      ? interArrivalCv({
+          ...(gaps ? { plannedGaps: gaps } : {}),
+          ...(poisson ? {} : { fixedGapMs: context.arrivals.fixedGapMs ?? 0 }),
+          lateness,
+        })
+      : undefined;
   return { process: context.arrivals.process, interArrivalCv: cv === undefined ? null : round(cv, 4), samples: gaps?.n ?? lateness.n };
 }
 

@@ -203,7 +203,7 @@ export function loadReport(data: SummaryData, context: SummaryContext): LoadRepo
       dropped,
       httpRequests: count(`http_reqs{scenario:${openScenario}}`),
     };
-    const arrivals = context.arrivals ? arrivalsReport(data.metrics, { arrivals: context.arrivals, scenario: context.scenario }) : undefined;
+    const arrivals = context.arrivals ? arrivalsReport(data.metrics, { arrivals: context.arrivals, scenario: context.scenario }, dropped) : undefined;
     if (arrivals) report.arrivals = arrivals;
   }
   if (context.scenario !== "open") {
@@ -398,7 +398,7 @@ function shapeResults(data: SummaryData, context: SummaryContext): { windows: Wi
 }
 
 function describeArrivals(arrivals: ArrivalsReport): string {
-  const cv = arrivals.interArrivalCv === null ? "not measured (the rate changes over the run)" : `${arrivals.interArrivalCv.toFixed(3)} over ${arrivals.samples} samples`;
+  const cv = arrivals.interArrivalCv === null ? "not measured (the rate changes over the run, or k6 dropped iterations)" : `${arrivals.interArrivalCv.toFixed(3)} over ${arrivals.samples} samples`;
   const expected = arrivals.process === "poisson" ? `about ${POISSON_PLANNED_CV.toFixed(3)} expected` : "about 0 expected";
   return `${arrivals.process}; inter-arrival CV ${cv} (${expected})`;
 }
