@@ -10,6 +10,9 @@ import { plannedOpenIterations, POISSON_OVERSAMPLING, shapeHardStopMs, shapeScen
 import { loadReportThresholds, thresholdsFor } from "../../lib/thresholds.ts";
 import { windowPlan, windowThresholds } from "../../lib/windows.ts";
 import { scenariosFor } from "../../lib/workloads.ts";
+import { kneePoint } from "../../tools/results/annotations.ts";
+import type { RunRecord, SummaryFile } from "../../tools/results/store.ts";
+import { parseLoadArgs, scenarioScripts, scriptBundle } from "../../tools/run/run-load.ts";
 
 const exec = { closed: "closedRampingVus", open: "openConstantArrival" };
 const usage = { promptTokens: 100, outputTokens: 40, thinkingTokens: 0 };
@@ -273,4 +276,39 @@ test("spike: recovery is measured from the spike's end to the end of the first w
   const windows = [w(0, 5, 100), w(1, 5, 110), w(2, 25, 900), w(3, 25, 1200), w(4, 5, 400), w(5, 5, 125), w(6, 5, 100)];
   assert.deepEqual(spikeResult(windows, context), { recoverySeconds: 20, baselineP95Ms: 105, margin: 0.2 });
   assert.equal(spikeResult(windows.slice(0, 5), context)?.recoverySeconds, null);
+});
+
+test("npm run load takes a script from scenarios/ and refuses an unknown one, naming those there are", () => {
+  assert.equal(scriptBundle("moderation", ["haiku", "moderation"]), "dist/moderation.js");
+  assert.equal(scriptBundle("scenarios/haiku.ts", ["haiku", "moderation"]), "dist/haiku.js");
+  assert.throws(
+    () => scriptBundle("modration", ["haiku", "moderation"]),
+    /^UsageError: unknown script "modration": expected one of haiku, moderation \(the files in scenarios\/\)$/,
+  );
+  assert.ok(scenarioScripts().includes("moderation"));
+  const options = parseLoadArgs(["moderation", "--shape", "spike", "--arrivals", "poisson"]);
+  assert.equal(options.script, "dist/moderation.js");
+  assert.deepEqual(options.env, { GEMINI_SHAPE: "spike", GEMINI_ARRIVALS: "poisson" });
+  assert.deepEqual(options.flags, { GEMINI_SHAPE: "--shape", GEMINI_ARRIVALS: "--arrivals" });
+});
+
+test("a breakpoint's knee becomes a run annotation at the window that broke, with both rates", () => {
+  const run = { runId: "r1", startedAt: "2026-12-01T10:00:00.000Z", settings: { GEMINI_SHAPE: "breakpoint" } } as unknown as RunRecord;
+  const summary = {
+    breakpoint: { sustainedRate: 41.5, brokeAtRate: 44.5, criterion: "p95 407 ms ≥ 250 ms over 2 s (window w011)" },
+    windows: [{ window: "w011", startSeconds: 22 }],
+  } as unknown as SummaryFile;
+  const line = kneePoint(run, summary)?.toLineProtocol() ?? "";
+  assert.match(line, /^gemini_run,event=knee,testid=r1 /);
+  assert.match(line, /broke_at_rate=44\.5/);
+  assert.match(line, /sustained_rate=41\.5/);
+  assert.match(
+    line,
+    /text="run r1 breakpoint: sustained 41\.5 req\/s, broke at 44\.5 req\/s \(p95 407 ms ≥ 250 ms over 2 s \(window w011\)\)"/,
+  );
+  assert.ok(line.endsWith(String(Date.parse("2026-12-01T10:00:22.000Z") * 1_000_000)), line);
+  assert.equal(
+    kneePoint(run, { breakpoint: { sustainedRate: 50, brokeAtRate: null, criterion: null } } as unknown as SummaryFile),
+    undefined,
+  );
 });

@@ -8,14 +8,22 @@ import { parseInfluxUrl, resolveInfluxTarget, type InfluxTarget } from "./influx
 import { RUN_MEASUREMENT, RUN_TAG } from "./influx-schema.ts";
 import { writeInflux } from "./influx-writer.ts";
 import { writeRunRollups } from "./rollups.ts";
-import { readRunJson, type RunRecord } from "./store.ts";
+import { readRunJson, readSummaryJson, type RunRecord, type SummaryFile } from "./store.ts";
+
+/** The run's test type (GEMINI_SHAPE, docs/shapes.md): `load` unless its settings say otherwise. */
+function runShape(run: RunRecord): string {
+  return run.settings?.GEMINI_SHAPE?.trim() || "load";
+}
 
 function annotationPoint(run: RunRecord, event: "start" | "end", time: Date): Point {
   const title = event === "start" ? "started" : `ended${run.k6ExitCode === undefined ? "" : ` (k6 exit ${run.k6ExitCode})`}`;
+  const shape = runShape(run);
+  const what = shape === "load" ? `${run.scenario ?? "?"} scenario` : `${shape} shape`;
   const point = new Point(RUN_MEASUREMENT)
     .tag(RUN_TAG, run.runId)
     .tag("event", event)
-    .stringField("text", `run ${run.runId} ${title}: ${run.scenario ?? "?"} scenario, ${run.model ?? "?"}`)
+    .stringField("text", `run ${run.runId} ${title}: ${what}, ${run.model ?? "?"}`)
+    .stringField("run_shape", shape)
     // Not "scenario"/"model": a field sharing a tag's name turns `WHERE "scenario" = …` into a
     // field filter in queries over several measurements.
     .stringField("run_scenario", run.scenario ?? "")
@@ -31,10 +39,32 @@ function annotationPoint(run: RunRecord, event: "start" | "end", time: Date): Po
  * Writes the run's start (and end, when known) annotations. Rewriting is harmless: the same testid,
  * event and time overwrite the earlier point. Creates the database if needed.
  */
-export async function writeRunAnnotations(run: RunRecord, target: InfluxTarget = resolveInfluxTarget()): Promise<void> {
+export async function writeRunAnnotations(run: RunRecord, target: InfluxTarget = resolveInfluxTarget(), summary?: SummaryFile): Promise<void> {
   const points = [annotationPoint(run, "start", new Date(run.startedAt))];
   if (run.endedAt !== undefined) points.push(annotationPoint(run, "end", new Date(run.endedAt)));
+  const knee = summary ? kneePoint(run, summary) : undefined;
+  if (knee) points.push(knee);
   await writeInflux(target, { points }, { what: "the run annotations" });
+}
+
+/**
+ * A breakpoint run's knee (docs/shapes.md), marked at the start of the window that broke the objective:
+ * the run's start plus the window's offset, so within the setup's second or so of the truth.
+ */
+export function kneePoint(run: RunRecord, summary: SummaryFile): Point | undefined {
+  const knee = summary.breakpoint;
+  if (knee?.brokeAtRate == null) return undefined;
+  const window = summary.windows?.find((w) => knee.criterion?.includes(`(window ${w.window})`));
+  const offsetMs = (window?.startSeconds ?? 0) * 1000;
+  const sustained = knee.sustainedRate === null ? "no rate" : `${knee.sustainedRate} req/s`;
+  return new Point(RUN_MEASUREMENT)
+    .tag(RUN_TAG, run.runId)
+    .tag("event", "knee")
+    .stringField("text", `run ${run.runId} breakpoint: sustained ${sustained}, broke at ${knee.brokeAtRate} req/s (${knee.criterion})`)
+    .stringField("run_shape", "breakpoint")
+    .floatField("sustained_rate", knee.sustainedRate ?? 0)
+    .floatField("broke_at_rate", knee.brokeAtRate)
+    .timestamp(new Date(new Date(run.startedAt).getTime() + offsetMs));
 }
 
 /**
@@ -67,7 +97,7 @@ export async function annotateRun(dir: string, env: Record<string, string | unde
     const record = await readRunJson(dir);
     if (!record) throw new InfluxError(`${runJsonPath} holds no started run`);
     const target = parseInfluxUrl(url, "GEMINI_INFLUXDB_URL");
-    await writeRunAnnotations(record, target);
+    await writeRunAnnotations(record, target, await readSummaryJson(dir).catch(() => undefined));
     await writeRunRollups(target, record.runId);
   } catch (error) {
     const runId = basename(dirname(runJsonPath));

@@ -2,13 +2,14 @@
 // given, runs one load test into <results>/<run-id>/ and records run.json. Also used by npm start.
 
 import { execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parseFlags, runCli } from "../cli.ts";
 import { ConfigError, displayUrl, parseConfig, unknownVariables, type GeminiConfig } from "../../lib/config.ts";
 import { newRunId } from "../../lib/run-id.ts";
+import { shapeDurationMs, type ShapeConfig } from "../../lib/shapes.ts";
 import { ensureK6 } from "../setup/k6.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { SetupError, UsageError } from "../errors.ts";
@@ -323,8 +324,8 @@ function dashboardEnv(reportPath: string, periodMs: number, env: Record<string, 
  * About a hundred points per chart, between 1 s and 10 s. k6 writes no report at all for a run
  * shorter than a few periods (its default is 10 s), and a tiny period bloats a long run's report.
  */
-export function dashboardPeriodMs(config: Pick<GeminiConfig, "durationMs" | "scenario">): number {
-  const totalMs = config.scenario === "both" ? config.durationMs * 2 : config.durationMs;
+export function dashboardPeriodMs(config: Pick<GeminiConfig, "durationMs" | "scenario"> & Partial<ShapeConfig>): number {
+  const totalMs = config.shape !== undefined && config.shape !== "load" ? shapeDurationMs(config as ShapeConfig) : config.scenario === "both" ? config.durationMs * 2 : config.durationMs;
   return Math.min(10_000, Math.max(1000, Math.round(totalMs / 100 / 1000) * 1000));
 }
 
@@ -427,22 +428,46 @@ async function gitCommit(): Promise<string | null> {
   }
 }
 
-const USAGE = `usage: npm run load -- [--scenario closed|open|both] [--profile NAME] [--duration 1m] [--rate N] [--vus N] [--model NAME] [--dashboard]
+const USAGE = `usage: npm run load -- [SCRIPT] [--shape smoke|load|stress|spike|soak|breakpoint] [--arrivals constant|poisson] [--scenario closed|open|both] [--profile NAME] [--duration 1m] [--rate N] [--vus N] [--model NAME] [--dashboard]
+SCRIPT is a file in scenarios/ (default moderation). Shapes and their settings: docs/shapes.md.
 Without GEMINI_BASE_URL an emulator is started (profile from --profile or GEMINI_EMULATOR_PROFILE, default realistic).
 Results go to <GEMINI_RESULTS_DIR>/<GEMINI_RUN_ID>/ (default results/<new id>/); a run id that already holds a run is refused.
-Exit codes: 0 passed, 1 setup error, 2 usage error, else k6's (99 thresholds crossed, 105 interrupted, 108 aborted incl. budget spent).`;
+Exit codes: 0 passed, 1 setup error, 2 usage error, else k6's (99 thresholds crossed, 105 interrupted, 108 aborted incl. budget spent).
+A breakpoint run that found its knee exits 0, though k6 stopped it with 99.`;
+
+/** The scenario scripts `npm run load` can run: the top-level .ts files of scenarios/, by name. */
+export function scenarioScripts(scenariosDir = path.join(REPO_ROOT, "scenarios")): string[] {
+  return readdirSync(scenariosDir)
+    .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))
+    .map((name) => name.slice(0, -".ts".length))
+    .sort();
+}
+
+/** The bundle of a scenario named on the command line; a name that is not in scenarios/ is refused, naming those that are. */
+export function scriptBundle(name: string, available: readonly string[] = scenarioScripts()): string {
+  const bare = name.replace(/^scenarios\//, "").replace(/\.ts$/, "");
+  if (!available.includes(bare)) throw new UsageError(`unknown script "${name}": expected one of ${available.join(", ")} (the files in scenarios/)`);
+  return `dist/${bare}.js`;
+}
 
 /** Maps command-line flags to the GEMINI_* variables the scenario reads. */
 export function parseLoadArgs(argv: string[]): RunLoadOptions {
-  const { values } = parseFlags(argv, {
-    scenario: { type: "string" },
-    profile: { type: "string" },
-    duration: { type: "string" },
-    rate: { type: "string" },
-    vus: { type: "string" },
-    model: { type: "string" },
-    dashboard: { type: "boolean" },
-  });
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      shape: { type: "string" },
+      arrivals: { type: "string" },
+      scenario: { type: "string" },
+      profile: { type: "string" },
+      duration: { type: "string" },
+      rate: { type: "string" },
+      vus: { type: "string" },
+      model: { type: "string" },
+      dashboard: { type: "boolean" },
+    },
+    { positionals: true },
+  );
+  if (positionals.length > 1) throw new UsageError(`one script at most, got ${positionals.length} (${positionals.join(", ")})`);
   const env: Record<string, string> = {};
   const flags: Record<string, string> = {};
   const set = (name: string, flag: string, value: string | undefined): void => {
@@ -454,8 +479,11 @@ export function parseLoadArgs(argv: string[]): RunLoadOptions {
   set("GEMINI_RATE", "--rate", values.rate);
   set("GEMINI_VUS", "--vus", values.vus);
   set("GEMINI_MODEL", "--model", values.model);
+  set("GEMINI_SHAPE", "--shape", values.shape);
+  set("GEMINI_ARRIVALS", "--arrivals", values.arrivals);
   if (values.scenario !== undefined) flags.GEMINI_SCENARIO = "--scenario";
   return {
+    ...(positionals[0] !== undefined ? { script: scriptBundle(positionals[0]) } : {}),
     scenario: values.scenario,
     profile: values.profile,
     dashboard: values.dashboard,
