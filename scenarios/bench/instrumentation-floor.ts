@@ -1,9 +1,10 @@
 // The instrumentation floor of `npm run bench:k6`: after each request it records what
 // dist/moderation.js records for a successful streamed verdict — the same twelve gemini_ samples
-// (lib/metrics.ts, as lib/gemini-client.ts and the scenario add them) with the same tags, the same
-// two check() calls (lib/moderation-checks.ts) and the same thresholds (lib/thresholds.ts, lib/moderation.ts) — with
-// durations from k6's timings and fixed counts, so nothing of the answer is read or parsed. Its cost
-// per request bounds what any script keeping the promises of docs/metrics.md can reach.
+// (lib/metrics.ts and lib/moderation-checks.ts, as lib/gemini-client.ts, lib/scenario-kit.ts and the
+// scenario add them) with the same tags, the same two check() calls (lib/moderation-checks.ts) and the
+// same thresholds (lib/thresholds.ts, lib/moderation.ts) — with durations from k6's timings and fixed
+// counts, so nothing of the answer is read or parsed. Its cost per request bounds what any script
+// keeping the promises of docs/metrics.md can reach.
 
 import { check } from "k6";
 import * as metrics from "../../lib/metrics.ts";
