@@ -233,3 +233,96 @@ test("a run that ended clearly before its planned length fails as cut short, eve
   assert.deepEqual(cutShort({ state: { testRunDurationMs: 70_000 }, metrics: passing }, both), { ranSeconds: 70, plannedSeconds: 125 });
   assert.equal(cutShort({ state: { testRunDurationMs: 3_100 }, metrics: passing }, { ...closed, closedDurationMs: 5_000 }), undefined);
 });
+
+test("a breakpoint run: its window thresholds are no criteria, it passes at its knee, and says so in words", () => {
+  const window = (rate: number, p95: number, count: number, crossed: boolean) => ({
+    duration: {
+      type: "trend" as const,
+      contains: "time" as const,
+      values: { count, med: p95 / 2, "p(95)": p95 },
+      thresholds: { "p(95)<250": { ok: !crossed } },
+    },
+    errors: {
+      type: "rate" as const,
+      contains: "default" as const,
+      values: { rate: 0, passes: 0, fails: count },
+      thresholds: { "rate<=0.05": { ok: true } },
+    },
+    rate,
+  });
+  const w0 = window(10, 103, 20, false);
+  const w1 = window(20, 120, 40, false);
+  const w2 = window(30, 480, 60, true);
+  const breakpointData: SummaryData = {
+    state: { testRunDurationMs: 7_000 },
+    metrics: {
+      gemini_request_duration: { type: "trend", contains: "time", values: { count: 120, "p(95)": 450 } },
+      "gemini_request_duration{window:w000}": w0.duration,
+      "gemini_errors{window:w000}": w0.errors,
+      "gemini_request_duration{window:w001}": w1.duration,
+      "gemini_errors{window:w001}": w1.errors,
+      "gemini_request_duration{window:w002}": w2.duration,
+      "gemini_errors{window:w002}": w2.errors,
+      "iterations{scenario:breakpoint}": {
+        type: "counter",
+        contains: "default",
+        values: { count: 120 },
+        thresholds: { "count>=0": { ok: true } },
+      },
+    },
+  };
+  const breakpointContext: SummaryContext = {
+    ...context,
+    scenario: "open",
+    shape: "breakpoint",
+    openScenario: "breakpoint",
+    closedScenario: "breakpoint",
+    offeredRate: 25,
+    openDurationMs: 20_000,
+    arrivals: { process: "constant", constantRate: false },
+    windows: { windowMs: 2000, offeredRates: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100] },
+    breakpoint: { sloMs: 250, maxErrorRate: 0.05 },
+  };
+  assert.deepEqual(thresholdResults(breakpointData), []);
+  const outputs = summaryOutputs(breakpointData, breakpointContext);
+  const file = JSON.parse(outputs[`${context.outputPrefix}summary.json`] ?? "{}");
+  assert.equal(file.shape, "breakpoint");
+  // Stopped after 7 s of its 20 s by design: not "cut short", and passed.
+  assert.equal(file.passed, true);
+  assert.equal(file.cutShort, undefined);
+  assert.deepEqual(file.breakpoint, { sustainedRate: 20, brokeAtRate: 30, criterion: "p95 480 ms ≥ 250 ms over 2 s (window w002)" });
+  assert.deepEqual(
+    file.windows.map((w: { window: string }) => w.window),
+    ["w000", "w001", "w002", "w003"],
+  );
+  assert.equal(file.windows[3].requests, 0);
+  assert.equal(file.load.open.iterations, 120);
+  assert.match(outputs.stdout ?? "", /· shape breakpoint\n/);
+  assert.match(
+    outputs.stdout ?? "",
+    /breakpoint: {3}sustained 20 req\/s within the objective; broke at 30 req\/s: p95 480 ms ≥ 250 ms over 2 s \(window w002\)/,
+  );
+  assert.match(outputs.stdout ?? "", /arrivals: {5}constant; inter-arrival CV not measured/);
+});
+
+test("a load run reads as before, with shape load and the arrivals' CV from k6's lateness", () => {
+  const withArrivals: SummaryData = {
+    ...data,
+    metrics: {
+      ...data.metrics,
+      dropped_iterations: { type: "counter", contains: "default", values: { count: 0 } },
+      gemini_arrival_lateness_samples: { type: "counter", contains: "default", values: { count: 4 } },
+      gemini_arrival_lateness_ms: { type: "counter", contains: "default", values: { count: 4002 } },
+      gemini_arrival_lateness_ms2: { type: "counter", contains: "default", values: { count: 4 * 1000.5 ** 2 + 4 * 0.25 } },
+    },
+  };
+  const outputs = summaryOutputs(withArrivals, { ...context, arrivals: { process: "constant", constantRate: true, fixedGapMs: 200 } });
+  const file = JSON.parse(outputs[`${context.outputPrefix}summary.json`] ?? "{}");
+  assert.equal(file.shape, "load");
+  assert.deepEqual(file.load.arrivals, {
+    process: "constant",
+    interArrivalCv: Math.round((Math.sqrt(0.5) / 200) * 10_000) / 10_000,
+    samples: 4,
+  });
+  assert.match(outputs.stdout ?? "", /· scenario both\n/);
+});
