@@ -40,7 +40,8 @@ export async function buildScenarios({ scenariosDir = join(root, "scenarios"), o
   if (scenarioEntries.length === 0) throw new Error(`no scenarios found in ${scenariosDir}`);
   const bundles = scenarioEntries.map((entry) => ({ entry, outfile: join(outDir, `${basename(entry, ".ts")}.js`) }));
   for (const folder of ENTRY_SUBFOLDERS) {
-    for (const entry of entriesIn(join(scenariosDir, folder))) bundles.push({ entry, outfile: join(outDir, folder, `${basename(entry, ".ts")}.js`) });
+    for (const entry of entriesIn(join(scenariosDir, folder)))
+      bundles.push({ entry, outfile: join(outDir, folder, `${basename(entry, ".ts")}.js`) });
   }
   const lines = [];
   for (const { entry, outfile } of bundles) {
@@ -66,7 +67,12 @@ export async function buildScenarios({ scenariosDir = join(root, "scenarios"), o
 /** `--scenarios DIR` and `--out DIR` override the folders (the build test uses them on temporary copies). */
 function folderArgs(argv) {
   try {
-    const { values } = parseArgs({ args: argv, options: { scenarios: { type: "string" }, out: { type: "string" } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args: argv,
+      options: { scenarios: { type: "string" }, out: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    });
     const options = {};
     if (values.scenarios !== undefined) options.scenariosDir = resolve(values.scenarios);
     if (values.out !== undefined) options.outDir = resolve(values.out);

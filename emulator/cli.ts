@@ -5,7 +5,8 @@ import { FlagError, parseFlags, runCli, type CliFailure } from "../tools/cli.ts"
 import { ConfigError, start, type StartOptions } from "./index.ts";
 
 const NAME = "gemini-emulator";
-const USAGE = "usage: npm run emulator -- [--port N] [--host H] [--config FILE] [--profile NAME] [--seed N] [--no-admin] [--request-timeout MS]";
+const USAGE =
+  "usage: npm run emulator -- [--port N] [--host H] [--config FILE] [--profile NAME] [--seed N] [--no-admin] [--request-timeout MS]";
 
 const FLAGS = {
   port: { type: "string" },
@@ -32,7 +33,13 @@ function startOptions(argv: string[]): StartOptions {
   if (values.profile !== undefined) options.profile = values.profile;
   if (values.seed !== undefined) options.seed = wholeNumber("seed", values.seed, 0, 2 ** 32 - 1, "an integer from 0 to 4294967295");
   if (values["request-timeout"] !== undefined) {
-    options.requestTimeoutMs = wholeNumber("request-timeout", values["request-timeout"], 1, 2 ** 31 - 1, "a whole number of milliseconds from 1 to 2147483647");
+    options.requestTimeoutMs = wholeNumber(
+      "request-timeout",
+      values["request-timeout"],
+      1,
+      2 ** 31 - 1,
+      "a whole number of milliseconds from 1 to 2147483647",
+    );
   }
   if (values["no-admin"]) options.admin = false;
   return options;

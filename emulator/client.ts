@@ -73,7 +73,10 @@ export function emulatorAdmin(baseUrl: string, options: AdminClientOptions = {})
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new EmulatorAdminError(`${method} ${url} answered HTTP ${response.status}: ${text.replace(/\s+/g, " ").trim().slice(0, 300)}`, response.status);
+      throw new EmulatorAdminError(
+        `${method} ${url} answered HTTP ${response.status}: ${text.replace(/\s+/g, " ").trim().slice(0, 300)}`,
+        response.status,
+      );
     }
     try {
       return JSON.parse(text) as T;

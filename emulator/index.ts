@@ -44,7 +44,8 @@ export async function start(options: StartOptions = {}): Promise<RunningEmulator
   const config = resolveConfig(options);
   const state = new EmulatorState(config);
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  if (!Number.isInteger(requestTimeout) || requestTimeout <= 0) throw new ConfigError(`invalid option "requestTimeoutMs": expected a positive integer of milliseconds, got ${String(requestTimeout)}`);
+  if (!Number.isInteger(requestTimeout) || requestTimeout <= 0)
+    throw new ConfigError(`invalid option "requestTimeoutMs": expected a positive integer of milliseconds, got ${String(requestTimeout)}`);
   const server: Server = createServer(
     {
       keepAliveTimeout: 65_000,

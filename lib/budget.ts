@@ -149,7 +149,8 @@ function describeTimeline(config: ShapeConfig): string {
   if (plan === undefined) return "0";
   const totalS = plan.stages.reduce((sum, stage) => sum + stage.durationMs, 0) / 1000;
   const poisson = config.arrivals === "poisson" ? " (Poisson: about as many)" : "";
-  if (plan.stages.every((stage) => stage.target === plan.startRate)) return `${plan.startRate}/s × ${totalS}s + ${plan.stages.length}${poisson}`;
+  if (plan.stages.every((stage) => stage.target === plan.startRate))
+    return `${plan.startRate}/s × ${totalS}s + ${plan.stages.length}${poisson}`;
   const peak = Math.max(plan.startRate, ...plan.stages.map((stage) => stage.target));
   const worst = config.shape === "breakpoint" ? ", if it never breaks" : "";
   return `${round2(plan.startRate)}/s rising to ${round2(peak)}/s over ${totalS}s${worst}${poisson}`;
@@ -168,7 +169,11 @@ export function estimateUsage(promptChars: number, model: string, thinkingBudget
 }
 
 /** Formats the plan as the lines printed by setup(). */
-export function describePlan(plan: RunPlan, config: Pick<GeminiConfig, "model" | "budget">, table: Pick<PriceTable, "date" | "source">): string {
+export function describePlan(
+  plan: RunPlan,
+  config: Pick<GeminiConfig, "model" | "budget">,
+  table: Pick<PriceTable, "date" | "source">,
+): string {
   const cost = plan.costUsd === undefined ? `unknown (no price for ${config.model} in data/prices.json)` : `$${plan.costUsd.toFixed(4)}`;
   const limits = [
     config.budget.maxRequests !== undefined ? `${config.budget.maxRequests} requests` : undefined,

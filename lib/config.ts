@@ -9,18 +9,59 @@ import { arrivalRate, RATE_TOLERANCE, SMALLEST_RATE_TEXT } from "./arrival-rate.
  * tools' own. A set variable not listed here is a typo the run tools warn about.
  */
 export const KNOWN_VARIABLES: readonly string[] = [
-  "GEMINI_API_KEY", "GEMINI_API_VERSION", "GEMINI_ARRIVALS", "GEMINI_BACKOFF_BASE_MS", "GEMINI_BACKOFF_MAX_MS", "GEMINI_BASE_URL",
-  "GEMINI_DASHBOARD", "GEMINI_DURATION", "GEMINI_MAX_ATTEMPTS", "GEMINI_MAX_COST_USD", "GEMINI_MAX_ERROR_RATE",
-  "GEMINI_MAX_OUTPUT_TOKENS", "GEMINI_MAX_REQUESTS", "GEMINI_MAX_VUS", "GEMINI_MIN_ACCURACY", "GEMINI_MIN_CHECKS",
-  "GEMINI_MIN_GOODPUT", "GEMINI_MODEL", "GEMINI_P95_MS", "GEMINI_PREALLOCATED_VUS", "GEMINI_RATE",
-  "GEMINI_RESULTS_DIR", "GEMINI_RETRY_BUDGET", "GEMINI_RUN_ID", "GEMINI_SCENARIO", "GEMINI_SLO_MS", "GEMINI_STREAM",
-  "GEMINI_THINKING_BUDGET", "GEMINI_TIMEOUT", "GEMINI_TTFT_P95_MS", "GEMINI_VUS",
+  "GEMINI_API_KEY",
+  "GEMINI_API_VERSION",
+  "GEMINI_ARRIVALS",
+  "GEMINI_BACKOFF_BASE_MS",
+  "GEMINI_BACKOFF_MAX_MS",
+  "GEMINI_BASE_URL",
+  "GEMINI_DASHBOARD",
+  "GEMINI_DURATION",
+  "GEMINI_MAX_ATTEMPTS",
+  "GEMINI_MAX_COST_USD",
+  "GEMINI_MAX_ERROR_RATE",
+  "GEMINI_MAX_OUTPUT_TOKENS",
+  "GEMINI_MAX_REQUESTS",
+  "GEMINI_MAX_VUS",
+  "GEMINI_MIN_ACCURACY",
+  "GEMINI_MIN_CHECKS",
+  "GEMINI_MIN_GOODPUT",
+  "GEMINI_MODEL",
+  "GEMINI_P95_MS",
+  "GEMINI_PREALLOCATED_VUS",
+  "GEMINI_RATE",
+  "GEMINI_RESULTS_DIR",
+  "GEMINI_RETRY_BUDGET",
+  "GEMINI_RUN_ID",
+  "GEMINI_SCENARIO",
+  "GEMINI_SLO_MS",
+  "GEMINI_STREAM",
+  "GEMINI_THINKING_BUDGET",
+  "GEMINI_TIMEOUT",
+  "GEMINI_TTFT_P95_MS",
+  "GEMINI_VUS",
   // The load shape and its settings (docs/shapes.md).
-  "GEMINI_SHAPE", "GEMINI_SMOKE_ITERATIONS", "GEMINI_STRESS_STEPS", "GEMINI_STRESS_STEP_DURATION", "GEMINI_STRESS_PEAK",
-  "GEMINI_SPIKE_MULTIPLIER", "GEMINI_SPIKE_BEFORE", "GEMINI_SPIKE_RAMP", "GEMINI_SPIKE_HOLD", "GEMINI_SPIKE_AFTER", "GEMINI_SPIKE_MARGIN",
-  "GEMINI_SOAK_DURATION", "GEMINI_BREAKPOINT_START_RATE", "GEMINI_BREAKPOINT_MAX_RATE", "GEMINI_BREAKPOINT_DURATION", "GEMINI_WINDOW",
+  "GEMINI_SHAPE",
+  "GEMINI_SMOKE_ITERATIONS",
+  "GEMINI_STRESS_STEPS",
+  "GEMINI_STRESS_STEP_DURATION",
+  "GEMINI_STRESS_PEAK",
+  "GEMINI_SPIKE_MULTIPLIER",
+  "GEMINI_SPIKE_BEFORE",
+  "GEMINI_SPIKE_RAMP",
+  "GEMINI_SPIKE_HOLD",
+  "GEMINI_SPIKE_AFTER",
+  "GEMINI_SPIKE_MARGIN",
+  "GEMINI_SOAK_DURATION",
+  "GEMINI_BREAKPOINT_START_RATE",
+  "GEMINI_BREAKPOINT_MAX_RATE",
+  "GEMINI_BREAKPOINT_DURATION",
+  "GEMINI_WINDOW",
   // Read by the Node tools only: the emulator profile, InfluxDB output, and `npm test`.
-  "GEMINI_EMULATOR_PROFILE", "GEMINI_INFLUXDB_URL", "GEMINI_TEST_CONCURRENCY", "GEMINI_TEST_REPORTER",
+  "GEMINI_EMULATOR_PROFILE",
+  "GEMINI_INFLUXDB_URL",
+  "GEMINI_TEST_CONCURRENCY",
+  "GEMINI_TEST_REPORTER",
   "GEMINI_VERIFY_BASELINE_CALLS",
 ];
 
@@ -178,7 +219,8 @@ function baseUrlProblem(url: string): string | undefined {
   if (/[?#]/.test(url)) {
     return `invalid GEMINI_BASE_URL: expected a URL without query string or fragment, got '${shown}' with them removed; remove them and put any key in GEMINI_API_KEY`;
   }
-  if (urlHost(url) === undefined) return `invalid GEMINI_BASE_URL: expected an http:// or https:// URL such as http://127.0.0.1:8080, got '${shown}'`;
+  if (urlHost(url) === undefined)
+    return `invalid GEMINI_BASE_URL: expected an http:// or https:// URL such as http://127.0.0.1:8080, got '${shown}'`;
   return undefined;
 }
 
@@ -205,8 +247,10 @@ export function parseConfig(env: Env): GeminiConfig {
     return value;
   };
   const positive = (name: string, fallback: number, what: string) => number(name, fallback, `a positive number ${what}`, (n) => n > 0);
-  const count = (name: string, fallback: number, what: string) => number(name, fallback, `a whole number ≥ 1 ${what}`, (n) => Number.isInteger(n) && n >= 1);
-  const fraction = (name: string, fallback: number, what: string) => number(name, fallback, `a number from 0 to 1 ${what}`, (n) => n >= 0 && n <= 1);
+  const count = (name: string, fallback: number, what: string) =>
+    number(name, fallback, `a whole number ≥ 1 ${what}`, (n) => Number.isInteger(n) && n >= 1);
+  const fraction = (name: string, fallback: number, what: string) =>
+    number(name, fallback, `a number from 0 to 1 ${what}`, (n) => n >= 0 && n <= 1);
   const duration = (name: string, fallback: string, minimum: string): number => {
     const text = raw(name) ?? fallback;
     const ms = parseDurationMs(text);
@@ -246,7 +290,11 @@ export function parseConfig(env: Env): GeminiConfig {
   const stream = flag("GEMINI_STREAM", true);
   const rate = positive("GEMINI_RATE", 5, "of requests per second");
   if (arrivalRate(rate).error > RATE_TOLERANCE) {
-    bad("GEMINI_RATE", `a whole number per second, minute or hour to within 1% (the smallest is 1 per hour, ${SMALLEST_RATE_TEXT})`, String(rate));
+    bad(
+      "GEMINI_RATE",
+      `a whole number per second, minute or hour to within 1% (the smallest is 1 per hour, ${SMALLEST_RATE_TEXT})`,
+      String(rate),
+    );
   }
   // Shorter runs give k6 stages of "0ms" and an open model without a single arrival.
   const durationMs = duration("GEMINI_DURATION", "30s", "1s");
@@ -255,9 +303,19 @@ export function parseConfig(env: Env): GeminiConfig {
   const arrivals = oneOf("GEMINI_ARRIVALS", "constant", ["constant", "poisson"] as const);
   const above = (name: string, fallback: number, minimum: number, what: string) =>
     number(name, fallback, `a number above ${minimum} ${what}`, (n) => n > minimum);
-  const stressSteps = number("GEMINI_STRESS_STEPS", 4, "a whole number from 2 to 20 of steps", (n) => Number.isInteger(n) && n >= 2 && n <= 20);
+  const stressSteps = number(
+    "GEMINI_STRESS_STEPS",
+    4,
+    "a whole number from 2 to 20 of steps",
+    (n) => Number.isInteger(n) && n >= 2 && n <= 20,
+  );
   const shapes: ShapeSettings = {
-    smokeIterations: number("GEMINI_SMOKE_ITERATIONS", 10, "a whole number from 1 to 1000 of iterations", (n) => Number.isInteger(n) && n >= 1 && n <= 1000),
+    smokeIterations: number(
+      "GEMINI_SMOKE_ITERATIONS",
+      10,
+      "a whole number from 1 to 1000 of iterations",
+      (n) => Number.isInteger(n) && n >= 1 && n <= 1000,
+    ),
     stress: {
       steps: stressSteps,
       stepMs: duration("GEMINI_STRESS_STEP_DURATION", "1m", "1s"),
@@ -269,7 +327,12 @@ export function parseConfig(env: Env): GeminiConfig {
       rampMs: duration("GEMINI_SPIKE_RAMP", "5s", "1s"),
       holdMs: duration("GEMINI_SPIKE_HOLD", "30s", "1s"),
       afterMs: duration("GEMINI_SPIKE_AFTER", "2m", "1s"),
-      margin: number("GEMINI_SPIKE_MARGIN", 0.2, "a number from 0 to 10 (how far above the pre-spike p95 still counts as recovered, 0.2 = 20%)", (n) => n >= 0 && n <= 10),
+      margin: number(
+        "GEMINI_SPIKE_MARGIN",
+        0.2,
+        "a number from 0 to 10 (how far above the pre-spike p95 still counts as recovered, 0.2 = 20%)",
+        (n) => n >= 0 && n <= 10,
+      ),
     },
     soakMs: duration("GEMINI_SOAK_DURATION", "1h", "10s"),
     breakpoint: {
@@ -281,21 +344,39 @@ export function parseConfig(env: Env): GeminiConfig {
   };
   // Checked only for a breakpoint run: the default maximum follows GEMINI_RATE, which may be below the start.
   if (shape === "breakpoint" && shapes.breakpoint.maxRate <= shapes.breakpoint.startRate) {
-    bad("GEMINI_BREAKPOINT_MAX_RATE", `a rate above GEMINI_BREAKPOINT_START_RATE (${shapes.breakpoint.startRate})`, String(shapes.breakpoint.maxRate));
+    bad(
+      "GEMINI_BREAKPOINT_MAX_RATE",
+      `a rate above GEMINI_BREAKPOINT_START_RATE (${shapes.breakpoint.startRate})`,
+      String(shapes.breakpoint.maxRate),
+    );
   }
   // A soak's windows default to a twelfth of it (5 minutes of an hour), the others' to 10 s; never under 1 s.
   const defaultWindowMs = shape === "soak" ? Math.max(10_000, Math.round(shapes.soakMs / 12 / 1000) * 1000) : 10_000;
   shapes.windowMs = duration("GEMINI_WINDOW", `${defaultWindowMs}ms`, "1s");
   const windowed = shape === "spike" || shape === "soak" || shape === "breakpoint";
-  const windowedMs = shape === "spike" ? shapes.spike.beforeMs + 2 * shapes.spike.rampMs + shapes.spike.holdMs + shapes.spike.afterMs
-    : shape === "soak" ? shapes.soakMs : shapes.breakpoint.durationMs;
+  const windowedMs =
+    shape === "spike"
+      ? shapes.spike.beforeMs + 2 * shapes.spike.rampMs + shapes.spike.holdMs + shapes.spike.afterMs
+      : shape === "soak"
+        ? shapes.soakMs
+        : shapes.breakpoint.durationMs;
   // Every window costs a few sub-metrics in every VU and in the summary.
   if (windowed && Math.ceil(windowedMs / shapes.windowMs) > MAX_WINDOWS) {
-    bad("GEMINI_WINDOW", `a window long enough for at most ${MAX_WINDOWS} windows over the ${shape} run (${Math.ceil(windowedMs / MAX_WINDOWS / 1000)}s or more)`, raw("GEMINI_WINDOW") ?? `${defaultWindowMs / 1000}s`);
+    bad(
+      "GEMINI_WINDOW",
+      `a window long enough for at most ${MAX_WINDOWS} windows over the ${shape} run (${Math.ceil(windowedMs / MAX_WINDOWS / 1000)}s or more)`,
+      raw("GEMINI_WINDOW") ?? `${defaultWindowMs / 1000}s`,
+    );
   }
   // The fastest rate the shape asks for decides the VU pool's defaults.
-  const peakRate = shape === "stress" ? rate * shapes.stress.peak : shape === "spike" ? rate * shapes.spike.multiplier
-    : shape === "breakpoint" ? shapes.breakpoint.maxRate : rate;
+  const peakRate =
+    shape === "stress"
+      ? rate * shapes.stress.peak
+      : shape === "spike"
+        ? rate * shapes.spike.multiplier
+        : shape === "breakpoint"
+          ? shapes.breakpoint.maxRate
+          : rate;
   // Enough VUs for about 4 s responses (a slow 2.5 Pro answer) at the offered rate: VUs started mid-run
   // take time to initialise, and the first seconds would otherwise drop iterations.
   const preAllocatedVus = count("GEMINI_PREALLOCATED_VUS", Math.max(1, Math.ceil(peakRate * 4)), "of VUs started before the open scenario");
@@ -351,9 +432,11 @@ export function parseConfig(env: Env): GeminiConfig {
 
   let apiKey = raw("GEMINI_API_KEY") ?? "";
   if (host !== undefined && !isLoopback) {
-    if (apiKey === "") problems.push(`missing GEMINI_API_KEY: ${displayUrl(baseUrl)} is not a loopback address, so a real API key is needed`);
+    if (apiKey === "")
+      problems.push(`missing GEMINI_API_KEY: ${displayUrl(baseUrl)} is not a loopback address, so a real API key is needed`);
     if (budget.maxRequests === undefined && budget.maxCostUsd === undefined) {
-      const why = shape === "breakpoint" || shape === "soak" ? ` (a ${shape} run above all: it is long or rises until the service breaks)` : "";
+      const why =
+        shape === "breakpoint" || shape === "soak" ? ` (a ${shape} run above all: it is long or rises until the service breaks)` : "";
       problems.push(
         `missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD: ${displayUrl(baseUrl)} is not a loopback address, so the run needs a budget (a request count and/or US dollars)${why}`,
       );
@@ -364,8 +447,31 @@ export function parseConfig(env: Env): GeminiConfig {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
-    baseUrl, isLoopback, apiKey, model: model.replace(/^models\//, ""), apiVersion, scenario, shape, arrivals, shapes, stream, rate, durationMs, vus,
-    preAllocatedVus, maxVus, timeoutMs, maxOutputTokens, thinkingBudget, sloMs, thresholds, retry, budget, runId, resultsDir, dashboard,
+    baseUrl,
+    isLoopback,
+    apiKey,
+    model: model.replace(/^models\//, ""),
+    apiVersion,
+    scenario,
+    shape,
+    arrivals,
+    shapes,
+    stream,
+    rate,
+    durationMs,
+    vus,
+    preAllocatedVus,
+    maxVus,
+    timeoutMs,
+    maxOutputTokens,
+    thinkingBudget,
+    sloMs,
+    thresholds,
+    retry,
+    budget,
+    runId,
+    resultsDir,
+    dashboard,
   });
 }
 

@@ -101,7 +101,14 @@ export class GeminiClient {
   }
 
   /** The attempt and retry loop of every call; `recording` says whether it adds gemini_ samples. */
-  private attempts(built: BuiltRequest, json: string, read: BodyRead, budget: RetryBudget, hardStopAtMs: number, recording: boolean): GenerateOutcome {
+  private attempts(
+    built: BuiltRequest,
+    json: string,
+    read: BodyRead,
+    budget: RetryBudget,
+    hardStopAtMs: number,
+    recording: boolean,
+  ): GenerateOutcome {
     let totalMs = 0;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1 && recording) metrics.retries.add(1);
@@ -127,7 +134,12 @@ export class GeminiClient {
       const decision = decideRetry(this.policy, budget, attempt, answer, hardStopAtMs - Date.now() - CUT_MARGIN_MS);
       if (!decision.retry) {
         const failed: GenerateOutcome = {
-          ok: false, status, errorClass: answer.errorClass, errorMessage: answer.message, attempts: attempt, durationMs: totalMs,
+          ok: false,
+          status,
+          errorClass: answer.errorClass,
+          errorMessage: answer.message,
+          attempts: attempt,
+          durationMs: totalMs,
         };
         if (recording) record(failed, attemptMs);
         return failed;
@@ -208,7 +220,9 @@ function record(outcome: GenerateOutcome, lastAttemptMs: number): void {
   if (ttftMs !== undefined && result.chunks < 2) return;
   const firstCount = result.firstChunkTokens;
   const generated =
-    ttftMs === undefined ? usage.candidatesTokenCount : usage.candidatesTokenCount - (firstCount !== undefined ? firstCount : firstChunkTokens(result));
+    ttftMs === undefined
+      ? usage.candidatesTokenCount
+      : usage.candidatesTokenCount - (firstCount !== undefined ? firstCount : firstChunkTokens(result));
   if (generated <= 0 || generationMs <= 0) return;
   if (ttftMs !== undefined) metrics.timePerOutputToken.add(generationMs / generated);
   metrics.tokensPerSecond.add(generated / (generationMs / 1000));
@@ -216,7 +230,13 @@ function record(outcome: GenerateOutcome, lastAttemptMs: number): void {
 
 /** Visible tokens of a stream's first chunk (see firstChunkTokenEstimate). */
 function firstChunkTokens(result: GenerationResult): number {
-  return firstChunkTokenEstimate(result.usage.candidatesTokenCount, result.chunks, result.firstChunkTokens, result.firstChunkTextLength, result.text.length);
+  return firstChunkTokenEstimate(
+    result.usage.candidatesTokenCount,
+    result.chunks,
+    result.firstChunkTokens,
+    result.firstChunkTextLength,
+    result.text.length,
+  );
 }
 
 /**

@@ -166,7 +166,8 @@ export function readPlainSse(body: string): GenerationResult | undefined {
     }
     // A \u escape cut at the chunk's end would be made whole by the next chunk's text once joined, where
     // the exact parser rejects the chunk: such a stream takes that path.
-    if (backslash > close - 6 && backslash >= start && body.charCodeAt(backslash + 1) === 117 /* u */ && !isEscapedAt(body, backslash)) return undefined;
+    if (backslash > close - 6 && backslash >= start && body.charCodeAt(backslash + 1) === 117 /* u */ && !isEscapedAt(body, backslash))
+      return undefined;
     // What follows belongs to the candidate and the response; another candidate would carry content.
     const content = body.indexOf('"content"', close);
     if (content !== -1 && content < end) return undefined;

@@ -4,12 +4,7 @@
 import type { GenerateContentRequest, Content } from "./gemini-types.ts";
 
 /** The Gemini methods this suite calls; each is also the request's `name` tag. */
-export type GeminiMethod =
-  | "generateContent"
-  | "streamGenerateContent"
-  | "countTokens"
-  | "embedContent"
-  | "batchEmbedContents";
+export type GeminiMethod = "generateContent" | "streamGenerateContent" | "countTokens" | "embedContent" | "batchEmbedContents";
 
 /** Where and how to reach the service. */
 export interface Target {
@@ -59,7 +54,13 @@ function build(target: Target, model: string, method: GeminiMethod, body: unknow
     redirects: 0,
   };
   if (target.timeout !== undefined) params.timeout = target.timeout;
-  return { method: "POST", url: methodUrl(target, model, method, query), body: isJsonText(body) ? body.json : JSON.stringify(body), params, geminiMethod: method };
+  return {
+    method: "POST",
+    url: methodUrl(target, model, method, query),
+    body: isJsonText(body) ? body.json : JSON.stringify(body),
+    params,
+    geminiMethod: method,
+  };
 }
 
 /** A non-streaming generateContent call. */

@@ -134,7 +134,8 @@ function verdictProblem(parsed: unknown): string | undefined {
     }
   }
   if (!isCategory(record.verdict)) return "verdict is not one of the categories";
-  if (typeof record.confidence !== "number" || !(record.confidence >= 0 && record.confidence <= 1)) return "confidence is not a number from 0 to 1";
+  if (typeof record.confidence !== "number" || !(record.confidence >= 0 && record.confidence <= 1))
+    return "confidence is not a number from 0 to 1";
   if (typeof record.reason !== "string") return "reason is not a string";
   return undefined;
 }
@@ -145,7 +146,9 @@ export function validatePosts(value: unknown): LabeledPost[] {
   value.forEach((post: unknown, index) => {
     const p = post as Partial<LabeledPost> | null;
     if (!p || typeof p.id !== "string" || typeof p.text !== "string" || p.text === "" || !isCategory(p.label)) {
-      throw new Error(`data/moderation-posts.json entry ${index} needs a string id, a non-empty text and a label from ${CATEGORIES.join(", ")}`);
+      throw new Error(
+        `data/moderation-posts.json entry ${index} needs a string id, a non-empty text and a label from ${CATEGORIES.join(", ")}`,
+      );
     }
   });
   return value as LabeledPost[];

@@ -67,7 +67,10 @@ export class RetryBudget {
   private requests = 0;
   private retries = 0;
 
-  constructor(private readonly ratio: number, private readonly minRetries: number) {}
+  constructor(
+    private readonly ratio: number,
+    private readonly minRetries: number,
+  ) {}
 
   /** Call once per logical request (not per attempt). */
   recordRequest(): void {

@@ -5,6 +5,8 @@ export function newRunId(date: Date, random: () => number = Math.random): string
   const pad = (n: number) => String(n).padStart(2, "0");
   const day = `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}`;
   const time = `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`;
-  const suffix = Math.floor(random() * 0x10000).toString(16).padStart(4, "0");
+  const suffix = Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, "0");
   return `${day}-${time}-${suffix}`;
 }

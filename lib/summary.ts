@@ -83,7 +83,9 @@ export interface CutShort {
  * The planned length of the load: the closed scenario's duration, or the open one's start plus its
  * duration (the open scenario follows the closed one with `both`). Graceful stops only add to it.
  */
-function plannedLoadMs(context: Pick<SummaryContext, "scenario" | "closedDurationMs" | "openStartMs" | "openDurationMs" | "shape">): number {
+function plannedLoadMs(
+  context: Pick<SummaryContext, "scenario" | "closedDurationMs" | "openStartMs" | "openDurationMs" | "shape">,
+): number {
   // Smoke runs its iterations however long they take; breakpoint is meant to stop itself.
   if (context.shape === "smoke" || context.shape === "breakpoint") return 0;
   return context.scenario === "closed" ? context.closedDurationMs : context.openStartMs + context.openDurationMs;
@@ -114,7 +116,11 @@ function completionResult(data: SummaryData, context: Parameters<typeof plannedL
     expression: `completed its planned load (${planned} s)`,
     ok: short === undefined,
     actual: data.state.testRunDurationMs / 1000,
-    ...(short ? { failure: `run cut short: ran ${short.ranSeconds} s of the planned ${short.plannedSeconds} s (aborted, budget spent or interrupted)` } : {}),
+    ...(short
+      ? {
+          failure: `run cut short: ran ${short.ranSeconds} s of the planned ${short.plannedSeconds} s (aborted, budget spent or interrupted)`,
+        }
+      : {}),
   };
 }
 
@@ -203,7 +209,9 @@ export function loadReport(data: SummaryData, context: SummaryContext): LoadRepo
       dropped,
       httpRequests: count(`http_reqs{scenario:${openScenario}}`),
     };
-    const arrivals = context.arrivals ? arrivalsReport(data.metrics, { arrivals: context.arrivals, scenario: context.scenario }, dropped) : undefined;
+    const arrivals = context.arrivals
+      ? arrivalsReport(data.metrics, { arrivals: context.arrivals, scenario: context.scenario }, dropped)
+      : undefined;
     if (arrivals) report.arrivals = arrivals;
   }
   if (context.scenario !== "open") {
@@ -266,7 +274,9 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   const lines: string[] = [];
   lines.push("");
   const shown = context.shape === undefined || context.shape === "load" ? `scenario ${context.scenario}` : `shape ${context.shape}`;
-  lines.push(`gemini-k6 ${context.name} · run ${context.runId} · ${context.model} at ${displayUrl(context.baseUrl)} (${context.apiVersion}) · ${shown}`);
+  lines.push(
+    `gemini-k6 ${context.name} · run ${context.runId} · ${context.model} at ${displayUrl(context.baseUrl)} (${context.apiVersion}) · ${shown}`,
+  );
   const load = loadReport(data, context);
   if (load.open) {
     const o = load.open;
@@ -277,7 +287,9 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
     );
   }
   if (load.closed) {
-    lines.push(`closed model: ${load.closed.peakVus} VUs at peak, achieved ${load.closed.achievedRate.toFixed(2)} req/s (${load.closed.iterations} iterations)`);
+    lines.push(
+      `closed model: ${load.closed.peakVus} VUs at peak, achieved ${load.closed.achievedRate.toFixed(2)} req/s (${load.closed.iterations} iterations)`,
+    );
   }
   if (load.arrivals) lines.push(`arrivals:     ${describeArrivals(load.arrivals)}`);
   lines.push(...shapeLines(shapeResults(data, context), context));
@@ -295,7 +307,9 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   const trendRow = (label: string, name: string) => {
     const metric = m[name];
     if (!metric) return;
-    const cells = hasNoSamples(metric) ? `  ${NO_SAMPLES}` : ["med", "p(90)", "p(95)", "p(99)", "max"].map((k) => formatNumber(metric.values[k], 1).padStart(8)).join(" ");
+    const cells = hasNoSamples(metric)
+      ? `  ${NO_SAMPLES}`
+      : ["med", "p(90)", "p(95)", "p(99)", "max"].map((k) => formatNumber(metric.values[k], 1).padStart(8)).join(" ");
     lines.push(`  ${label.padEnd(20)} ${cells}`);
   };
   trendRow("request (all tries)", "gemini_request_duration");
@@ -315,11 +329,15 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   );
   const results = thresholdResults(data);
   const failed = results.filter((r) => !r.ok).length;
-  if (requestsSent(data) === 0) lines.push(`no ${context.name} requests were sent: the run stopped before its load (see the message above)`);
+  if (requestsSent(data) === 0)
+    lines.push(`no ${context.name} requests were sent: the run stopped before its load (see the message above)`);
   const completion = completionResult(data, context);
   if (completion?.failure) lines.push(`✗ ${completion.failure} — the run fails`);
   lines.push(`thresholds:   ${failed === 0 ? "all passed" : `${failed} of ${results.length} crossed — the run fails`}`);
-  for (const r of results) lines.push(`  ${r.ok ? "✓" : "✗"} ${r.metric} ${r.expression} (${r.actual === undefined ? "no samples" : `actual ${formatNumber(r.actual)}`})`);
+  for (const r of results)
+    lines.push(
+      `  ${r.ok ? "✓" : "✗"} ${r.metric} ${r.expression} (${r.actual === undefined ? "no samples" : `actual ${formatNumber(r.actual)}`})`,
+    );
   lines.push(`results:      ${files.join(", ")}`);
   lines.push("");
   return lines.join("\n");
@@ -390,7 +408,10 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
 }
 
 /** The windows, spike recovery and breakpoint knee of the run, where its shape has them. */
-function shapeResults(data: SummaryData, context: SummaryContext): { windows: WindowReport[]; spike?: SpikeResult; breakpoint?: BreakpointResult } {
+function shapeResults(
+  data: SummaryData,
+  context: SummaryContext,
+): { windows: WindowReport[]; spike?: SpikeResult; breakpoint?: BreakpointResult } {
   const windows = windowReports(data.metrics, context, data.state.testRunDurationMs);
   const spike = spikeResult(windows, context);
   const breakpoint = breakpointResult(windows, context);
@@ -398,7 +419,10 @@ function shapeResults(data: SummaryData, context: SummaryContext): { windows: Wi
 }
 
 function describeArrivals(arrivals: ArrivalsReport): string {
-  const cv = arrivals.interArrivalCv === null ? "not measured (the rate changes over the run, or k6 dropped iterations)" : `${arrivals.interArrivalCv.toFixed(3)} over ${arrivals.samples} samples`;
+  const cv =
+    arrivals.interArrivalCv === null
+      ? "not measured (the rate changes over the run, or k6 dropped iterations)"
+      : `${arrivals.interArrivalCv.toFixed(3)} over ${arrivals.samples} samples`;
   const expected = arrivals.process === "poisson" ? `about ${POISSON_PLANNED_CV.toFixed(3)} expected` : "about 0 expected";
   return `${arrivals.process}; inter-arrival CV ${cv} (${expected})`;
 }
@@ -408,7 +432,8 @@ function shapeLines(results: ReturnType<typeof shapeResults>, context: SummaryCo
   const lines: string[] = [];
   const b = results.breakpoint;
   if (b) {
-    if (b.brokeAtRate === null) lines.push(`breakpoint:   not reached: the objective held up to ${formatNumber(b.sustainedRate ?? 0)} req/s, the highest rate tried`);
+    if (b.brokeAtRate === null)
+      lines.push(`breakpoint:   not reached: the objective held up to ${formatNumber(b.sustainedRate ?? 0)} req/s, the highest rate tried`);
     else
       lines.push(
         `breakpoint:   sustained ${b.sustainedRate === null ? "no window" : `${formatNumber(b.sustainedRate)} req/s`} within the objective; broke at ${formatNumber(b.brokeAtRate)} req/s: ${b.criterion}`,
@@ -416,7 +441,10 @@ function shapeLines(results: ReturnType<typeof shapeResults>, context: SummaryCo
   }
   const spike = results.spike;
   if (spike) {
-    const limit = spike.baselineP95Ms === null ? "" : ` (p95 back within ${Math.round(spike.margin * 100)}% of ${formatNumber(spike.baselineP95Ms, 0)} ms)`;
+    const limit =
+      spike.baselineP95Ms === null
+        ? ""
+        : ` (p95 back within ${Math.round(spike.margin * 100)}% of ${formatNumber(spike.baselineP95Ms, 0)} ms)`;
     lines.push(
       spike.recoverySeconds === null
         ? `spike:        did not recover before the run ended${limit}`

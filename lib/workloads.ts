@@ -49,10 +49,7 @@ export function closedShape(config: Pick<GeminiConfig, "durationMs" | "vus">, ex
  * Open model: iterations start at a fixed rate whatever the response time, so a slow service shows up
  * as latency and, when VUs run out, as dropped_iterations instead of silently lowering the load.
  */
-export function openShape(
-  config: Pick<GeminiConfig, "durationMs" | "rate" | "preAllocatedVus" | "maxVus">,
-  exec: string,
-): ScenarioOptions {
+export function openShape(config: Pick<GeminiConfig, "durationMs" | "rate" | "preAllocatedVus" | "maxVus">, exec: string): ScenarioOptions {
   return {
     executor: "constant-arrival-rate",
     exec,

@@ -18,7 +18,13 @@ export class FlagError extends UsageError {
 export class HelpRequested extends Error {}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
-type FlagValue<O> = O extends { type: "boolean" } ? (O extends { multiple: true } ? boolean[] : boolean) : O extends { multiple: true } ? string[] : string;
+type FlagValue<O> = O extends { type: "boolean" }
+  ? O extends { multiple: true }
+    ? boolean[]
+    : boolean
+  : O extends { multiple: true }
+    ? string[]
+    : string;
 /** What `parseFlags` returns for each option: absent when not given. */
 export type FlagValues<T extends Options> = { [K in keyof T]?: FlagValue<T[K]> };
 
@@ -26,7 +32,11 @@ export type FlagValues<T extends Options> = { [K in keyof T]?: FlagValue<T[K]> }
  * `parseArgs` in strict mode with `--help`/`-h` added; its errors become one-line `FlagError`s. An
  * option without `multiple: true` given twice is refused instead of the last one silently winning.
  */
-export function parseFlags<T extends Options>(argv: string[], options: T, config: { positionals?: boolean } = {}): { values: FlagValues<T>; positionals: string[] } {
+export function parseFlags<T extends Options>(
+  argv: string[],
+  options: T,
+  config: { positionals?: boolean } = {},
+): { values: FlagValues<T>; positionals: string[] } {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -54,8 +64,10 @@ function flagMessage(error: Error & { code?: string }, names: string[]): string 
   const option = /'(-[^' ]+)/.exec(first)?.[1];
   const accepted = [...names.map((name) => `--${name}`), "--help"].join(", ");
   if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${option}: accepted options are ${accepted}`;
-  if (error.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return `unexpected argument ${/'([^']*)'/.exec(first)?.[1] ?? ""}: this command takes options only (${accepted})`;
-  if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && / argument missing/.test(first)) return `option ${option?.split(" ")[0]} needs a value`;
+  if (error.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
+    return `unexpected argument ${/'([^']*)'/.exec(first)?.[1] ?? ""}: this command takes options only (${accepted})`;
+  if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && / argument missing/.test(first))
+    return `option ${option?.split(" ")[0]} needs a value`;
   return first;
 }
 
@@ -106,7 +118,8 @@ export function runCli(moduleUrl: string, name: string, main: (argv: string[]) =
       process.exitCode = exitCodeOf(error);
       const message = error instanceof Error ? error.message : String(error);
       process.stderr.write(redact(`${name}: ${message}\n${error instanceof FlagError ? `${options.usage}\n` : ""}`));
-      if (process.exitCode === 1 && !(error instanceof SetupError) && process.env.DEBUG) console.error(redact(String(error instanceof Error ? error.stack : error)));
+      if (process.exitCode === 1 && !(error instanceof SetupError) && process.env.DEBUG)
+        console.error(redact(String(error instanceof Error ? error.stack : error)));
     },
   );
 }

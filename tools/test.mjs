@@ -49,11 +49,15 @@ process.stdout.write(`\n== tests (${files.length} files, concurrency ${concurren
 // TAP everywhere (node picks "spec" on a terminal), so the closing "# pass" / "# fail" lines are
 // the same for a developer and in CI logs.
 const reporter = process.env.GEMINI_TEST_REPORTER ?? "tap";
-const run = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=600000", `--test-reporter=${reporter}`, ...files], {
-  cwd: root,
-  stdio: "inherit",
-  env: process.env,
-});
+const run = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=600000", `--test-reporter=${reporter}`, ...files],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: process.env,
+  },
+);
 if (run.error) throw run.error;
 if (!typesOk) process.stdout.write(`\nnpm test: failed — the type check failed (see "== typecheck" above)\n`);
 process.exit(typesOk ? (run.status ?? 1) : 1);

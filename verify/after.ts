@@ -83,7 +83,13 @@ function isSpread(value: unknown): boolean {
 /** A baseline of several calls; a preflight from before verify measured one (a single figure per kind) does not count. */
 function isBaseline(value: unknown): value is Baseline {
   const b = value as Partial<Baseline> | null;
-  return !!b && (b.kind === "stream" || b.kind === "generateContent") && typeof b.calls === "number" && isSpread(b.totalMs) && (b.ttftMs === null || isSpread(b.ttftMs));
+  return (
+    !!b &&
+    (b.kind === "stream" || b.kind === "generateContent") &&
+    typeof b.calls === "number" &&
+    isSpread(b.totalMs) &&
+    (b.ttftMs === null || isSpread(b.ttftMs))
+  );
 }
 
 /** Above this many requests the emulator's samples are not fetched (tens of MB of JSON); its own p95 is used. */
@@ -106,7 +112,9 @@ async function emulatorStats(baseUrl: string): Promise<EmulatorStats | null> {
 }
 
 async function sampleTotals(baseUrl: string): Promise<number[] | undefined> {
-  const samples = await emulatorAdmin(baseUrl, { timeoutMs: 30_000 }).samples().catch(() => undefined);
+  const samples = await emulatorAdmin(baseUrl, { timeoutMs: 30_000 })
+    .samples()
+    .catch(() => undefined);
   if (!Array.isArray(samples)) return undefined;
   const totals = samples.map((sample) => sample.totalMs);
   return totals.every((total): total is number => typeof total === "number") ? totals : undefined;
@@ -221,7 +229,8 @@ async function findEarlierPreflight(
       continue;
     }
     if (preflight?.ok !== true || !isBaseline(preflight.baseline)) continue;
-    if (typeof preflight.baseUrl !== "string" || !sameTarget(preflight.baseUrl, target.baseUrl) || preflight.model !== target.model) continue;
+    if (typeof preflight.baseUrl !== "string" || !sameTarget(preflight.baseUrl, target.baseUrl) || preflight.model !== target.model)
+      continue;
     const at = typeof preflight.at === "string" ? Date.parse(preflight.at) : Number.NaN;
     if (!(at <= startedAt && startedAt - at <= EARLIER_PREFLIGHT_WINDOW_MS)) continue;
     if (!best || at > best.at) best = { runId, baseline: preflight.baseline, at };

@@ -45,7 +45,11 @@ async function contract(config: VerifyConfig, out: (text: string) => void): Prom
   return FAILURES.contract_drift.exitCode;
 }
 
-async function after(config: VerifyConfig, env: Readonly<Record<string, string | undefined>>, out: (text: string) => void): Promise<number> {
+async function after(
+  config: VerifyConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  out: (text: string) => void,
+): Promise<number> {
   const runId = config.afterRunId;
   if (!runId) throw new VerifyFailure("bad_usage", "--after needs a run id");
   const targetExplicit = Boolean(env.GEMINI_BASE_URL?.trim());
@@ -57,7 +61,10 @@ async function after(config: VerifyConfig, env: Readonly<Record<string, string |
 /** Verify's failure classes as the runner prints them: its exit code, a one-line title and a hint. */
 function describeFailure(error: unknown): CliFailure {
   if (error instanceof VerifyConfigError) {
-    return { exitCode: FAILURES.bad_usage.exitCode, lines: [...error.problems.map((problem) => `verify: ${problem}`), `hint: ${FAILURES.bad_usage.hint}`] };
+    return {
+      exitCode: FAILURES.bad_usage.exitCode,
+      lines: [...error.problems.map((problem) => `verify: ${problem}`), `hint: ${FAILURES.bad_usage.hint}`],
+    };
   }
   const failure = error instanceof VerifyFailure ? error : classifyError(error);
   const info = FAILURES[failure.failure];

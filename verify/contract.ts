@@ -121,7 +121,11 @@ export async function runContractCheck(options: ContractOptions): Promise<Contra
   const k6 = { ...k6ContractRequests(target, options.model, body), ...options.k6Requests };
 
   // No timeout option: @google/genai would add an X-Server-Timeout header k6 does not send.
-  const genai = new GoogleGenAI({ vertexai: false, apiKey: options.apiKey, httpOptions: { baseUrl: options.baseUrl, apiVersion: options.apiVersion } });
+  const genai = new GoogleGenAI({
+    vertexai: false,
+    apiKey: options.apiKey,
+    httpOptions: { baseUrl: options.baseUrl, apiVersion: options.apiVersion },
+  });
   const genaiParams = genaiParameters(options.model, body);
   const legacy = legacyParameters(options.model, body);
   const legacyModel = new GoogleGenerativeAI(options.apiKey).getGenerativeModel(legacy.modelParams, {
@@ -151,7 +155,8 @@ export async function runContractCheck(options: ContractOptions): Promise<Contra
     {
       method: "countTokens",
       sdk: "@google/generative-ai",
-      reason: "the legacy SDK wraps countTokens in {generateContentRequest: …}, a second form the service accepts; k6 sends the {contents} form of @google/genai",
+      reason:
+        "the legacy SDK wraps countTokens in {generateContentRequest: …}, a second form the service accepts; k6 sends the {contents} form of @google/genai",
     },
   ];
 
@@ -169,7 +174,14 @@ export async function runContractCheck(options: ContractOptions): Promise<Contra
           throw classifyError(error);
         }
         const sdkCaptured = await lastLogged(options.baseUrl, method);
-        const comparison: Comparison = { method, sdk, k6: k6Captured, sdkRequest: sdkCaptured, differences: compareRequests(k6Captured, sdkCaptured), tolerated: toleratedDifferences(k6Captured, sdkCaptured) };
+        const comparison: Comparison = {
+          method,
+          sdk,
+          k6: k6Captured,
+          sdkRequest: sdkCaptured,
+          differences: compareRequests(k6Captured, sdkCaptured),
+          tolerated: toleratedDifferences(k6Captured, sdkCaptured),
+        };
         if (k6Rejected !== undefined) comparison.k6Rejected = k6Rejected;
         comparisons.push(comparison);
       }
@@ -188,7 +200,9 @@ export function formatContract(result: ContractResult): string {
   for (const c of result.comparisons) {
     const mark = c.differences.length === 0 && c.k6Rejected === undefined ? "✓" : "✗";
     const tolerated = c.tolerated.length ? ` (tolerated: ${c.tolerated.join(", ")})` : "";
-    lines.push(`  ${mark} ${c.method} vs ${c.sdk}${c.differences.length ? `: ${c.differences.length} field(s) differ` : ": same"}${tolerated}`);
+    lines.push(
+      `  ${mark} ${c.method} vs ${c.sdk}${c.differences.length ? `: ${c.differences.length} field(s) differ` : ": same"}${tolerated}`,
+    );
     for (const line of formatDifferences(c.differences, c.sdk)) lines.push(`      ${line}`);
     if (c.k6Rejected !== undefined) lines.push(`      the service rejected k6's request: ${c.k6Rejected}`);
   }

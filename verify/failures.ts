@@ -175,7 +175,7 @@ export function classifyError(error: unknown): VerifyFailure {
   if (!google) {
     return new VerifyFailure("wrong_base_url", `HTTP ${status} without a Gemini API error body`);
   }
-  const text = typeof google.message === "string" ? google.message.split("\n")[0] ?? "" : "";
+  const text = typeof google.message === "string" ? (google.message.split("\n")[0] ?? "") : "";
   const summary = `HTTP ${status} ${String(google.status)}: ${text}`;
   const details = JSON.stringify(google.details ?? []);
   if (status === 403 || (status === 400 && (details.includes("API_KEY_INVALID") || /API key/i.test(text)))) {

@@ -84,7 +84,10 @@ export async function readSummary(resultsDir: string, runId: string): Promise<K6
     throw new VerifyFailure("bad_usage", (error as Error).message);
   }
   if (!summary) {
-    throw new VerifyFailure("bad_usage", `no summary for run ${runId}: ${path.join(dir, "summary.json")} is missing; run the load test first or check GEMINI_RESULTS_DIR`);
+    throw new VerifyFailure(
+      "bad_usage",
+      `no summary for run ${runId}: ${path.join(dir, "summary.json")} is missing; run the load test first or check GEMINI_RESULTS_DIR`,
+    );
   }
   // The part verify reads, each field optional: a summary written by an older version may lack some.
   return summary as K6Summary;
@@ -131,7 +134,8 @@ export function computeLoadImpact(summary: K6Summary, baseline: Baseline): LoadI
   if (!requestMetric) {
     throw new VerifyFailure("bad_usage", "the summary has no gemini_request_duration or http_req_duration p(95); was the run empty?");
   }
-  const streamed = summary.config?.stream === undefined ? (value(summary, "gemini_ttft", "count") ?? 0) > 0 : summary.config.stream === true;
+  const streamed =
+    summary.config?.stream === undefined ? (value(summary, "gemini_ttft", "count") ?? 0) > 0 : summary.config.stream === true;
   const ttft = baseline.ttftMs;
   const p95 = value(summary, requestMetric, "p(95)") ?? Number.NaN;
   const median = value(summary, requestMetric, "med") ?? Number.NaN;
@@ -155,7 +159,11 @@ export function computeLoadImpact(summary: K6Summary, baseline: Baseline): LoadI
     tokensPerSecondMedian:
       tpsMedian === undefined || baseline.tokensPerSecond === null
         ? null
-        : { baseline: baseline.tokensPerSecond, underLoad: tpsMedian, ratio: baseline.tokensPerSecond > 0 ? tpsMedian / baseline.tokensPerSecond : Number.NaN },
+        : {
+            baseline: baseline.tokensPerSecond,
+            underLoad: tpsMedian,
+            ratio: baseline.tokensPerSecond > 0 ? tpsMedian / baseline.tokensPerSecond : Number.NaN,
+          },
     errorShare: errors.byClass,
     errorShareTotal: errors.total,
     attempts: { rateLimited: perAttempt("gemini_rate_limited"), overloaded: perAttempt("gemini_overloaded") },

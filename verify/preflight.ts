@@ -39,7 +39,9 @@ function preflightRequests(options: Pick<PreflightOptions, "baselineCalls">): nu
 }
 
 /** The one-line refusal of a preflight that would send more than GEMINI_MAX_REQUESTS (when set), else undefined. */
-export function preflightBudgetProblem(options: Pick<PreflightOptions, "baselineCalls"> & { maxRequests?: number | undefined }): string | undefined {
+export function preflightBudgetProblem(
+  options: Pick<PreflightOptions, "baselineCalls"> & { maxRequests?: number | undefined },
+): string | undefined {
   const requests = preflightRequests(options);
   if (options.maxRequests === undefined || requests <= options.maxRequests) return undefined;
   return `GEMINI_MAX_REQUESTS=${options.maxRequests} is below the ${requests} requests the preflight sends: raise it, or lower --baseline-calls (GEMINI_VERIFY_BASELINE_CALLS)`;
@@ -96,7 +98,13 @@ export interface StreamTiming {
  */
 export function tokensPerSecond(stream: StreamTiming): number {
   if (stream.chunks < 2) return stream.totalMs > 0 ? stream.outputTokens / (stream.totalMs / 1000) : 0;
-  const firstChunk = firstChunkTokenEstimate(stream.outputTokens, stream.chunks, stream.firstChunkTokens, stream.firstChunkTextLength, stream.textLength);
+  const firstChunk = firstChunkTokenEstimate(
+    stream.outputTokens,
+    stream.chunks,
+    stream.firstChunkTokens,
+    stream.firstChunkTextLength,
+    stream.textLength,
+  );
   const generated = stream.outputTokens - firstChunk;
   const generationMs = stream.totalMs - stream.ttftMs;
   return generated > 0 && generationMs > 0 ? generated / (generationMs / 1000) : 0;
@@ -148,7 +156,10 @@ function baselinePosts(n: number): string[] {
  */
 async function measureBaseline(ai: GoogleGenAI, options: PreflightOptions): Promise<Baseline> {
   const requests = baselinePosts(options.baselineCalls).map((text) =>
-    genaiParameters(options.model, moderationRequest(text, { maxOutputTokens: options.maxOutputTokens, thinkingBudget: options.thinkingBudget })),
+    genaiParameters(
+      options.model,
+      moderationRequest(text, { maxOutputTokens: options.maxOutputTokens, thinkingBudget: options.thinkingBudget }),
+    ),
   );
   const totals: number[] = [];
   if (!options.stream) {
@@ -226,7 +237,9 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     step = "countTokens";
     // The same {contents} body k6's countTokens builder sends; systemInstruction is not part of
     // countTokens on the Gemini API.
-    const countBody = JSON.parse(countTokensRequest({ baseUrl: "", apiKey: "", apiVersion: options.apiVersion }, options.model, body.contents).body) as {
+    const countBody = JSON.parse(
+      countTokensRequest({ baseUrl: "", apiKey: "", apiVersion: options.apiVersion }, options.model, body.contents).body,
+    ) as {
       contents: typeof body.contents;
     };
     const counted = await ai.models.countTokens({ model: options.model, contents: countBody.contents });
@@ -262,7 +275,13 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     step = "stream";
     const checked = await measureStream(ai, params);
     const tps = tokensPerSecond(checked);
-    result.stream = { ttftMs: round(checked.ttftMs), totalMs: round(checked.totalMs), chunks: checked.chunks, outputTokens: checked.outputTokens, tokensPerSecond: round(tps) };
+    result.stream = {
+      ttftMs: round(checked.ttftMs),
+      totalMs: round(checked.totalMs),
+      chunks: checked.chunks,
+      outputTokens: checked.outputTokens,
+      tokensPerSecond: round(tps),
+    };
     result.steps.push({
       name: "stream",
       ok: true,

@@ -13,7 +13,9 @@ export function formatPreflight(result: PreflightResult, runId: string, file: st
     const b = result.baseline;
     const ttft = b.ttftMs ? `, TTFT p50 ${Math.round(b.ttftMs.p50.value)} ms p95 ${Math.round(b.ttftMs.p95.value)} ms` : "";
     const rate = b.tokensPerSecond !== null ? `, ${Math.round(b.tokensPerSecond)} tokens/s` : "";
-    lines.push(`  baseline (unloaded, ${b.calls} calls): p50 ${Math.round(b.totalMs.p50.value)} ms p95 ${Math.round(b.totalMs.p95.value)} ms per call${ttft}${rate}`);
+    lines.push(
+      `  baseline (unloaded, ${b.calls} calls): p50 ${Math.round(b.totalMs.p50.value)} ms p95 ${Math.round(b.totalMs.p95.value)} ms per call${ttft}${rate}`,
+    );
     lines.push(`  ok → ${file}`);
   } else if (result.failure) {
     lines.push(`  FAILED (exit ${result.failure.exitCode}, ${result.failure.class}) → ${file}`);
@@ -64,7 +66,9 @@ export function formatAfter(result: AfterResult, file: string): string {
   }
   if (result.groundTruthNote) lines.push(`  note: ${result.groundTruthNote}`);
   if (result.influx && "error" in result.influx) {
-    lines.push(`  warning: the figures did not reach InfluxDB (GEMINI_INFLUXDB_URL → ${result.influx.target}): ${result.influx.error}; they are kept in verify.json`);
+    lines.push(
+      `  warning: the figures did not reach InfluxDB (GEMINI_INFLUXDB_URL → ${result.influx.target}): ${result.influx.error}; they are kept in verify.json`,
+    );
   } else if (result.influx) {
     lines.push(`  InfluxDB        ${result.influx.written} fields → ${result.influx.target} (measurement gemini_verify)`);
   }

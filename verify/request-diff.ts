@@ -44,12 +44,11 @@ export const EXPECTED_DIFFERENCES = [
   },
   {
     id: "content-role",
-    reason: "a user turn without role is read as role \"user\"; @google/genai always writes it",
+    reason: 'a user turn without role is read as role "user"; @google/genai always writes it',
   },
   {
     id: "system-instruction-role",
-    reason:
-      "the service ignores the role of systemInstruction; @google/genai writes \"user\", the legacy SDK \"system\"",
+    reason: 'the service ignores the role of systemInstruction; @google/genai writes "user", the legacy SDK "system"',
   },
   {
     id: "schema-type-case",

@@ -31,12 +31,7 @@ export async function readVerifyJson(resultsDir: string, runId: string): Promise
  * Sets the top-level `part` of a run's verify.json to `value`, keeping the other parts, and
  * returns the file's path. The write goes through a temporary file so a reader never sees half.
  */
-export async function mergeVerifyJson(
-  resultsDir: string,
-  runId: string,
-  part: VerifyPart,
-  value: unknown,
-): Promise<string> {
+export async function mergeVerifyJson(resultsDir: string, runId: string, part: VerifyPart, value: unknown): Promise<string> {
   const dir = runDir(resultsDir, runId);
   await mkdir(dir, { recursive: true });
   const current = await readVerifyJson(resultsDir, runId);

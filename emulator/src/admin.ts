@@ -9,7 +9,11 @@ const ADMIN_BODY_LIMIT = 1024 * 1024;
 
 function reply(res: ServerResponse, status: number, value: unknown): void {
   const body = `${JSON.stringify(value, null, 2)}\n`;
-  res.writeHead(status, { "Content-Type": "application/json; charset=UTF-8", "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store" });
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=UTF-8",
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+  });
   res.end(body);
 }
 
@@ -31,7 +35,13 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 }
 
 /** Answers one admin call. */
-export async function handleAdmin(state: EmulatorState, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams | undefined): Promise<void> {
+export async function handleAdmin(
+  state: EmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams | undefined,
+): Promise<void> {
   const method = req.method ?? "GET";
   const route = `${method} ${path.replace(/\/+$/, "")}`;
   switch (route) {

@@ -14,7 +14,12 @@ import type { Exchange } from "./exchange.ts";
  * Returns the held slot, or undefined once it has answered with the refusal. Synchronous unless it
  * must wait (a delay or the queue).
  */
-export function admit(x: Exchange, model: ModelInfo, key: string, promptTokens: number): Capacity | undefined | Promise<Capacity | undefined> {
+export function admit(
+  x: Exchange,
+  model: ModelInfo,
+  key: string,
+  promptTokens: number,
+): Capacity | undefined | Promise<Capacity | undefined> {
   const { state } = x;
   const config = state.config;
   const violation = state.quota.admit(key, model.id, promptTokens, limitsFor(config.quotaTier, model.id, state.settings(model.id)));

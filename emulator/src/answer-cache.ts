@@ -35,7 +35,10 @@ export function bodyKey(bytes: Buffer): number {
     for (let i = 0; i < whole; i++) h = Math.imul(h ^ (words[i] as number), 0x01000193);
   } else {
     for (let i = 0; i < whole * 4; i += 4) {
-      h = Math.imul(h ^ ((bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24)), 0x01000193);
+      h = Math.imul(
+        h ^ ((bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24)),
+        0x01000193,
+      );
     }
   }
   for (let i = whole * 4; i < bytes.length; i++) h = Math.imul(h ^ (bytes[i] as number), 0x01000193);

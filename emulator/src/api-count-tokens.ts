@@ -24,7 +24,8 @@ export async function serveCountTokens(x: Exchange, body: unknown, model: ModelI
     tokens = countRequestTokens(nested);
   } else {
     const contents = request.contents;
-    if (!Array.isArray(contents) || contents.length === 0) return refuse(x, invalidArgument("* CountTokensRequest.contents: contents is not specified\n"));
+    if (!Array.isArray(contents) || contents.length === 0)
+      return refuse(x, invalidArgument("* CountTokensRequest.contents: contents is not specified\n"));
     const error = checkGenerateRequest({ contents }, model, "CountTokensRequest");
     if (error) return refuse(x, error);
     tokens = countContentsTokens(contents);

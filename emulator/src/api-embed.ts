@@ -13,14 +13,24 @@ import type { ModelInfo } from "./models.ts";
 import type { Exchange } from "./exchange.ts";
 
 /** Answers an embed call whose body parsed as JSON. */
-export async function serveEmbed(x: Exchange, method: "embedContent" | "batchEmbedContents", body: unknown, model: ModelInfo, raw: string, key: string): Promise<void> {
+export async function serveEmbed(
+  x: Exchange,
+  method: "embedContent" | "batchEmbedContents",
+  body: unknown,
+  model: ModelInfo,
+  raw: string,
+  key: string,
+): Promise<void> {
   const { state } = x;
   const shapeError = checkShape(body, method === "embedContent" ? "EmbedContentRequest" : "BatchEmbedContentsRequest", raw);
   if (shapeError) return refuse(x, shapeError);
   const request = body as Record<string, unknown>;
-  const items = method === "embedContent" ? [request] : Array.isArray(request.requests) ? (request.requests as Record<string, unknown>[]) : [];
-  if (method === "batchEmbedContents" && items.length === 0) return refuse(x, invalidArgument("* BatchEmbedContentsRequest.requests: requests is not specified\n"));
-  if (items.length > 100) return refuse(x, invalidArgument("* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"));
+  const items =
+    method === "embedContent" ? [request] : Array.isArray(request.requests) ? (request.requests as Record<string, unknown>[]) : [];
+  if (method === "batchEmbedContents" && items.length === 0)
+    return refuse(x, invalidArgument("* BatchEmbedContentsRequest.requests: requests is not specified\n"));
+  if (items.length > 100)
+    return refuse(x, invalidArgument("* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n"));
   let tokens = 0;
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as Record<string, unknown>;

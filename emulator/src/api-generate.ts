@@ -47,7 +47,10 @@ export function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw:
   // Checked before the answer is cached: a cached answer is served without validation.
   const inputLimit = model.resource.inputTokenLimit;
   if (typeof inputLimit === "number" && plan.promptTokens > inputLimit) {
-    return refuse(x, invalidArgument(`The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`));
+    return refuse(
+      x,
+      invalidArgument(`The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`),
+    );
   }
   const answer: CachedAnswer = { plan };
   state.answers.set(cacheForm(x, model), x.bodyKey, raw, answer);
@@ -123,7 +126,15 @@ function sendWhole(x: Exchange, answer: CachedAnswer, model: ModelInfo, response
   return sendAnswer(x, parts[0] + responseId + parts[1]);
 }
 
-async function streamAnswer(x: Exchange, plan: ContentPlan, model: ModelInfo, responseId: string, firstDue: number, msPerToken: number, faults: Faults): Promise<void> {
+async function streamAnswer(
+  x: Exchange,
+  plan: ContentPlan,
+  model: ModelInfo,
+  responseId: string,
+  firstDue: number,
+  msPerToken: number,
+  faults: Faults,
+): Promise<void> {
   const { res } = x;
   const sse = x.sse;
   const chunks = streamChunks(plan, model, responseId);

@@ -73,7 +73,9 @@ function checkKnownKeys(patch: unknown, template: unknown, path: string): void {
 function num(value: unknown, path: string, min: number, max = Number.POSITIVE_INFINITY, integer = false): void {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     const range = max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `between ${min} and ${max}`;
-    throw new ConfigError(`invalid config field "${path}": expected ${integer ? "an integer" : "a number"} ${range}, got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `invalid config field "${path}": expected ${integer ? "an integer" : "a number"} ${range}, got ${JSON.stringify(value)}`,
+    );
   }
 }
 
@@ -95,15 +97,24 @@ function checkValues(c: EmulatorConfig): void {
   }
   if (!isObject(c.models)) throw new ConfigError(`invalid config field "models": expected an object`);
   for (const [name, s] of Object.entries(c.models)) {
-    if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) throw new ConfigError(`invalid config field "models.${name}": model names use a-z, 0-9, "." and "-"`);
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(name))
+      throw new ConfigError(`invalid config field "models.${name}": model names use a-z, 0-9, "." and "-"`);
     const p = `models.${name}`;
     for (const key of Object.keys(MODEL_TEMPLATE) as (keyof ModelSettings)[]) {
       const v = s[key];
       if (v === undefined && (key === "rpm" || key === "tpm" || key === "rpd")) continue;
-      num(v, `${p}.${key}`, 0, Number.POSITIVE_INFINITY, key === "slots" || key === "queue" || key === "rpm" || key === "tpm" || key === "rpd");
+      num(
+        v,
+        `${p}.${key}`,
+        0,
+        Number.POSITIVE_INFINITY,
+        key === "slots" || key === "queue" || key === "rpm" || key === "tpm" || key === "rpd",
+      );
     }
-    if (s.ttftP95Ms < s.ttftMedianMs) throw new ConfigError(`invalid config field "${p}.ttftP95Ms": must be ≥ ttftMedianMs (${s.ttftMedianMs})`);
-    if (s.ttftMedianMs === 0 && s.ttftP95Ms > 0) throw new ConfigError(`invalid config field "${p}.ttftMedianMs": must be > 0 when ttftP95Ms is set`);
+    if (s.ttftP95Ms < s.ttftMedianMs)
+      throw new ConfigError(`invalid config field "${p}.ttftP95Ms": must be ≥ ttftMedianMs (${s.ttftMedianMs})`);
+    if (s.ttftMedianMs === 0 && s.ttftP95Ms > 0)
+      throw new ConfigError(`invalid config field "${p}.ttftMedianMs": must be > 0 when ttftP95Ms is set`);
   }
   num(c.control.medianMs, "control.medianMs", 0);
   num(c.control.p95Ms, "control.p95Ms", c.control.medianMs);
@@ -121,10 +132,14 @@ function checkValues(c: EmulatorConfig): void {
   num(f.slowStream.factor, "faults.slowStream.factor", 1);
   num(f.midStreamError.rate, "faults.midStreamError.rate", 0, 1);
   if (![500, 503, 504].includes(f.midStreamError.status)) {
-    throw new ConfigError(`invalid config field "faults.midStreamError.status": expected 500, 503 or 504, got ${JSON.stringify(f.midStreamError.status)}`);
+    throw new ConfigError(
+      `invalid config field "faults.midStreamError.status": expected 500, 503 or 504, got ${JSON.stringify(f.midStreamError.status)}`,
+    );
   }
   if (!OVERLOAD_WORDINGS.includes(c.overloadWording)) {
-    throw new ConfigError(`invalid config field "overloadWording": expected one of "2026", "2025", got ${JSON.stringify(c.overloadWording)}`);
+    throw new ConfigError(
+      `invalid config field "overloadWording": expected one of "2026", "2025", got ${JSON.stringify(c.overloadWording)}`,
+    );
   }
   strings(c.safety.promptBlockTerms, "safety.promptBlockTerms");
   strings(c.safety.responseBlockTerms, "safety.responseBlockTerms");
@@ -189,7 +204,8 @@ function readConfigFile(path: string): Record<string, unknown> {
 export function resolveConfig(options: ConfigOptions): EmulatorConfig {
   const fromFile = options.configFile ? readConfigFile(options.configFile) : {};
   const fromObject = (options.config ?? {}) as Record<string, unknown>;
-  const profileName = options.profile ?? (fromObject.profile as string | undefined) ?? (fromFile.profile as string | undefined) ?? "realistic";
+  const profileName =
+    options.profile ?? (fromObject.profile as string | undefined) ?? (fromFile.profile as string | undefined) ?? "realistic";
   if (typeof profileName !== "string") throw new ConfigError(`invalid config field "profile": expected a string`);
   let config = profileConfig(profileName);
   const strip = (o: Record<string, unknown>): Record<string, unknown> => {

@@ -125,7 +125,11 @@ export const EVEN_CHUNKS: ChunkSchedule = (index) => (index === 0 ? 4 : 24);
 export const GROWING_CHUNKS: ChunkSchedule = (index) => (index === 0 ? 1 : index === 1 ? 3 : Math.min(80, 16 + 8 * (index - 2)));
 
 /** Cuts `text` to at most `budget` tokens and groups it into chunks of about `schedule(k)` tokens. */
-export function chunkText(text: string, budget: number, schedule: ChunkSchedule): { chunks: string[]; chunkTokens: number[]; truncated: boolean } {
+export function chunkText(
+  text: string,
+  budget: number,
+  schedule: ChunkSchedule,
+): { chunks: string[]; chunkTokens: number[]; truncated: boolean } {
   const { ends, tokens } = tokenUnits(text);
   const chunks: string[] = [];
   const chunkTokens: number[] = [];
@@ -244,7 +248,8 @@ function thinkingFor(model: ModelInfo, config: Record<string, unknown> | undefin
 function moderationChooser(label: Label, matches: string[], rng: Rng): Chooser {
   return (key, schema) => {
     const lowerKey = key.toLowerCase();
-    const type = typeof schema.type === "string" ? schema.type.toLowerCase() : Array.isArray(schema.type) ? String(schema.type[0]).toLowerCase() : "";
+    const type =
+      typeof schema.type === "string" ? schema.type.toLowerCase() : Array.isArray(schema.type) ? String(schema.type[0]).toLowerCase() : "";
     if (Array.isArray(schema.enum) && looksLikeLabels(schema.enum)) return mapLabel(label, schema.enum);
     if (type === "boolean") {
       if (/flag|harm|toxic|unsafe|violat|block|offens|inappropriate|reject/.test(lowerKey)) return label !== "clean";
@@ -332,25 +337,63 @@ export function planContent(input: PlanInput): ContentPlan {
   const maxRaw = Number(field(config, "maxOutputTokens", "max_output_tokens") ?? 0);
   const maxOutput = maxRaw > 0 ? Math.min(maxRaw, model.outputTokenLimit) : model.outputTokenLimit;
   const includeThoughts = field(asObj(field(config, "thinkingConfig", "thinking_config")), "includeThoughts", "include_thoughts") === true;
-  const thoughtSummary = includeThoughts && thoughtsTokens > 0 ? "**Planning the answer**\n\nI considered the request and outlined a reply." : undefined;
+  const thoughtSummary =
+    includeThoughts && thoughtsTokens > 0 ? "**Planning the answer**\n\nI considered the request and outlined a reply." : undefined;
 
   if (thoughtsTokens >= maxOutput) {
-    return { ...base, blockedPrompt: false, thoughtsTokens: maxOutput, chunks: [], chunkTokens: [], outputTokens: 0, finishReason: "MAX_TOKENS", thoughtSummary };
+    return {
+      ...base,
+      blockedPrompt: false,
+      thoughtsTokens: maxOutput,
+      chunks: [],
+      chunkTokens: [],
+      outputTokens: 0,
+      finishReason: "MAX_TOKENS",
+      thoughtSummary,
+    };
   }
   if (safety === "block-response") {
-    return { ...base, blockedPrompt: false, thoughtsTokens, chunks: [], chunkTokens: [], outputTokens: 0, finishReason: "SAFETY", thoughtSummary };
+    return {
+      ...base,
+      blockedPrompt: false,
+      thoughtsTokens,
+      chunks: [],
+      chunkTokens: [],
+      outputTokens: 0,
+      finishReason: "SAFETY",
+      thoughtSummary,
+    };
   }
 
   const budget = maxOutput - thoughtsTokens;
   const { text, cut } = answerText(request, config, settings, rng, allText, budget);
   if (input.stream === false && !cut) {
     const whole = countTextTokens(text);
-    if (whole <= budget) return { ...base, blockedPrompt: false, thoughtsTokens, chunks: [text], chunkTokens: [whole], outputTokens: whole, finishReason: "STOP", thoughtSummary };
+    if (whole <= budget)
+      return {
+        ...base,
+        blockedPrompt: false,
+        thoughtsTokens,
+        chunks: [text],
+        chunkTokens: [whole],
+        outputTokens: whole,
+        finishReason: "STOP",
+        thoughtSummary,
+      };
   }
   const { chunks, chunkTokens, truncated } = chunkText(text, budget, model.chunkSizes === "growing" ? GROWING_CHUNKS : EVEN_CHUNKS);
   let outputTokens = 0;
   for (const t of chunkTokens) outputTokens += t;
-  return { ...base, blockedPrompt: false, thoughtsTokens, chunks, chunkTokens, outputTokens, finishReason: truncated || cut ? "MAX_TOKENS" : "STOP", thoughtSummary };
+  return {
+    ...base,
+    blockedPrompt: false,
+    thoughtsTokens,
+    chunks,
+    chunkTokens,
+    outputTokens,
+    finishReason: truncated || cut ? "MAX_TOKENS" : "STOP",
+    thoughtSummary,
+  };
 }
 
 /** The answer before the output budget cuts it; `cut` when building it already stopped at the budget. */
@@ -381,7 +424,13 @@ function answerText(
       const filled = fillSchemaWithin(schema, rng, budgetTokens * CHARS_PER_TOKEN, chooser);
       return { text: JSON.stringify(filled.value), cut: filled.cut };
     }
-    if (verdict) return whole(JSON.stringify({ verdict: verdict.label, confidence: verdict.label === "clean" ? 0.9 : Math.min(0.99, 0.7 + 0.1 * verdict.matches.length) }));
+    if (verdict)
+      return whole(
+        JSON.stringify({
+          verdict: verdict.label,
+          confidence: verdict.label === "clean" ? 0.9 : Math.min(0.99, 0.7 + 0.1 * verdict.matches.length),
+        }),
+      );
     return whole(JSON.stringify({ answer: prose(rng, 12) }));
   }
   if (verdict) return whole(verdict.label);

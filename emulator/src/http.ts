@@ -30,8 +30,22 @@ export function headers(contentType: string, serverTimingMs: number, extraName: 
   // Built as one literal: spreading COMMON_HEADERS per response was a visible cost of the hot path.
   const c = COMMON_HEADERS;
   return [
-    c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
-    "Content-Type", contentType, "Server-Timing", `gfet4t7; dur=${Math.round(serverTimingMs)}`, extraName, extraValue,
+    c[0],
+    c[1],
+    c[2],
+    c[3],
+    c[4],
+    c[5],
+    c[6],
+    c[7],
+    c[8],
+    c[9],
+    "Content-Type",
+    contentType,
+    "Server-Timing",
+    `gfet4t7; dur=${Math.round(serverTimingMs)}`,
+    extraName,
+    extraValue,
   ] as string[];
 }
 

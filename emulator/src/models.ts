@@ -57,13 +57,18 @@ function generative(
 
 /** The catalog; figures from BEHAVIOR.md (gemini-2.5-flash as listed by the service in 2025) and the model docs. */
 export const BUILTIN_MODELS: readonly ModelInfo[] = [
-  generative("gemini-2.5-flash", "Gemini 2.5 Flash", "Stable version of Gemini 2.5 Flash, our mid-size multimodal model that supports up to 1 million tokens, released in June of 2025.", {
-    version: "001",
-    outputTokenLimit: 65536,
-    topK: 64,
-    thinking: true,
-    thinkingBudget: { min: 1, max: 24576, canDisable: true, onByDefault: true },
-  }),
+  generative(
+    "gemini-2.5-flash",
+    "Gemini 2.5 Flash",
+    "Stable version of Gemini 2.5 Flash, our mid-size multimodal model that supports up to 1 million tokens, released in June of 2025.",
+    {
+      version: "001",
+      outputTokenLimit: 65536,
+      topK: 64,
+      thinking: true,
+      thinkingBudget: { min: 1, max: 24576, canDisable: true, onByDefault: true },
+    },
+  ),
   generative("gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", "Stable version of Gemini 2.5 Flash-Lite, released in July of 2025", {
     version: "001",
     outputTokenLimit: 65536,
@@ -122,7 +127,13 @@ export function userModel(id: string): ModelInfo {
     ...base,
     id,
     ttftKey: `ttft:${id}`,
-    resource: { ...base.resource, name: `models/${id}`, baseModelId: id, displayName: id, description: "User-defined model served by the emulator." },
+    resource: {
+      ...base.resource,
+      name: `models/${id}`,
+      baseModelId: id,
+      displayName: id,
+      description: "User-defined model served by the emulator.",
+    },
   };
 }
 
@@ -130,7 +141,11 @@ export function userModel(id: string): ModelInfo {
  * One page of `GET /models`: `pageSize` defaults to 50 and is capped at 1000, `pageToken` is an opaque offset.
  * Undefined for a page token this server did not issue.
  */
-export function listModelsPage(models: readonly ModelInfo[], pageSize: number, pageToken: string): { models: unknown[]; nextPageToken?: string } | undefined {
+export function listModelsPage(
+  models: readonly ModelInfo[],
+  pageSize: number,
+  pageToken: string,
+): { models: unknown[]; nextPageToken?: string } | undefined {
   const size = pageSize > 0 ? Math.min(pageSize, 1000) : 50;
   const offset = pageToken ? pageOffset(pageToken, models.length) : 0;
   if (offset === undefined) return undefined;

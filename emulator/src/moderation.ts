@@ -11,22 +11,56 @@ export type Label = (typeof LABELS)[number];
  * that word sequence; punctuation counts as a word break). A text with no match is `clean`.
  */
 export const LEXICON: Readonly<Record<Exclude<Label, "clean">, readonly string[]>> = {
-  self_harm: ["kill myself", "end my life", "suicide", "suicidal", "self harm", "cut myself", "hurt myself", "want to die", "no reason to live"],
+  self_harm: [
+    "kill myself",
+    "end my life",
+    "suicide",
+    "suicidal",
+    "self harm",
+    "cut myself",
+    "hurt myself",
+    "want to die",
+    "no reason to live",
+  ],
   violence: ["kill", "murder", "stab", "shoot", "bomb", "beat you up", "hurt you", "attack", "weapon", "bloodshed", "strangle"],
-  hate: ["subhuman", "vermin", "inferior race", "go back to your country", "don't belong here", "degenerates", "exterminate them", "filthy foreigners"],
+  hate: [
+    "subhuman",
+    "vermin",
+    "inferior race",
+    "go back to your country",
+    "don't belong here",
+    "degenerates",
+    "exterminate them",
+    "filthy foreigners",
+  ],
   harassment: ["idiot", "stupid", "loser", "shut up", "nobody likes you", "pathetic", "worthless", "moron", "ugly"],
-  spam: ["buy now", "click here", "free money", "limited offer", "act now", "you are a winner", "discount code", "subscribe now", "guaranteed profit"],
+  spam: [
+    "buy now",
+    "click here",
+    "free money",
+    "limited offer",
+    "act now",
+    "you are a winner",
+    "discount code",
+    "subscribe now",
+    "guaranteed profit",
+  ],
 };
 
 function normalize(text: string): string {
-  return ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim()} `;
+  return ` ${text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim()} `;
 }
 
 const NORMALIZED: Array<[Exclude<Label, "clean">, string[]]> = (Object.keys(LEXICON) as Array<Exclude<Label, "clean">>).map((label) => [
   label,
   LEXICON[label].map((term) => normalize(term)),
 ]);
-const TERM_WORDS = new Map<string, string[]>(NORMALIZED.flatMap(([, terms]) => terms.map((t): [string, string[]] => [t, t.trim().split(" ")])));
+const TERM_WORDS = new Map<string, string[]>(
+  NORMALIZED.flatMap(([, terms]) => terms.map((t): [string, string[]] => [t, t.trim().split(" ")])),
+);
 const LEXICON_WORDS = new Set([...TERM_WORDS.values()].flat());
 
 // Hot path of every moderation request. A trie over the lexicon's words (letters and digits only) lets one
@@ -169,5 +203,9 @@ export function mapLabel(label: Label, values: readonly unknown[]): unknown {
   const exact = strings.find((v) => SYNONYMS[label].includes(squash(v)));
   if (exact !== undefined) return exact;
   if (label === "clean") return strings.find((v) => /safe|clean|allow|ok|none/i.test(v)) ?? values[0];
-  return strings.find((v) => /unsafe|toxic|flag|harm|block|violat|reject|deny/i.test(v)) ?? strings.find((v) => !SYNONYMS.clean.includes(squash(v))) ?? values[0];
+  return (
+    strings.find((v) => /unsafe|toxic|flag|harm|block|violat|reject|deny/i.test(v)) ??
+    strings.find((v) => !SYNONYMS.clean.includes(squash(v))) ??
+    values[0]
+  );
 }

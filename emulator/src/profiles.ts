@@ -113,12 +113,66 @@ function model(s: Omit<ModelSettings, "rpm" | "tpm" | "rpd">): ModelSettings {
 }
 
 const REALISTIC_MODELS: Record<string, ModelSettings> = {
-  "gemini-2.5-flash": model({ ttftMedianMs: 600, ttftP95Ms: 1500, tokensPerSecond: 230, thoughtsTokens: 300, thinkingTokensPerSecond: 250, outputTokensMedian: 150, slots: 64, queue: 192 }),
-  "gemini-2.5-flash-lite": model({ ttftMedianMs: 350, ttftP95Ms: 800, tokensPerSecond: 350, thoughtsTokens: 200, thinkingTokensPerSecond: 400, outputTokensMedian: 150, slots: 64, queue: 192 }),
-  "gemini-2.5-pro": model({ ttftMedianMs: 1200, ttftP95Ms: 2800, tokensPerSecond: 150, thoughtsTokens: 500, thinkingTokensPerSecond: 250, outputTokensMedian: 250, slots: 16, queue: 48 }),
-  "gemini-2.0-flash": model({ ttftMedianMs: 420, ttftP95Ms: 700, tokensPerSecond: 250, thoughtsTokens: 0, thinkingTokensPerSecond: 1, outputTokensMedian: 150, slots: 64, queue: 192 }),
-  "gemini-3-flash-preview": model({ ttftMedianMs: 800, ttftP95Ms: 2500, tokensPerSecond: 200, thoughtsTokens: 400, thinkingTokensPerSecond: 250, outputTokensMedian: 150, slots: 32, queue: 96 }),
-  "gemini-embedding-001": model({ ttftMedianMs: 60, ttftP95Ms: 150, tokensPerSecond: 0, thoughtsTokens: 0, thinkingTokensPerSecond: 1, outputTokensMedian: 1, slots: 64, queue: 256 }),
+  "gemini-2.5-flash": model({
+    ttftMedianMs: 600,
+    ttftP95Ms: 1500,
+    tokensPerSecond: 230,
+    thoughtsTokens: 300,
+    thinkingTokensPerSecond: 250,
+    outputTokensMedian: 150,
+    slots: 64,
+    queue: 192,
+  }),
+  "gemini-2.5-flash-lite": model({
+    ttftMedianMs: 350,
+    ttftP95Ms: 800,
+    tokensPerSecond: 350,
+    thoughtsTokens: 200,
+    thinkingTokensPerSecond: 400,
+    outputTokensMedian: 150,
+    slots: 64,
+    queue: 192,
+  }),
+  "gemini-2.5-pro": model({
+    ttftMedianMs: 1200,
+    ttftP95Ms: 2800,
+    tokensPerSecond: 150,
+    thoughtsTokens: 500,
+    thinkingTokensPerSecond: 250,
+    outputTokensMedian: 250,
+    slots: 16,
+    queue: 48,
+  }),
+  "gemini-2.0-flash": model({
+    ttftMedianMs: 420,
+    ttftP95Ms: 700,
+    tokensPerSecond: 250,
+    thoughtsTokens: 0,
+    thinkingTokensPerSecond: 1,
+    outputTokensMedian: 150,
+    slots: 64,
+    queue: 192,
+  }),
+  "gemini-3-flash-preview": model({
+    ttftMedianMs: 800,
+    ttftP95Ms: 2500,
+    tokensPerSecond: 200,
+    thoughtsTokens: 400,
+    thinkingTokensPerSecond: 250,
+    outputTokensMedian: 150,
+    slots: 32,
+    queue: 96,
+  }),
+  "gemini-embedding-001": model({
+    ttftMedianMs: 60,
+    ttftP95Ms: 150,
+    tokensPerSecond: 0,
+    thoughtsTokens: 0,
+    thinkingTokensPerSecond: 1,
+    outputTokensMedian: 1,
+    slots: 64,
+    queue: 256,
+  }),
 };
 
 function mapModels(f: (name: string, s: ModelSettings) => ModelSettings): Record<string, ModelSettings> {
@@ -179,13 +233,31 @@ export const PROFILES: Record<string, () => EmulatorConfig> = {
     // The recordings show no spread for errors; p95 at twice the median, like countTokens'.
     errorDelay: { medianMs: 48, p95Ms: 96 },
   }),
-  fast: () => ({ ...base("fast"), models: mapModels(FAST_MODEL), control: { medianMs: 2, p95Ms: 5 }, errorDelay: { medianMs: 2, p95Ms: 5 } }),
+  fast: () => ({
+    ...base("fast"),
+    models: mapModels(FAST_MODEL),
+    control: { medianMs: 2, p95Ms: 5 },
+    errorDelay: { medianMs: 2, p95Ms: 5 },
+  }),
   "zero-latency": () => ({
     ...base("zero-latency"),
-    models: mapModels((_n, s) => ({ ...s, ttftMedianMs: 0, ttftP95Ms: 0, tokensPerSecond: 0, thinkingTokensPerSecond: 0, slots: 0, queue: 0 })),
+    models: mapModels((_n, s) => ({
+      ...s,
+      ttftMedianMs: 0,
+      ttftP95Ms: 0,
+      tokensPerSecond: 0,
+      thinkingTokensPerSecond: 0,
+      slots: 0,
+      queue: 0,
+    })),
   }),
   degraded: () => {
-    const config = { ...base("degraded"), models: mapModels(FAST_MODEL), control: { medianMs: 2, p95Ms: 5 }, errorDelay: { medianMs: 2, p95Ms: 5 } };
+    const config = {
+      ...base("degraded"),
+      models: mapModels(FAST_MODEL),
+      control: { medianMs: 2, p95Ms: 5 },
+      errorDelay: { medianMs: 2, p95Ms: 5 },
+    };
     config.faults.errorRates["503"] = 0.3;
     config.faults.latencyMultiplier = 5;
     return config;

@@ -14,7 +14,10 @@ const REDACTED = "[redacted]";
 const SECRET_HEADERS = new Set(["x-goog-api-key", "authorization", "cookie"]);
 
 /** Copies headers and query with credentials replaced by `[redacted]`. */
-export function redact(headers: Record<string, string | string[] | undefined>, query: URLSearchParams): { headers: Record<string, string>; query: Record<string, string> } {
+export function redact(
+  headers: Record<string, string | string[] | undefined>,
+  query: URLSearchParams,
+): { headers: Record<string, string>; query: Record<string, string> } {
   const h: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;

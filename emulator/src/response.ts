@@ -21,7 +21,13 @@ export function newResponseId(): string {
 let idPool = Buffer.alloc(0);
 let idPoolOffset = 0;
 
-function usage(promptTokens: number, candidates: number, thoughts: number, model: ModelInfo, withCandidateDetails: boolean): Record<string, unknown> {
+function usage(
+  promptTokens: number,
+  candidates: number,
+  thoughts: number,
+  model: ModelInfo,
+  withCandidateDetails: boolean,
+): Record<string, unknown> {
   const u: Record<string, unknown> = { promptTokenCount: promptTokens };
   if (candidates > 0) u.candidatesTokenCount = candidates;
   u.totalTokenCount = promptTokens + candidates + thoughts;
@@ -33,7 +39,14 @@ function usage(promptTokens: number, candidates: number, thoughts: number, model
   return u;
 }
 
-function candidate(model: ModelInfo, parts: unknown[] | undefined, finishReason: string | undefined, index: number, rngSeed: number, streamed: boolean): Record<string, unknown> {
+function candidate(
+  model: ModelInfo,
+  parts: unknown[] | undefined,
+  finishReason: string | undefined,
+  index: number,
+  rngSeed: number,
+  streamed: boolean,
+): Record<string, unknown> {
   const c: Record<string, unknown> = {};
   if (parts) c.content = { parts, role: "model" };
   else if (finishReason === "MAX_TOKENS") c.content = { role: "model" };
@@ -92,7 +105,16 @@ export function streamChunks(plan: ContentPlan, model: ModelInfo, responseId: st
     if (chunkText !== undefined) parts.push({ text: chunkText });
     const candidates: unknown[] = [];
     for (let i = 0; i < plan.candidateCount; i++) {
-      candidates.push(candidate(model, parts.length > 0 ? parts : undefined, last ? plan.finishReason : undefined, i, hashString(chunkText ?? "", i), true));
+      candidates.push(
+        candidate(
+          model,
+          parts.length > 0 ? parts : undefined,
+          last ? plan.finishReason : undefined,
+          i,
+          hashString(chunkText ?? "", i),
+          true,
+        ),
+      );
     }
     const counted = model.streamUsage === "every-chunk" || last;
     out.push({

@@ -9,7 +9,13 @@ export type Route =
 /** The POST methods on a model. */
 export type ApiMethod = "generateContent" | "streamGenerateContent" | "countTokens" | "embedContent" | "batchEmbedContents";
 
-const METHODS: ReadonlySet<string> = new Set(["generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents"]);
+const METHODS: ReadonlySet<string> = new Set([
+  "generateContent",
+  "streamGenerateContent",
+  "countTokens",
+  "embedContent",
+  "batchEmbedContents",
+]);
 
 function decode(segment: string): string | undefined {
   if (!segment.includes("%")) return segment;

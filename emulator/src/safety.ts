@@ -20,7 +20,12 @@ export function flaggedCategoryAllowed(safetySettings: unknown): boolean {
 }
 
 /** Case-insensitive substring match of the configured terms against the prompt text; `allowed` when the settings let the category through. */
-export function safetyDecision(promptText: string, promptTerms: readonly string[], responseTerms: readonly string[], allowed = false): SafetyDecision {
+export function safetyDecision(
+  promptText: string,
+  promptTerms: readonly string[],
+  responseTerms: readonly string[],
+  allowed = false,
+): SafetyDecision {
   if (allowed || (promptTerms.length === 0 && responseTerms.length === 0)) return "none";
   const lower = promptText.toLowerCase();
   for (const term of promptTerms) if (term && lower.includes(term.toLowerCase())) return "block-prompt";
@@ -28,7 +33,12 @@ export function safetyDecision(promptText: string, promptTerms: readonly string[
   return "none";
 }
 
-const CATEGORIES = ["HARM_CATEGORY_SEXUALLY_EXPLICIT", "HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_DANGEROUS_CONTENT"];
+const CATEGORIES = [
+  "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+  "HARM_CATEGORY_HATE_SPEECH",
+  "HARM_CATEGORY_HARASSMENT",
+  "HARM_CATEGORY_DANGEROUS_CONTENT",
+];
 
 /** Safety ratings for a blocked prompt or response: the dangerous-content category flagged HIGH. */
 export function blockedRatings(): Array<Record<string, unknown>> {

@@ -10,7 +10,23 @@ import type { Rng } from "./random.ts";
 /** Lets a caller decide a field's value (e.g. the moderation verdict); undefined = fill normally. */
 export type Chooser = (key: string, schema: Record<string, unknown>) => unknown;
 
-const WORDS = ["alpha", "beta", "gamma", "delta", "river", "stone", "cloud", "maple", "signal", "harbor", "amber", "orbit", "meadow", "copper", "lantern"];
+const WORDS = [
+  "alpha",
+  "beta",
+  "gamma",
+  "delta",
+  "river",
+  "stone",
+  "cloud",
+  "maple",
+  "signal",
+  "harbor",
+  "amber",
+  "orbit",
+  "meadow",
+  "copper",
+  "lantern",
+];
 const MAX_DEPTH = 12;
 /** Hard caps, whatever the budget: no schema keyword makes one request build an unbounded value. */
 const MAX_ARRAY_ITEMS = 100_000;
@@ -101,7 +117,9 @@ function fill(f: Fill, schema: unknown, key: string, depth: number): unknown {
     const merged = schema.allOf.reduce<Record<string, unknown>>((acc, s) => mergeSchemas(acc, isObj(s) ? s : {}), omit(schema, "allOf"));
     return fill(f, merged, key, depth + 1);
   }
-  const alternatives = (Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : undefined) as unknown[] | undefined;
+  const alternatives = (Array.isArray(schema.anyOf) ? schema.anyOf : Array.isArray(schema.oneOf) ? schema.oneOf : undefined) as
+    | unknown[]
+    | undefined;
   if (alternatives && alternatives.length > 0) {
     // The first non-null alternative keeps oneOf unambiguous in the common "X or null" case.
     const pickAlt = alternatives.find((a) => !(isObj(a) && typesOf(a).length === 1 && typesOf(a)[0] === "null")) ?? alternatives[0];
@@ -146,10 +164,14 @@ function fillObject(f: Fill, schema: Record<string, unknown>, depth: number): Re
   const out: Record<string, unknown> = {};
   spend(f, 2);
   const props = isObj(schema.properties) ? schema.properties : {};
-  const ordering = Array.isArray(schema.propertyOrdering) ? (schema.propertyOrdering as unknown[]).filter((k): k is string => typeof k === "string") : [];
+  const ordering = Array.isArray(schema.propertyOrdering)
+    ? (schema.propertyOrdering as unknown[]).filter((k): k is string => typeof k === "string")
+    : [];
   const names = [...new Set([...ordering.filter((k) => k in props), ...Object.keys(props)])];
   const maxProps = num(schema.maxProperties);
-  const required = new Set(Array.isArray(schema.required) ? (schema.required as unknown[]).filter((k): k is string => typeof k === "string") : []);
+  const required = new Set(
+    Array.isArray(schema.required) ? (schema.required as unknown[]).filter((k): k is string => typeof k === "string") : [],
+  );
   let count = 0;
   for (const name of names) {
     if (count >= MAX_PROPERTIES || spent(f)) return out;

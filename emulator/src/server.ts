@@ -113,10 +113,19 @@ const METHOD_SUPPORT: Record<ApiMethod, "generate" | "embed" | "both"> = {
 };
 
 // The generate path stays synchronous until something must wait, so a zero-latency answer costs no promise hops.
-function serveMethod(x: Exchange, route: Extract<Route, { kind: "method" }>, model: ModelInfo, raw: string, key: string): void | Promise<void> {
+function serveMethod(
+  x: Exchange,
+  route: Extract<Route, { kind: "method" }>,
+  model: ModelInfo,
+  raw: string,
+  key: string,
+): void | Promise<void> {
   const support = METHOD_SUPPORT[route.method];
   if (support !== "both" && support !== model.kind) {
-    return refuse(x, methodNotSupported(model.id, route.version, route.method === "streamGenerateContent" ? "generateContent" : route.method));
+    return refuse(
+      x,
+      methodNotSupported(model.id, route.version, route.method === "streamGenerateContent" ? "generateContent" : route.method),
+    );
   }
   if (route.method === "generateContent" || route.method === "streamGenerateContent") {
     const cached = cachedAnswer(x, model, raw);

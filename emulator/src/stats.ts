@@ -181,7 +181,12 @@ export class Stats {
       ttfb[k] = this.ttfb[idx[k] as number] as number;
       total[k] = this.totalMs[idx[k] as number] as number;
     }
-    let requests: RequestCounts = { total: this.total, byStatus: { ...this.byStatus }, byModel: { ...this.byModel }, byMethod: { ...this.byMethod } };
+    let requests: RequestCounts = {
+      total: this.total,
+      byStatus: { ...this.byStatus },
+      byModel: { ...this.byModel },
+      byMethod: { ...this.byMethod },
+    };
     let tokens = { ...this.tokens };
     if (filtered) {
       const byStatus: Record<string, number> = {};

@@ -78,7 +78,8 @@ export function countContentTokens(content: unknown): number {
     if (typeof p.text === "string") total += countTextTokens(p.text);
     else if (p.inlineData || p.inline_data || p.fileData || p.file_data) total += MEDIA_PART_TOKENS;
     else if (p.functionCall || p.function_call) total += countFunctionPartTokens(p.functionCall ?? p.function_call, "args");
-    else if (p.functionResponse || p.function_response) total += countFunctionPartTokens(p.functionResponse ?? p.function_response, "response");
+    else if (p.functionResponse || p.function_response)
+      total += countFunctionPartTokens(p.functionResponse ?? p.function_response, "response");
   }
   return total;
 }
@@ -122,7 +123,8 @@ function countSchemaTokens(schema: unknown): number {
   if (s.properties && typeof s.properties === "object") {
     for (const [name, property] of Object.entries(s.properties)) total += countTextTokens(name) + countSchemaTokens(property);
   }
-  for (const key of ["items", "anyOf", "any_of", "oneOf", "allOf", "prefixItems", "prefix_items", "additionalProperties"]) total += countSchemaTokens(s[key]);
+  for (const key of ["items", "anyOf", "any_of", "oneOf", "allOf", "prefixItems", "prefix_items", "additionalProperties"])
+    total += countSchemaTokens(s[key]);
   return total;
 }
 

@@ -90,7 +90,10 @@ function scalarOk(kind: string, value: unknown): boolean {
       return typeof value === "string" && /^-?\d{1,16}$/.test(value);
     case "number":
       if (typeof value === "number") return Number.isFinite(value);
-      return typeof value === "string" && (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) || value === "NaN" || value === "Infinity" || value === "-Infinity");
+      return (
+        typeof value === "string" &&
+        (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(value) || value === "NaN" || value === "Infinity" || value === "-Infinity")
+      );
     case "bytes":
       return typeof value === "string" && value.length % 4 !== 1 && BASE64.test(value);
     case "duration":
@@ -110,7 +113,10 @@ function checkMessage(value: unknown, message: string, path: string, out: Violat
   const fields = MESSAGES[message];
   if (!fields) return;
   if (!isObject(value)) {
-    out.push({ field: path || undefined, description: `Invalid value at '${path}' (${TYPE_URL_PREFIX}${message.split(".").pop()}), ${showValue(value)}` });
+    out.push({
+      field: path || undefined,
+      description: `Invalid value at '${path}' (${TYPE_URL_PREFIX}${message.split(".").pop()}), ${showValue(value)}`,
+    });
     return;
   }
   for (const key of Object.keys(value)) {
@@ -127,7 +133,9 @@ function checkMessage(value: unknown, message: string, path: string, out: Violat
     if (fieldValue === null) continue;
     if (!spec.r && Array.isArray(fieldValue) && spec.t !== "value" && spec.t !== "any") {
       const where = path ? ` at '${path}'` : "";
-      const violation: Violation = { description: `Invalid JSON payload received. Unknown name "${key}"${where}: Proto field is not repeating, cannot start list.` };
+      const violation: Violation = {
+        description: `Invalid JSON payload received. Unknown name "${key}"${where}: Proto field is not repeating, cannot start list.`,
+      };
       if (path) violation.field = path;
       out.push(violation);
       continue;
@@ -173,7 +181,8 @@ function checkField(value: unknown, spec: FieldSpec, path: string, out: Violatio
     }
     const values = ENUMS[enumType] ?? {};
     // Schema types are accepted in lower case too: the legacy SDK's SchemaType sends "object", "string"…
-    const ok = typeof value === "string" && (Object.hasOwn(values, value) || (enumType === "Type" && Object.hasOwn(values, value.toUpperCase())));
+    const ok =
+      typeof value === "string" && (Object.hasOwn(values, value) || (enumType === "Type" && Object.hasOwn(values, value.toUpperCase())));
     if (!ok) out.push({ field: path, description: `Invalid value at '${path}' (${typeName(spec)}), ${showValue(value)}` });
     return undefined;
   }
@@ -330,7 +339,11 @@ function rangeError(name: string, value: number, low: number, highExclusive: num
 }
 
 /** Semantic checks on a GenerateContentRequest (after the shape check); `prefix` names the message in paths. */
-export function checkGenerateRequest(body: Record<string, unknown>, model: ModelInfo, prefix = "GenerateContentRequest"): ApiError | undefined {
+export function checkGenerateRequest(
+  body: Record<string, unknown>,
+  model: ModelInfo,
+  prefix = "GenerateContentRequest",
+): ApiError | undefined {
   const lines: string[] = [];
   const contents = field(body, "contents");
   if (!Array.isArray(contents) || contents.length === 0) {
@@ -387,7 +400,8 @@ function checkParts(parts: unknown[], path: string, lines: string[]): void {
 
 function checkGenerationConfig(config: Record<string, unknown>, model: ModelInfo, prefix: string): ApiError | undefined {
   const temperature = asNumber(field(config, "temperature"));
-  if (temperature !== undefined && (temperature < 0 || temperature > 2)) return invalidArgument(rangeError("temperature", temperature, 0, 2.0001));
+  if (temperature !== undefined && (temperature < 0 || temperature > 2))
+    return invalidArgument(rangeError("temperature", temperature, 0, 2.0001));
   const topP = asNumber(field(config, "topP"));
   if (topP !== undefined && (topP < 0 || topP > 1)) return invalidArgument(rangeError("top_p", topP, 0, 1.0001));
   const topK = asNumber(field(config, "topK"));

@@ -89,8 +89,15 @@ test("the inline source map maps the bundle back to scenarios/*.ts and lib/*.ts"
   const bundle = readFileSync(join(tree.outDir, "moderation.js"), "utf8");
   const match = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(bundle);
   assert.ok(match, "inline source map at the end of the bundle");
-  const map = JSON.parse(Buffer.from(match[1] ?? "", "base64").toString("utf8")) as { sources: string[]; sourcesContent?: string[]; mappings: string };
-  assert.ok(map.sources.some((s) => s.endsWith("scenarios/moderation.ts")), map.sources.join(", "));
+  const map = JSON.parse(Buffer.from(match[1] ?? "", "base64").toString("utf8")) as {
+    sources: string[];
+    sourcesContent?: string[];
+    mappings: string;
+  };
+  assert.ok(
+    map.sources.some((s) => s.endsWith("scenarios/moderation.ts")),
+    map.sources.join(", "),
+  );
   assert.ok(map.sources.some((s) => s.endsWith("lib/config.ts")));
   assert.ok(map.mappings.length > 100);
   const index = map.sources.findIndex((s) => s.endsWith("scenarios/moderation.ts"));
@@ -107,7 +114,8 @@ test("a k6 import that is not k6 itself (k6-utils) is not treated as external an
 
 test("a network import (the jslib pattern) fails the build with a clear message", async () => {
   const tree = scratchTree({
-    "remote.ts": 'import { textSummary } from "https://jslib.k6.io/k6-summary/0.0.1/index.js";\nexport function handleSummary(d: unknown) { return { stdout: textSummary(d) }; }\n',
+    "remote.ts":
+      'import { textSummary } from "https://jslib.k6.io/k6-summary/0.0.1/index.js";\nexport function handleSummary(d: unknown) { return { stdout: textSummary(d) }; }\n',
   });
   const result = await build(tree);
   assert.equal(result.code, 1);
@@ -136,7 +144,11 @@ test("real k6 loads the bundle and reads its options (scenarios and thresholds) 
   const { stdout } = await run(k6, ["inspect", "--execution-requirements", join(tree.outDir, "moderation.js")], {
     env: { ...cleanEnv(), GEMINI_SCENARIO: "both", GEMINI_RATE: "3" },
   });
-  const options = JSON.parse(stdout) as { scenarios: Record<string, { executor: string }>; thresholds: Record<string, unknown>; tags: Record<string, string> };
+  const options = JSON.parse(stdout) as {
+    scenarios: Record<string, { executor: string }>;
+    thresholds: Record<string, unknown>;
+    tags: Record<string, string>;
+  };
   assert.equal(options.scenarios.closed_ramping_vus?.executor, "ramping-vus");
   assert.equal(options.scenarios.open_constant_arrival?.executor, "constant-arrival-rate");
   assert.ok("gemini_ttft" in options.thresholds && "gemini_goodput" in options.thresholds);

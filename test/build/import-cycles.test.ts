@@ -22,7 +22,7 @@ test("the check finds a cycle: two files importing each other, and one through a
     await writeFile(path.join(dir, "a.ts"), 'import { b } from "./b.ts";\nexport const a = () => b;\n');
     await writeFile(path.join(dir, "b.ts"), 'import type { a } from "./a.ts";\nexport const b = 1 as unknown as typeof a;\n');
     await writeFile(path.join(dir, "c.mjs"), 'export { d } from "./sub/d.ts";\n');
-    await writeFile(path.join(dir, "e.ts"), "// import { c } from \"./c.mjs\";\nexport const e = 1;\n");
+    await writeFile(path.join(dir, "e.ts"), '// import { c } from "./c.mjs";\nexport const e = 1;\n');
     await mkdir(path.join(dir, "sub"));
     await writeFile(path.join(dir, "sub", "d.ts"), 'export const d = await import("../c.mjs");\n');
     const cycles = findCycles(importGraph(sourceFiles(dir))).map((cycle) => cycle.map((file) => path.relative(dir, file)).join(" → "));
@@ -44,5 +44,11 @@ test("the resolver reads every import form and skips packages, builtins and comm
     '// import { gone } from "./commented.ts";',
   ].join("\n");
   const imports = relativeImports("/repo/tools/file.ts", text);
-  assert.deepEqual(imports.sort(), ["/repo/tools/lazy.ts", "/repo/tools/side-effect.mjs", "/repo/tools/x.ts", "/repo/tools/z.ts", "/repo/y.ts"]);
+  assert.deepEqual(imports.sort(), [
+    "/repo/tools/lazy.ts",
+    "/repo/tools/side-effect.mjs",
+    "/repo/tools/x.ts",
+    "/repo/tools/z.ts",
+    "/repo/y.ts",
+  ]);
 });

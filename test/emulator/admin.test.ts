@@ -18,7 +18,18 @@ after(async () => {
 });
 
 interface SampleList {
-  samples: Array<{ model: string; method: string; status: number; stream: boolean; ttfbMs: number; totalMs: number; promptTokens: number; outputTokens: number; thoughtsTokens: number; startedAt: string }>;
+  samples: Array<{
+    model: string;
+    method: string;
+    status: number;
+    stream: boolean;
+    ttfbMs: number;
+    totalMs: number;
+    promptTokens: number;
+    outputTokens: number;
+    thoughtsTokens: number;
+    startedAt: string;
+  }>;
 }
 
 test("nearest-rank percentiles are exact", () => {
@@ -31,7 +42,9 @@ test("stats agree with the samples, count by status, model and method, and token
   await emu.admin.reset();
   const text = { contents: [{ parts: [{ text: "hello there" }] }] };
   await Promise.all(Array.from({ length: 30 }, () => postJson(emu.url, "/v1beta/models/gemini-2.5-flash:generateContent", text)));
-  await Promise.all(Array.from({ length: 10 }, () => postJson(emu.url, "/v1/models/gemini-2.5-flash-lite:streamGenerateContent?alt=sse", text)));
+  await Promise.all(
+    Array.from({ length: 10 }, () => postJson(emu.url, "/v1/models/gemini-2.5-flash-lite:streamGenerateContent?alt=sse", text)),
+  );
   await postJson(emu.url, "/v1beta/models/gemini-2.5-flash:countTokens", text);
   await postJson(emu.url, "/v1beta/models/nope:generateContent", text);
   await postJson(emu.url, "/v1beta/models/gemini-2.5-flash:generateContent", { contents: [] });
@@ -74,7 +87,9 @@ test("the request log keeps what clients sent, with API keys redacted in headers
   await fetch(`${emu.url}/v1beta/models?key=secret-in-query&pageSize=2`);
   const text = await (await fetch(`${emu.url}/__emulator/requests`)).text();
   assert.ok(!text.includes(TEST_KEY) && !text.includes("secret-in-query"), "no key in the log");
-  const { requests } = JSON.parse(text) as { requests: Array<{ method: string; path: string; query: Record<string, string>; headers: Record<string, string>; body: unknown }> };
+  const { requests } = JSON.parse(text) as {
+    requests: Array<{ method: string; path: string; query: Record<string, string>; headers: Record<string, string>; body: unknown }>;
+  };
   assert.equal(requests.length, 2);
   assert.equal(requests[0]?.method, "POST");
   assert.equal(requests[0]?.path, "/v1beta/models/gemini-2.5-flash:countTokens");
@@ -85,7 +100,10 @@ test("the request log keeps what clients sent, with API keys redacted in headers
 
 test("GET/PATCH config, health, and unknown admin calls", async () => {
   assert.deepEqual(await (await fetch(`${emu.url}/__emulator/health`)).json(), { status: "ok" });
-  const patched = (await emu.admin.patchConfig({ faults: { latencyMultiplier: 2 } })) as { faults: { latencyMultiplier: number; resetRate: number }; profile: string };
+  const patched = (await emu.admin.patchConfig({ faults: { latencyMultiplier: 2 } })) as {
+    faults: { latencyMultiplier: number; resetRate: number };
+    profile: string;
+  };
   assert.equal(patched.faults.latencyMultiplier, 2);
   assert.equal(patched.faults.resetRate, 0);
   assert.equal(patched.profile, "fast");

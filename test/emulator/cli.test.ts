@@ -15,7 +15,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** Runs the CLI to completion (it must exit by itself) and returns its exit code and output. */
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "emulator/cli.ts", ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "emulator/cli.ts", ...args], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -70,7 +73,10 @@ test("SIGINT also stops it cleanly, and --no-admin hides the admin API", async (
 });
 
 test("the startup line has the contract's form", async () => {
-  const child = spawn(process.execPath, ["--import", "tsx", "emulator/cli.ts", "--port", "0"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "emulator/cli.ts", "--port", "0"], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const line = await new Promise<string>((resolve) => {
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {

@@ -77,7 +77,13 @@ test("the same request with enums as names and as numbers gets answers of the sa
 });
 
 test("snake_case fields and streamed answers read numbered enums too", async () => {
-  const body = { contents: [{ parts: [{ text: "x" }] }], generation_config: { response_mime_type: "application/json", response_schema: { type: 6, properties: { v: { type: 2 } }, required: ["v"] } } };
+  const body = {
+    contents: [{ parts: [{ text: "x" }] }],
+    generation_config: {
+      response_mime_type: "application/json",
+      response_schema: { type: 6, properties: { v: { type: 2 } }, required: ["v"] },
+    },
+  };
   const response = await postJson(emu.url, `${stream}?alt=sse`, body);
   assert.equal(response.status, 200, response.text);
   const text = response.text
@@ -101,11 +107,17 @@ test("safety thresholds given as numbers block exactly as their names do", async
     return ((response.json as Json).candidates as Json[])[0]?.finishReason;
   };
   // A blocking threshold stops the flagged answer; BLOCK_NONE and OFF let it through.
-  for (const [name, number] of [["BLOCK_LOW_AND_ABOVE", 1], ["BLOCK_ONLY_HIGH", 3]] as const) {
+  for (const [name, number] of [
+    ["BLOCK_LOW_AND_ABOVE", 1],
+    ["BLOCK_ONLY_HIGH", 3],
+  ] as const) {
     assert.equal(await finishReason(name), "SAFETY", name);
     assert.equal(await finishReason(number), "SAFETY", String(number));
   }
-  for (const [name, number] of [["BLOCK_NONE", 4], ["OFF", 5]] as const) {
+  for (const [name, number] of [
+    ["BLOCK_NONE", 4],
+    ["OFF", 5],
+  ] as const) {
     assert.equal(await finishReason(name), "STOP", name);
     assert.equal(await finishReason(number), "STOP", String(number));
   }
@@ -125,15 +137,24 @@ test("a bad enum number is refused with the same 400 as a bad name", async () =>
   const badName = await postJson(emu.url, generate, withType("NUMBERS"));
   const badNumber = await postJson(emu.url, generate, withType(99));
   const where = "generation_config.response_schema.properties[0].value.type";
-  for (const [response, shown] of [[badName, '"NUMBERS"'], [badNumber, "99"]] as const) {
+  for (const [response, shown] of [
+    [badName, '"NUMBERS"'],
+    [badNumber, "99"],
+  ] as const) {
     assert.equal(response.status, 400, response.text);
     const error = (response.json as { error: Json }).error;
     assert.equal(error.status, "INVALID_ARGUMENT");
     assert.equal(error.message, `Invalid value at '${where}' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), ${shown}`);
   }
-  const threshold = await postJson(emu.url, generate, { contents: [{ parts: [{ text: "x" }] }], safetySettings: [{ category: 10, threshold: 42 }] });
+  const threshold = await postJson(emu.url, generate, {
+    contents: [{ parts: [{ text: "x" }] }],
+    safetySettings: [{ category: 10, threshold: 42 }],
+  });
   assert.equal(threshold.status, 400, threshold.text);
-  assert.match(threshold.text, /Invalid value at 'safety_settings\[0\]\.threshold' \(type\.googleapis\.com\/google\.ai\.generativelanguage\.v1beta\.HarmBlockThreshold\), 42/);
+  assert.match(
+    threshold.text,
+    /Invalid value at 'safety_settings\[0\]\.threshold' \(type\.googleapis\.com\/google\.ai\.generativelanguage\.v1beta\.HarmBlockThreshold\), 42/,
+  );
   // A fraction is no enum number either.
   const fraction = await postJson(emu.url, generate, withType(2.5));
   assert.equal(fraction.status, 400, fraction.text);
@@ -141,7 +162,10 @@ test("a bad enum number is refused with the same 400 as a bad name", async () =>
 
 test("$alt=json;enum-encoding=int answers enums as numbers, in every answer form", async () => {
   const int = "?%24alt=json%3Benum-encoding%3Dint";
-  const plain = { contents: [{ parts: [{ text: "hello" }] }], generationConfig: { maxOutputTokens: 4000, thinkingConfig: { thinkingBudget: 0 } } };
+  const plain = {
+    contents: [{ parts: [{ text: "hello" }] }],
+    generationConfig: { maxOutputTokens: 4000, thinkingConfig: { thinkingBudget: 0 } },
+  };
 
   const whole = await postJson(emu.url, generate + int, plain);
   assert.equal(whole.status, 200, whole.text);
@@ -161,7 +185,10 @@ test("$alt=json;enum-encoding=int answers enums as numbers, in every answer form
     assert.equal(typeof rating.category, "number", safety.text);
     assert.equal(typeof rating.probability, "number", safety.text);
   }
-  assert.ok((candidate.safetyRatings as Json[]).some((r) => r.category === 10 && r.probability === 4), safety.text);
+  assert.ok(
+    (candidate.safetyRatings as Json[]).some((r) => r.category === 10 && r.probability === 4),
+    safety.text,
+  );
 
   const prompt = await postJson(emu.url, generate + int, { contents: [{ parts: [{ text: "EMULATOR_BLOCK_PROMPT" }] }] });
   assert.equal(((prompt.json as Json).promptFeedback as Json).blockReason, 1, prompt.text);

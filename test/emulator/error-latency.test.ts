@@ -41,9 +41,19 @@ const cases: Array<{ name: string; status: number; path: string; body: unknown; 
   { name: "method the model lacks", status: 404, path: "/v1beta/models/gemini-embedding-001:generateContent", body: ok },
   { name: "malformed JSON", status: 400, path: "/v1beta/models/gemini-2.5-flash:generateContent", body: "{" },
   { name: "empty contents", status: 400, path: "/v1beta/models/gemini-2.5-flash:generateContent", body: { contents: [] } },
-  { name: "unknown field on countTokens", status: 400, path: "/v1beta/models/gemini-2.5-flash:countTokens", body: { contents: [], bogus: 1 } },
+  {
+    name: "unknown field on countTokens",
+    status: 400,
+    path: "/v1beta/models/gemini-2.5-flash:countTokens",
+    body: { contents: [], bogus: 1 },
+  },
   { name: "bad embed request", status: 400, path: "/v1beta/models/gemini-embedding-001:batchEmbedContents", body: { requests: [] } },
-  { name: "stream with a bad temperature", status: 400, path: "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse", body: { ...ok, generationConfig: { temperature: 5 } } },
+  {
+    name: "stream with a bad temperature",
+    status: 400,
+    path: "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse",
+    body: { ...ok, generationConfig: { temperature: 5 } },
+  },
   { name: "no key", status: 403, path: "/v1beta/models/gemini-2.5-flash:generateContent", body: ok, headers: {} },
 ];
 

@@ -50,7 +50,12 @@ async function streamTimed(alt = "?alt=sse"): Promise<{ status: number; pieces: 
 
 test("error rates answer with each status and the service's body, and a PATCH turns them off at run time", async () => {
   const cases: Array<[string, number, string, string]> = [
-    ["500", 500, "INTERNAL", "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"],
+    [
+      "500",
+      500,
+      "INTERNAL",
+      "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+    ],
     ["503", 503, "UNAVAILABLE", OVERLOADED_2026],
     ["504", 504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete."],
   ];
@@ -89,7 +94,10 @@ test("an injected 429 on the free tier names the free-tier quota and its real li
       quotaDimensions: { location: "global", model: MODEL },
       quotaValue: "10",
     });
-    assert.match(body.error.message, /\n\* Quota exceeded for metric: generativelanguage\.googleapis\.com\/generate_content_free_tier_requests, limit: 10, model: gemini-2\.0-flash\n/);
+    assert.match(
+      body.error.message,
+      /\n\* Quota exceeded for metric: generativelanguage\.googleapis\.com\/generate_content_free_tier_requests, limit: 10, model: gemini-2\.0-flash\n/,
+    );
   } finally {
     await emu.admin.patchConfig({ quotaTier: "unlimited" });
   }
@@ -129,7 +137,10 @@ test("the 2025 wording of the 503 stays selectable through overloadWording, and 
   } finally {
     await emu.admin.patchConfig({ overloadWording: "2026" });
   }
-  await assert.rejects(emu.admin.patchConfig({ overloadWording: "2024" }), /overloadWording\\": expected one of \\"2026\\", \\"2025\\", got \\"2024\\"/);
+  await assert.rejects(
+    emu.admin.patchConfig({ overloadWording: "2024" }),
+    /overloadWording\\": expected one of \\"2026\\", \\"2025\\", got \\"2024\\"/,
+  );
 });
 
 test("a partial error rate hits about that share of requests", async () => {

@@ -123,7 +123,7 @@ function randomBytes(random: () => number, length: number): Buffer {
 }
 
 function randomText(random: () => number, length: number): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz ABCDEF0123456789éß漢🙂\"\\{}[]:,";
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz ABCDEF0123456789éß漢🙂"\\{}[]:,';
   const letters = [...alphabet];
   let out = "";
   for (let i = 0; i < length; i++) out += letters[Math.floor(random() * letters.length)];
@@ -139,9 +139,24 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 /** Builds fuzz case number `i`; every case is malformed so that only a 4xx is a right answer. */
 function makeCase(i: number, random: () => number): FuzzCase {
   const kinds = [
-    "randomBytes", "truncatedJson", "hugeString", "deepNesting", "wrongType", "badEnum", "outOfRange",
-    "emptyContents", "wrongMethod", "wrongPath", "noKey", "badHeaders", "wrongContentType",
-    "brokenHttp", "chunkedCutShort", "lengthCutShort", "invalidUtf8", "notAnObject",
+    "randomBytes",
+    "truncatedJson",
+    "hugeString",
+    "deepNesting",
+    "wrongType",
+    "badEnum",
+    "outOfRange",
+    "emptyContents",
+    "wrongMethod",
+    "wrongPath",
+    "noKey",
+    "badHeaders",
+    "wrongContentType",
+    "brokenHttp",
+    "chunkedCutShort",
+    "lengthCutShort",
+    "invalidUtf8",
+    "notAnObject",
   ] as const;
   const kind = i < 3 ? "oversized" : pick(random, kinds);
   const path = pick(random, POST_PATHS);
@@ -211,44 +226,102 @@ function makeCase(i: number, random: () => number): FuzzCase {
       return { kind, request: httpRequest("POST", GENERATE, JSON.stringify(pick(random, variants))), expectStatus: [400] };
     }
     case "wrongMethod":
-      return { kind, request: httpRequest(pick(random, ["GET", "PUT", "DELETE", "PATCH", "HEAD"]), path, undefined), expectStatus: [404, 405] };
+      return {
+        kind,
+        request: httpRequest(pick(random, ["GET", "PUT", "DELETE", "PATCH", "HEAD"]), path, undefined),
+        expectStatus: [404, 405],
+      };
     case "wrongPath": {
       const variants = [
-        "/", "/v2/models", "/v1beta", "/v1beta/models/gemini-2.5-flash:fly", "/v1beta/modelz/gemini-2.5-flash:generateContent",
-        "/v1beta/models/%zz:generateContent", "/v1beta/models/gemini-2.5-flash:generateContent/extra", "/favicon.ico",
-        `/v1beta/models/${"m".repeat(4000)}:generateContent`, "/v1beta/models/../../etc/passwd", "/v1beta/tunedModels",
+        "/",
+        "/v2/models",
+        "/v1beta",
+        "/v1beta/models/gemini-2.5-flash:fly",
+        "/v1beta/modelz/gemini-2.5-flash:generateContent",
+        "/v1beta/models/%zz:generateContent",
+        "/v1beta/models/gemini-2.5-flash:generateContent/extra",
+        "/favicon.ico",
+        `/v1beta/models/${"m".repeat(4000)}:generateContent`,
+        "/v1beta/models/../../etc/passwd",
+        "/v1beta/tunedModels",
       ];
       const target = pick(random, variants);
       return { kind, request: httpRequest("POST", target, valid), expectStatus: [400, 404, 405] };
     }
     case "noKey": {
-      const headers: [string, string][] = random() < 0.5 ? [["Content-Type", "application/json"]] : [["Content-Type", "application/json"], ["x-goog-api-key", ""]];
+      const headers: [string, string][] =
+        random() < 0.5
+          ? [["Content-Type", "application/json"]]
+          : [
+              ["Content-Type", "application/json"],
+              ["x-goog-api-key", ""],
+            ];
       return { kind, request: httpRequest("POST", path, valid, headers), expectStatus: [403] };
     }
     case "badHeaders": {
       // Odd but parseable headers, with a malformed body so that only a 4xx is right however they are read.
       const variants: [string, string][][] = [
-        [["x-goog-api-key", "a"], ["x-goog-api-key", "b"], ["Content-Type", "application/json"]],
-        [["Content-Type", "application/json"], ["Content-Type", "text/plain"], ["x-goog-api-key", TEST_KEY]],
+        [
+          ["x-goog-api-key", "a"],
+          ["x-goog-api-key", "b"],
+          ["Content-Type", "application/json"],
+        ],
+        [
+          ["Content-Type", "application/json"],
+          ["Content-Type", "text/plain"],
+          ["x-goog-api-key", TEST_KEY],
+        ],
         [["x-goog-api-key", "k".repeat(8000)]],
-        [["x-goog-api-key", "\u00e9\u00ff\u00fe"], ["Accept", "*/*;q=bogus"]],
-        [["x-goog-api-key", TEST_KEY], ["Content-Encoding", "gzip"]],
-        [["x-goog-api-key", TEST_KEY], ["Accept-Encoding", "br;q=2, gzip;q=-1"], ["X-Server-Timeout", "-5"]],
-        [["x-goog-api-key", TEST_KEY], ["Content-Type", "application/json; charset=latin-1"], ["X-Goog-User-Project", ""]],
+        [
+          ["x-goog-api-key", "\u00e9\u00ff\u00fe"],
+          ["Accept", "*/*;q=bogus"],
+        ],
+        [
+          ["x-goog-api-key", TEST_KEY],
+          ["Content-Encoding", "gzip"],
+        ],
+        [
+          ["x-goog-api-key", TEST_KEY],
+          ["Accept-Encoding", "br;q=2, gzip;q=-1"],
+          ["X-Server-Timeout", "-5"],
+        ],
+        [
+          ["x-goog-api-key", TEST_KEY],
+          ["Content-Type", "application/json; charset=latin-1"],
+          ["X-Goog-User-Project", ""],
+        ],
       ];
       return { kind, request: httpRequest("POST", path, valid.slice(0, -3), pick(random, variants)) };
     }
     case "wrongContentType": {
-      const type = pick(random, ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", ""]);
+      const type = pick(random, [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+        "",
+      ]);
       const body = type.startsWith("application/x-www") ? "contents=hello&key=1" : randomText(random, 200);
-      return { kind, request: httpRequest("POST", path, body, [["Content-Type", type], ["x-goog-api-key", TEST_KEY]]) };
+      return {
+        kind,
+        request: httpRequest("POST", path, body, [
+          ["Content-Type", type],
+          ["x-goog-api-key", TEST_KEY],
+        ]),
+      };
     }
     case "brokenHttp": {
       const variants = [
         Buffer.from(`POST ${GENERATE} HTTP/1.1\r\nHost: x\r\nBad Header Name: v\r\nConnection: close\r\n\r\n`, "latin1"),
         Buffer.from(`POST ${GENERATE} HTTP/1.1\r\nHost: x\r\nX-Ctl: a\u0001b\r\nConnection: close\r\n\r\n`, "latin1"),
-        Buffer.from(`POST ${GENERATE} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 9\r\nConnection: close\r\n\r\nhello`, "latin1"),
-        Buffer.from(`POST ${GENERATE} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`, "latin1"),
+        Buffer.from(
+          `POST ${GENERATE} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 9\r\nConnection: close\r\n\r\nhello`,
+          "latin1",
+        ),
+        Buffer.from(
+          `POST ${GENERATE} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`,
+          "latin1",
+        ),
         Buffer.from(`POST ${GENERATE} HTTP/1.1\r\nHost: x\r\nX-Big: ${"b".repeat(20_000)}\r\nConnection: close\r\n\r\n`, "latin1"),
         Buffer.from(`GARBAGE ${GENERATE} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, "latin1"),
         Buffer.concat([randomBytes(random, 64), Buffer.from("\r\n\r\n")]),
@@ -267,11 +340,26 @@ function makeCase(i: number, random: () => number): FuzzCase {
     case "invalidUtf8": {
       const bad = Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80, 0xf8, 0x88, 0x80, 0x80, 0x80]);
       const at = Math.floor(random() * 4);
-      const body = Buffer.concat([Buffer.from('{"contents":[{"role":"user","parts":[{"text":"ab'), bad.subarray(at, at + 2 + Math.floor(random() * 6)), Buffer.from('cd"}]}]}')]);
+      const body = Buffer.concat([
+        Buffer.from('{"contents":[{"role":"user","parts":[{"text":"ab'),
+        bad.subarray(at, at + 2 + Math.floor(random() * 6)),
+        Buffer.from('cd"}]}]}'),
+      ]);
       return { kind, request: httpRequest("POST", GENERATE, body), expectStatus: [400] };
     }
     case "notAnObject": {
-      const body = pick(random, ["null", "true", "42", '"text"', "[]", '[{"contents":[]}]', "", " ", "{}garbage", '{"contents":[{"parts":[{"text":"a"}]}]}{}']);
+      const body = pick(random, [
+        "null",
+        "true",
+        "42",
+        '"text"',
+        "[]",
+        '[{"contents":[]}]',
+        "",
+        " ",
+        "{}garbage",
+        '{"contents":[{"parts":[{"text":"a"}]}]}{}',
+      ]);
       return { kind, request: httpRequest("POST", path, body), expectStatus: [400] };
     }
   }
@@ -377,8 +465,14 @@ test(`${TOTAL} malformed requests all get a Gemini 4xx error; the process stays 
   });
   assert.equal(still.status, 200, "a valid request fails after the fuzz pass");
 
-  const summary = [...counts].sort().map(([k, n]) => `${k}: ${n}`).join("\n");
-  const shown = failures.slice(0, 25).map((f) => `#${f.index} ${f.kind}: ${f.why}`).join("\n");
+  const summary = [...counts]
+    .sort()
+    .map(([k, n]) => `${k}: ${n}`)
+    .join("\n");
+  const shown = failures
+    .slice(0, 25)
+    .map((f) => `#${f.index} ${f.kind}: ${f.why}`)
+    .join("\n");
   assert.equal(failures.length, 0, `${failures.length} of ${TOTAL} answers were wrong:\n${shown}\n\nby kind and status:\n${summary}`);
   const growth = rssAfterRun - rssAfterWarmup;
   assert.ok(
@@ -386,5 +480,7 @@ test(`${TOTAL} malformed requests all get a Gemini 4xx error; the process stays 
     `RSS grew ${growth.toFixed(1)} MB (${rssAfterWarmup.toFixed(1)} → ${rssAfterRun.toFixed(1)} MB) over ${TOTAL - WARMUP} requests`,
   );
   assert.equal(emulator.stderr().match(/^\s+at /m), null, `stack trace on stderr: ${emulator.stderr().slice(0, 500)}`);
-  process.stdout.write(`# fuzz: ${TOTAL} requests, ${elapsed} ms after warmup, RSS ${rssAfterWarmup.toFixed(1)} → ${rssAfterRun.toFixed(1)} MB\n`);
+  process.stdout.write(
+    `# fuzz: ${TOTAL} requests, ${elapsed} ms after warmup, RSS ${rssAfterWarmup.toFixed(1)} → ${rssAfterRun.toFixed(1)} MB\n`,
+  );
 });

@@ -56,7 +56,10 @@ test("a non-streamed answer is gzipped when the client accepts it, with the comp
   assert.equal(zipped.headers["content-encoding"], "gzip");
   assert.equal(Number(zipped.headers["content-length"]), zipped.bytes.length);
   assert.equal(zipped.headers["content-type"], "application/json; charset=UTF-8");
-  const answer = JSON.parse(gunzipSync(zipped.bytes).toString("utf8")) as { candidates: unknown[]; usageMetadata: { totalTokenCount: number } };
+  const answer = JSON.parse(gunzipSync(zipped.bytes).toString("utf8")) as {
+    candidates: unknown[];
+    usageMetadata: { totalTokenCount: number };
+  };
   assert.ok(answer.candidates.length > 0 && answer.usageMetadata.totalTokenCount > 0);
 
   const plain = await post(GENERATE, ask);

@@ -66,7 +66,10 @@ test("input tokens per minute and requests per day are enforced with their own q
   await emu.admin.patchConfig({ models: { [MODEL]: { tpm: 0, rpd: 3 } } });
   const day = [];
   for (let i = 0; i < 4; i++) day.push(await ask("key-d"));
-  assert.deepEqual(day.map((r) => r.status), [200, 200, 200, 429]);
+  assert.deepEqual(
+    day.map((r) => r.status),
+    [200, 200, 200, 429],
+  );
   const rpd = (day[3]?.json as ErrorBody | undefined)?.error.details[1]?.violations as Array<Record<string, unknown>> | undefined;
   assert.equal(rpd?.[0]?.quotaId, "GenerateRequestsPerDayPerProjectPerModel-FreeTier");
   await emu.admin.patchConfig({ quotaTier: "unlimited", models: { [MODEL]: { rpd: 0 } } });

@@ -11,7 +11,12 @@ before(async () => {
 after(() => emu.close());
 
 interface ErrorBody {
-  error: { code: number; message: string; status: string; details?: Array<{ fieldViolations?: Array<{ field?: string; description: string }> }> };
+  error: {
+    code: number;
+    message: string;
+    status: string;
+    details?: Array<{ fieldViolations?: Array<{ field?: string; description: string }> }>;
+  };
 }
 
 const generatePath = "/v1beta/models/gemini-2.5-flash:generateContent";
@@ -41,7 +46,10 @@ test("a prompt over inputTokenLimit is refused with 400, every time, while count
 });
 
 test("an unknown field inside a map value is located by the entry's position", async () => {
-  const schema = { type: "OBJECT", properties: { a: { type: "STRING" }, b: { type: "STRING" }, c: { type: "STRING" }, d: { type: "STRING", bogus: 1 } } };
+  const schema = {
+    type: "OBJECT",
+    properties: { a: { type: "STRING" }, b: { type: "STRING" }, c: { type: "STRING" }, d: { type: "STRING", bogus: 1 } },
+  };
   const response = await postJson(emu.url, generatePath, withConfig({ responseMimeType: "application/json", responseSchema: schema }));
   assert.equal(response.status, 400);
   const body = response.json as ErrorBody;
@@ -57,12 +65,20 @@ test("a list for a singular field: Unknown name … Proto field is not repeating
   assert.equal(response.status, 400);
   const body = response.json as ErrorBody;
   const where = "generation_config.response_schema.properties[0].value";
-  assert.equal(body.error.message, `Invalid JSON payload received. Unknown name "type" at '${where}': Proto field is not repeating, cannot start list.`);
+  assert.equal(
+    body.error.message,
+    `Invalid JSON payload received. Unknown name "type" at '${where}': Proto field is not repeating, cannot start list.`,
+  );
   assert.deepEqual(body.error.details?.[0]?.fieldViolations, [{ field: where, description: body.error.message }]);
 });
 
 test("int32 settings outside [-2^31, 2^31-1] are refused as TYPE_INT32, as numbers and as strings", async () => {
-  for (const [name, snake] of [["topK", "top_k"], ["seed", "seed"], ["logprobs", "logprobs"], ["candidateCount", "candidate_count"]]) {
+  for (const [name, snake] of [
+    ["topK", "top_k"],
+    ["seed", "seed"],
+    ["logprobs", "logprobs"],
+    ["candidateCount", "candidate_count"],
+  ]) {
     for (const value of [2 ** 31, -(2 ** 31) - 1, 2 ** 53, "2147483648"]) {
       const response = await postJson(emu.url, generatePath, withConfig({ [name as string]: value }));
       assert.equal(response.status, 400, `${name} = ${value}`);
@@ -89,9 +105,17 @@ test("an out-of-range number literal is shown as sent", async () => {
 test("models.list refuses a page token it did not issue, and follows the ones it did", async () => {
   const list = async (query: string) => {
     const response = await fetch(`${emu.url}/v1beta/models?${query}`, { headers: { "x-goog-api-key": TEST_KEY } });
-    return { status: response.status, body: (await response.json()) as { models?: Array<{ name: string }>; nextPageToken?: string } & Partial<ErrorBody> };
+    return {
+      status: response.status,
+      body: (await response.json()) as { models?: Array<{ name: string }>; nextPageToken?: string } & Partial<ErrorBody>,
+    };
   };
-  for (const token of [Buffer.from("-5").toString("base64url"), "not a token", Buffer.from("99999").toString("base64url"), Buffer.from("1x").toString("base64url")]) {
+  for (const token of [
+    Buffer.from("-5").toString("base64url"),
+    "not a token",
+    Buffer.from("99999").toString("base64url"),
+    Buffer.from("1x").toString("base64url"),
+  ]) {
     const { status, body } = await list(`pageSize=2&pageToken=${encodeURIComponent(token)}`);
     assert.equal(status, 400, `token ${token}`);
     assert.equal(body.error?.status, "INVALID_ARGUMENT");

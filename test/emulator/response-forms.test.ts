@@ -14,7 +14,10 @@ before(async () => {
 after(() => emu.close());
 
 type Candidate = Record<string, unknown>;
-const twoCandidates = { contents: [{ parts: [{ text: "tell me a story" }] }], generationConfig: { candidateCount: 2, maxOutputTokens: 200 } };
+const twoCandidates = {
+  contents: [{ parts: [{ text: "tell me a story" }] }],
+  generationConfig: { candidateCount: 2, maxOutputTokens: 200 },
+};
 
 function candidatesOf(body: unknown): Candidate[] {
   return ((body as { candidates?: Candidate[] }).candidates ?? []) as Candidate[];
@@ -38,7 +41,7 @@ test("Gemini 2.0 streams chunks that grow (1, 3, 16, 24 … tokens), 2.5 streams
     assert.equal(streamed.status, 200, streamed.text);
     const texts = (streamed.json as unknown[]).map((chunk) =>
       candidatesOf(chunk)
-        .flatMap((c) => ((c.content as { parts?: Array<{ text?: string; thought?: boolean }> } | undefined)?.parts ?? []))
+        .flatMap((c) => (c.content as { parts?: Array<{ text?: string; thought?: boolean }> } | undefined)?.parts ?? [])
         .filter((p) => !p.thought)
         .map((p) => p.text ?? "")
         .join(""),
@@ -81,7 +84,11 @@ test("a mid-stream fault on a one-chunk stream never follows the chunk that carr
     const array = await postJson(emu.url, path, oneWord);
     assert.equal(array.status, 200);
     const items = array.json as Array<Record<string, unknown>>;
-    assert.equal(items.some((item) => candidatesOf(item).some((c) => "finishReason" in c)), false, array.text);
+    assert.equal(
+      items.some((item) => candidatesOf(item).some((c) => "finishReason" in c)),
+      false,
+      array.text,
+    );
     assert.deepEqual(items.at(-1), { error: { code: 503, message: OVERLOADED_2026, status: "UNAVAILABLE" } });
     const sse = await postJson(emu.url, `${path}?alt=sse`, oneWord);
     assert.equal(sse.status, 200);

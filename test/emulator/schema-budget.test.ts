@@ -52,13 +52,34 @@ async function healthDuringMs(work: Promise<unknown>): Promise<number> {
 }
 
 const HUGE_SCHEMAS: Array<[string, Record<string, unknown>]> = [
-  ["nested arrays with minItems 100000", { responseSchema: { type: "ARRAY", minItems: "100000", items: { type: "ARRAY", minItems: "100000", items: { type: "STRING" } } } }],
-  ["nested arrays with minItems 4000", { responseSchema: { type: "ARRAY", minItems: "4000", items: { type: "ARRAY", minItems: "4000", items: { type: "INTEGER" } } } }],
+  [
+    "nested arrays with minItems 100000",
+    { responseSchema: { type: "ARRAY", minItems: "100000", items: { type: "ARRAY", minItems: "100000", items: { type: "STRING" } } } },
+  ],
+  [
+    "nested arrays with minItems 4000",
+    { responseSchema: { type: "ARRAY", minItems: "4000", items: { type: "ARRAY", minItems: "4000", items: { type: "INTEGER" } } } },
+  ],
   [
     "12 properties that each refer back to the root",
-    { responseJsonSchema: { type: "object", properties: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`p${i}`, { $ref: "#" }])) } },
+    {
+      responseJsonSchema: {
+        type: "object",
+        properties: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`p${i}`, { $ref: "#" }])),
+      },
+    },
   ],
-  ["uniqueItems with minItems 100000", { responseJsonSchema: { type: "array", uniqueItems: true, minItems: 100000, items: { type: "integer", minimum: 0, maximum: 1_000_000_000 } } }],
+  [
+    "uniqueItems with minItems 100000",
+    {
+      responseJsonSchema: {
+        type: "array",
+        uniqueItems: true,
+        minItems: 100000,
+        items: { type: "integer", minimum: 0, maximum: 1_000_000_000 },
+      },
+    },
+  ],
   ["a string with minLength 50000000", { responseSchema: { type: "STRING", minLength: "50000000" } }],
 ];
 
@@ -82,7 +103,13 @@ test("the event loop stays responsive while the largest schema is filled", async
 
 test("uniqueItems within the budget: every item present and distinct, finishReason STOP", async () => {
   const answer = await generate("gemini-2.0-flash", {
-    responseJsonSchema: { type: "array", uniqueItems: true, minItems: 1500, maxItems: 1500, items: { type: "integer", minimum: 0, maximum: 1_000_000 } },
+    responseJsonSchema: {
+      type: "array",
+      uniqueItems: true,
+      minItems: 1500,
+      maxItems: 1500,
+      items: { type: "integer", minimum: 0, maximum: 1_000_000 },
+    },
   });
   assert.equal(answer.finishReason, "STOP");
   const items = JSON.parse(answer.text) as number[];

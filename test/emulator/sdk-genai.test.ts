@@ -281,9 +281,7 @@ describe("@google/genai errors carry the real status code and message", () => {
       assert.equal(body.error.status, "NOT_FOUND");
       assert.equal(body.error.message, notFoundMessage("gemini-0.1-nonexistent", apiVersion));
     }
-    const stream = await apiErrorOf(() =>
-      client().models.generateContentStream({ model: "gemini-0.1-nonexistent", contents: PROMPT }),
-    );
+    const stream = await apiErrorOf(() => client().models.generateContentStream({ model: "gemini-0.1-nonexistent", contents: PROMPT }));
     assert.equal(stream.status, 404);
     assert.equal(stream.body.error.message, notFoundMessage("gemini-0.1-nonexistent", "v1"));
   });

@@ -4,12 +4,7 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  GoogleGenerativeAI,
-  GoogleGenerativeAIFetchError,
-  SchemaType,
-  type GenerationConfig,
-} from "@google/generative-ai";
+import { GoogleGenerativeAI, GoogleGenerativeAIFetchError, SchemaType, type GenerationConfig } from "@google/generative-ai";
 import { Ajv } from "ajv";
 import { startEmulator, TEST_KEY, type TestEmulator } from "../helpers/emulator.ts";
 import {

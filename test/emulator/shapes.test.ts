@@ -43,9 +43,7 @@ const recordedExtras: Set<string> = (() => {
 describe("proto schema", () => {
   test("the digest holds the known fields, labels and enums of the response messages", () => {
     const fields = (name: string): string[] => [...(schema.messages.get(name)?.fields.keys() ?? [])];
-    assert.deepEqual(fields("GenerateContentResponse"), [
-      "candidates", "promptFeedback", "usageMetadata", "modelVersion", "responseId",
-    ]);
+    assert.deepEqual(fields("GenerateContentResponse"), ["candidates", "promptFeedback", "usageMetadata", "modelVersion", "responseId"]);
     for (const name of ["promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "totalTokenCount", "promptTokensDetails"]) {
       assert.ok(fields("GenerateContentResponse.UsageMetadata").includes(name), name);
     }
@@ -55,7 +53,10 @@ describe("proto schema", () => {
     assert.equal(schema.messages.get("Model")?.fields.get("inputTokenLimit")?.type, "int32");
     assert.deepEqual(fields("ListModelsResponse"), ["models", "nextPageToken"]);
     assert.deepEqual(fields("CountTokensResponse"), [
-      "totalTokens", "cachedContentTokenCount", "promptTokensDetails", "cacheTokensDetails",
+      "totalTokens",
+      "cachedContentTokenCount",
+      "promptTokensDetails",
+      "cacheTokensDetails",
     ]);
     assert.ok(schema.enums.get("Candidate.FinishReason")?.values.includes("MAX_TOKENS"));
     assert.ok(schema.enums.get("GenerateContentResponse.PromptFeedback.BlockReason")?.values.includes("SAFETY"));
@@ -256,7 +257,10 @@ const GENERATE_CASES: [string, string, object][] = [
       contents: [{ role: "user", parts: [{ text: "Classify this message.\nText: you are a pathetic loser" }] }],
       generationConfig: {
         responseMimeType: "application/json",
-        responseSchema: { type: "OBJECT", properties: { label: { type: "STRING", format: "enum", enum: ["clean", "harassment", "spam"] } } },
+        responseSchema: {
+          type: "OBJECT",
+          properties: { label: { type: "STRING", format: "enum", enum: ["clean", "harassment", "spam"] } },
+        },
       },
     },
   ],
@@ -336,7 +340,10 @@ describe("emulator responses against the protos and the recordings", () => {
     assert.equal(single.status, 200, single.text);
     assertShape("EmbedContentResponse", JSON.parse(single.text), "embedContent");
     const batch = await call("POST", "/v1/models/gemini-embedding-001:batchEmbedContents", {
-      requests: [{ model: "models/gemini-embedding-001", content }, { model: "models/gemini-embedding-001", content }],
+      requests: [
+        { model: "models/gemini-embedding-001", content },
+        { model: "models/gemini-embedding-001", content },
+      ],
     });
     assert.equal(batch.status, 200, batch.text);
     assertShape("BatchEmbedContentsResponse", JSON.parse(batch.text), "batchEmbedContents");
@@ -415,7 +422,10 @@ describe("emulator errors against BEHAVIOR.md", () => {
       });
       const rawError = sse.text.slice(lastFrame + 4);
       assert.ok(!rawError.startsWith("data:"), "the error must not be data-framed");
-      assertErrorEnvelope({ status: 503, headers: new Headers({ "content-type": "application/json; charset=UTF-8" }), text: rawError }, "mid-stream error body");
+      assertErrorEnvelope(
+        { status: 503, headers: new Headers({ "content-type": "application/json; charset=UTF-8" }), text: rawError },
+        "mid-stream error body",
+      );
 
       const array = await call("POST", "/v1beta/models/gemini-2.5-flash:streamGenerateContent", PROMPT);
       assert.equal(array.status, 200);

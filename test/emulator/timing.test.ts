@@ -18,7 +18,10 @@ const dir = mkdtempSync(join(tmpdir(), "emu-timing-"));
 // A separate process, so the test's own client work does not delay the emulator's timers.
 before(async () => {
   const file = join(dir, "timing.json");
-  writeFileSync(file, JSON.stringify({ models: { [MODEL]: { ttftMedianMs: MEDIAN, ttftP95Ms: P95, tokensPerSecond: 0, slots: 0, queue: 0 } } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ models: { [MODEL]: { ttftMedianMs: MEDIAN, ttftP95Ms: P95, tokensPerSecond: 0, slots: 0, queue: 0 } } }),
+  );
   emu = await spawnEmulator(["--profile", "fast", "--config", file]);
 });
 after(async () => {
@@ -50,7 +53,10 @@ test("first-byte p50 and p95 over 2,000 requests are within 5% of the configured
   const within = (actual: number, expected: number, name: string): void => {
     const error = (actual - expected) / expected;
     const lateSlack = TIMER_LATENESS_MS / expected;
-    assert.ok(error > -0.05 && error < 0.05 + lateSlack, `${name}: measured ${actual} ms vs configured ${expected} ms (${(error * 100).toFixed(1)}% off)`);
+    assert.ok(
+      error > -0.05 && error < 0.05 + lateSlack,
+      `${name}: measured ${actual} ms vs configured ${expected} ms (${(error * 100).toFixed(1)}% off)`,
+    );
   };
   t.diagnostic(`server first byte: p50 ${stats.ttfbMs.p50} ms (configured ${MEDIAN}), p95 ${stats.ttfbMs.p95} ms (configured ${P95})`);
   within(stats.ttfbMs.p50, MEDIAN, "p50");

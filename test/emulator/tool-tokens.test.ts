@@ -86,7 +86,11 @@ test("a declaration costs its words: name, description, parameter names and enum
       {
         name: "setMode", // set, Mode → "setMode" is 2 tokens
         description: "Set the mode", // 1 + 1 + 1
-        parameters: { type: "OBJECT", properties: { mode: { type: "STRING", enum: ["fast", "slow"], description: "How" } }, required: ["mode"] },
+        parameters: {
+          type: "OBJECT",
+          properties: { mode: { type: "STRING", enum: ["fast", "slow"], description: "How" } },
+          required: ["mode"],
+        },
       },
     ],
   };
@@ -94,7 +98,11 @@ test("a declaration costs its words: name, description, parameter names and enum
   assert.equal(withTool([openApi]), 9);
   const jsonSchema = {
     function_declarations: [
-      { name: "setMode", description: "Set the mode", parameters_json_schema: { type: "object", properties: { mode: { type: "string", enum: ["fast", "slow"], description: "How" } } } },
+      {
+        name: "setMode",
+        description: "Set the mode",
+        parameters_json_schema: { type: "object", properties: { mode: { type: "string", enum: ["fast", "slow"], description: "How" } } },
+      },
     ],
   };
   assert.equal(withTool([jsonSchema]), 9);

@@ -22,7 +22,8 @@ function toJsonSchema(s: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) {
     if (k === "type") out.type = s.nullable ? [String(v).toLowerCase(), "null"] : String(v).toLowerCase();
-    else if (k === "properties") out.properties = Object.fromEntries(Object.entries(v as object).map(([n, p]) => [n, toJsonSchema(p as Record<string, unknown>)]));
+    else if (k === "properties")
+      out.properties = Object.fromEntries(Object.entries(v as object).map(([n, p]) => [n, toJsonSchema(p as Record<string, unknown>)]));
     else if (k === "items") out.items = toJsonSchema(v as Record<string, unknown>);
     else if (k === "anyOf") out.anyOf = (v as Record<string, unknown>[]).map(toJsonSchema);
     else if (k !== "nullable" && k !== "propertyOrdering") out[k] = v;
@@ -31,18 +32,62 @@ function toJsonSchema(s: Record<string, unknown>): Record<string, unknown> {
 }
 
 const GEMINI_SCHEMAS: Record<string, unknown>[] = [
-  { type: "OBJECT", properties: { verdict: { type: "STRING", enum: ["clean", "hate", "spam"] }, confidence: { type: "NUMBER", minimum: 0, maximum: 1 } }, required: ["verdict", "confidence"] },
-  { type: "ARRAY", items: { type: "OBJECT", properties: { name: { type: "STRING", minLength: 3, maxLength: 8 }, age: { type: "INTEGER", minimum: 18, maximum: 20 }, tags: { type: "ARRAY", items: { type: "STRING" }, minItems: 2, maxItems: 4 } }, required: ["name"] }, minItems: 1, maxItems: 2 },
-  { type: "OBJECT", properties: { when: { type: "STRING", format: "date-time" }, maybe: { type: "STRING", nullable: true }, ok: { type: "BOOLEAN" } }, propertyOrdering: ["ok", "when", "maybe"] },
+  {
+    type: "OBJECT",
+    properties: { verdict: { type: "STRING", enum: ["clean", "hate", "spam"] }, confidence: { type: "NUMBER", minimum: 0, maximum: 1 } },
+    required: ["verdict", "confidence"],
+  },
+  {
+    type: "ARRAY",
+    items: {
+      type: "OBJECT",
+      properties: {
+        name: { type: "STRING", minLength: 3, maxLength: 8 },
+        age: { type: "INTEGER", minimum: 18, maximum: 20 },
+        tags: { type: "ARRAY", items: { type: "STRING" }, minItems: 2, maxItems: 4 },
+      },
+      required: ["name"],
+    },
+    minItems: 1,
+    maxItems: 2,
+  },
+  {
+    type: "OBJECT",
+    properties: { when: { type: "STRING", format: "date-time" }, maybe: { type: "STRING", nullable: true }, ok: { type: "BOOLEAN" } },
+    propertyOrdering: ["ok", "when", "maybe"],
+  },
   { type: "OBJECT", properties: { choice: { anyOf: [{ type: "INTEGER" }, { type: "STRING" }] } }, required: ["choice"] },
 ];
 
 const JSON_SCHEMAS: Record<string, unknown>[] = [
-  { type: "object", properties: { id: { type: "string", format: "uuid" }, n: { type: "integer", exclusiveMinimum: 5, exclusiveMaximum: 8 } }, required: ["id", "n"], additionalProperties: false },
-  { $defs: { item: { type: "object", properties: { v: { const: 3 } }, required: ["v"] } }, type: "array", items: { $ref: "#/$defs/item" }, minItems: 3 },
+  {
+    type: "object",
+    properties: { id: { type: "string", format: "uuid" }, n: { type: "integer", exclusiveMinimum: 5, exclusiveMaximum: 8 } },
+    required: ["id", "n"],
+    additionalProperties: false,
+  },
+  {
+    $defs: { item: { type: "object", properties: { v: { const: 3 } }, required: ["v"] } },
+    type: "array",
+    items: { $ref: "#/$defs/item" },
+    minItems: 3,
+  },
   { type: ["string", "null"], enum: ["a", "b"] },
-  { allOf: [{ type: "object", properties: { a: { type: "number" } }, required: ["a"] }, { properties: { b: { type: "boolean" } }, required: ["b"] }] },
-  { type: "object", properties: { email: { type: "string", format: "email" }, list: { type: "array", prefixItems: [{ type: "integer" }, { type: "string" }], minItems: 2 } }, required: ["email", "list"], minProperties: 3 },
+  {
+    allOf: [
+      { type: "object", properties: { a: { type: "number" } }, required: ["a"] },
+      { properties: { b: { type: "boolean" } }, required: ["b"] },
+    ],
+  },
+  {
+    type: "object",
+    properties: {
+      email: { type: "string", format: "email" },
+      list: { type: "array", prefixItems: [{ type: "integer" }, { type: "string" }], minItems: 2 },
+    },
+    required: ["email", "list"],
+    minProperties: 3,
+  },
 ];
 
 test("responseSchema fills validate against their JSON Schema equivalents", () => {
@@ -103,11 +148,22 @@ test("labels map onto a schema's own enum values", () => {
 const model = BUILTIN_MODELS.find((m) => m.id === "gemini-2.5-flash")!;
 const settings = PROFILES.fast!().models["gemini-2.5-flash"]!;
 function plan(request: Record<string, unknown>, seed = 1) {
-  return planContent({ request, rawBody: JSON.stringify(request), model, settings, seed, promptBlockTerms: ["BLOCKME"], responseBlockTerms: ["CUTME"] });
+  return planContent({
+    request,
+    rawBody: JSON.stringify(request),
+    model,
+    settings,
+    seed,
+    promptBlockTerms: ["BLOCKME"],
+    responseBlockTerms: ["CUTME"],
+  });
 }
 
 test("answers are deterministic per seed and request, and respect maxOutputTokens", () => {
-  const request = { contents: [{ role: "user", parts: [{ text: "Tell me about load tests" }] }], generationConfig: { maxOutputTokens: 30, thinkingConfig: { thinkingBudget: 0 } } };
+  const request = {
+    contents: [{ role: "user", parts: [{ text: "Tell me about load tests" }] }],
+    generationConfig: { maxOutputTokens: 30, thinkingConfig: { thinkingBudget: 0 } },
+  };
   const a = plan(request);
   assert.deepEqual(plan(request), a);
   assert.notDeepEqual(plan(request, 2).chunks, a.chunks);
@@ -129,20 +185,42 @@ test("thinking that uses up maxOutputTokens leaves no parts; safety terms block"
 });
 
 test("a moderation request with a schema gets the lexicon verdict in schema-conforming JSON", () => {
-  const schema = { type: "OBJECT", properties: { verdict: { type: "STRING", enum: ["clean", "hate", "harassment", "violence", "spam", "self_harm"] }, flagged: { type: "BOOLEAN" }, reason: { type: "STRING" } }, required: ["verdict", "flagged"] };
+  const schema = {
+    type: "OBJECT",
+    properties: {
+      verdict: { type: "STRING", enum: ["clean", "hate", "harassment", "violence", "spam", "self_harm"] },
+      flagged: { type: "BOOLEAN" },
+      reason: { type: "STRING" },
+    },
+    required: ["verdict", "flagged"],
+  };
   const answer = (text: string) =>
-    JSON.parse(plan({ contents: [{ parts: [{ text: `Moderate this.\nText: ${text}` }] }], generationConfig: { responseMimeType: "application/json", responseSchema: schema } }).chunks.join(""));
+    JSON.parse(
+      plan({
+        contents: [{ parts: [{ text: `Moderate this.\nText: ${text}` }] }],
+        generationConfig: { responseMimeType: "application/json", responseSchema: schema },
+      }).chunks.join(""),
+    );
   assert.deepEqual(answer("I will stab you"), { verdict: "violence", flagged: true, reason: "Matched lexicon terms: stab." });
   assert.equal(answer("see you at lunch").verdict, "clean");
   assert.equal(answer("see you at lunch").flagged, false);
-  const plain = plan({ systemInstruction: { parts: [{ text: "You classify messages." }] }, contents: [{ parts: [{ text: "free money, click here" }] }] });
+  const plain = plan({
+    systemInstruction: { parts: [{ text: "You classify messages." }] },
+    contents: [{ parts: [{ text: "free money, click here" }] }],
+  });
   assert.equal(plain.chunks.join(""), "spam");
 });
 
 test("text/x.enum answers one of the schema's values; the legacy SDK's lower-case types fill too", () => {
-  const enumPlan = plan({ contents: [{ parts: [{ text: "pick a colour" }] }], generationConfig: { responseMimeType: "text/x.enum", responseSchema: { type: "STRING", enum: ["red", "green", "blue"] } } });
+  const enumPlan = plan({
+    contents: [{ parts: [{ text: "pick a colour" }] }],
+    generationConfig: { responseMimeType: "text/x.enum", responseSchema: { type: "STRING", enum: ["red", "green", "blue"] } },
+  });
   assert.ok(["red", "green", "blue"].includes(enumPlan.chunks.join("")), enumPlan.chunks.join(""));
-  const value = fillSchema({ type: "object", properties: { n: { type: "integer" }, s: { type: "string" } }, required: ["n", "s"] }, new Rng(3)) as Record<string, unknown>;
+  const value = fillSchema(
+    { type: "object", properties: { n: { type: "integer" }, s: { type: "string" } }, required: ["n", "s"] },
+    new Rng(3),
+  ) as Record<string, unknown>;
   assert.equal(typeof value.n, "number");
   assert.ok(Number.isInteger(value.n));
   assert.equal(typeof value.s, "string");

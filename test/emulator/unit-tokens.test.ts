@@ -11,7 +11,7 @@ test("word runs cost ceil(len/4), symbols one, spaces nothing, line-break runs o
   assert.equal(countTextTokens("abcd"), 1);
   assert.equal(countTextTokens("abcde"), 2);
   assert.equal(countTextTokens("a\n\n\nb"), 3);
-  assert.equal(countTextTokens("{\"a\": 1}"), 7);
+  assert.equal(countTextTokens('{"a": 1}'), 7);
   assert.equal(countTextTokens("日本"), 2);
   assert.equal(countTextTokens("😀"), 1);
 });
@@ -27,14 +27,18 @@ test("request tokens count contents, system instruction and media parts", () => 
 
 test("chunks of random texts add up to the count of the whole, and truncation respects the budget", () => {
   const rng = new Rng(99);
-  const alphabet = ["word", " ", "\n", ",", "longerword", "x", "  ", "{", "\"", "é", "😀", "\n\n"];
+  const alphabet = ["word", " ", "\n", ",", "longerword", "x", "  ", "{", '"', "é", "😀", "\n\n"];
   for (let trial = 0; trial < 300; trial++) {
     let text = "";
     const n = rng.int(0, 80);
     for (let i = 0; i < n; i++) text += rng.pick(alphabet);
     const whole = countTextTokens(text);
     const units = tokenUnits(text);
-    assert.equal(units.tokens.reduce((a, b) => a + b, 0), whole, `units of ${JSON.stringify(text)}`);
+    assert.equal(
+      units.tokens.reduce((a, b) => a + b, 0),
+      whole,
+      `units of ${JSON.stringify(text)}`,
+    );
     const [first, size] = [rng.int(1, 5), rng.int(1, 10)];
     const full = chunkText(text, Number.MAX_SAFE_INTEGER, (k) => (k === 0 ? first : size));
     assert.equal(full.chunks.join(""), text);
@@ -50,7 +54,10 @@ test("chunks of random texts add up to the count of the whole, and truncation re
 });
 
 test("chunk schedules: 2.0 models grow 1, 3, 16, 24 … up to 80 tokens; others 4 then 24", () => {
-  assert.deepEqual(Array.from({ length: 14 }, (_, k) => GROWING_CHUNKS(k)), [1, 3, 16, 24, 32, 40, 48, 56, 64, 72, 80, 80, 80, 80]);
+  assert.deepEqual(
+    Array.from({ length: 14 }, (_, k) => GROWING_CHUNKS(k)),
+    [1, 3, 16, 24, 32, 40, 48, 56, 64, 72, 80, 80, 80, 80],
+  );
   assert.deepEqual([0, 1, 2, 9].map(EVEN_CHUNKS), [4, 24, 24, 24]);
   // A 377-token answer (the recorded Chats stream) comes out in about as many chunks as the service sent (11).
   const text = "word ".repeat(377);

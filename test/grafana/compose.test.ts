@@ -18,7 +18,10 @@ interface Service {
   command?: string[];
 }
 
-const compose = parse(readFileSync(join(REPO_ROOT, "docker-compose.yml"), "utf8")) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(readFileSync(join(REPO_ROOT, "docker-compose.yml"), "utf8")) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
 const services = compose.services;
 const datasources = parse(readFileSync(join(REPO_ROOT, "grafana/provisioning/datasources/influxdb.yml"), "utf8")) as {
   apiVersion: number;
@@ -78,7 +81,10 @@ test("every mounted host path exists and the provisioning is mounted where Grafa
   const files = readdirSync(join(REPO_ROOT, dashboardSource)).filter((file) => file.endsWith(".json"));
   assert.deepEqual(files.sort(), ["compare-runs.json", "gemini-load-test.json"]);
   const home = services.grafana!.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH ?? "";
-  assert.ok(home.startsWith(`${provider.options.path}/`) && statSync(join(REPO_ROOT, dashboardSource, home.slice(provider.options.path.length + 1))).isFile());
+  assert.ok(
+    home.startsWith(`${provider.options.path}/`) &&
+      statSync(join(REPO_ROOT, dashboardSource, home.slice(provider.options.path.length + 1))).isFile(),
+  );
   for (const named of (services.influxdb!.volumes ?? []).map((entry) => entry.split(":")[0]!).filter((source) => !/^[./]/.test(source))) {
     assert.ok(compose.volumes && named in compose.volumes, `named volume ${named} is not declared`);
   }

@@ -25,11 +25,17 @@ test("dashboards have stable uids and the run, scenario and model variables", ()
   const compare = JSON.parse(committed("compare-runs.json")) as Dashboard;
   assert.equal(load.uid, "gemini-load-test");
   assert.equal(compare.uid, "gemini-compare-runs");
-  assert.deepEqual(load.templating.list.map((variable) => variable.name), ["testid", "scenario", "model"]);
+  assert.deepEqual(
+    load.templating.list.map((variable) => variable.name),
+    ["testid", "scenario", "model"],
+  );
   assert.equal(load.templating.list[0]!.multi, false);
   const runs = compare.templating.list.find((variable) => variable.name === "testid");
   assert.ok(runs?.multi, "compare-runs selects two or more runs");
-  assert.ok(load.annotations.list.some((annotation) => annotation.query?.includes('"gemini_run"')), "run annotations shown");
+  assert.ok(
+    load.annotations.list.some((annotation) => annotation.query?.includes('"gemini_run"')),
+    "run annotations shown",
+  );
 });
 
 test("every panel has a unique title and id and only raw InfluxQL targets on the gemini-influxdb datasource", () => {
@@ -51,23 +57,47 @@ test("every panel has a unique title and id and only raw InfluxQL targets on the
 });
 
 test("the load-test dashboard covers what the issue lists", () => {
-  const titles = queryPanels(dashboards()["gemini-load-test.json"]!).map((panel) => panel.title).join(" | ");
-  for (const wanted of [/offered vs achieved/, /Virtual users/, /Request duration/, /Time to first token/, /Time per output token/, /Tokens per second/, /by status/, /Retries/, /Moderation accuracy/, /Dropped iterations/]) {
+  const titles = queryPanels(dashboards()["gemini-load-test.json"]!)
+    .map((panel) => panel.title)
+    .join(" | ");
+  for (const wanted of [
+    /offered vs achieved/,
+    /Virtual users/,
+    /Request duration/,
+    /Time to first token/,
+    /Time per output token/,
+    /Tokens per second/,
+    /by status/,
+    /Retries/,
+    /Moderation accuracy/,
+    /Dropped iterations/,
+  ]) {
     assert.match(titles, wanted);
   }
   const latency = queryPanels(dashboards()["gemini-load-test.json"]!).find((panel) => panel.title.startsWith("Request duration"))!;
   assert.match(latency.targets![0]!.query, /percentile\("value", 50\).*percentile\("value", 95\).*percentile\("value", 99\)/);
-  assert.ok(latency.fieldConfig?.defaults.thresholds?.steps.some((step) => step.value === 8000), "p95 threshold line");
+  assert.ok(
+    latency.fieldConfig?.defaults.thresholds?.steps.some((step) => step.value === 8000),
+    "p95 threshold line",
+  );
 });
 
 test("`npm run dashboards -- --help` prints its usage and writes nothing; an unknown argument is refused", async () => {
   const mtimes = () => Object.keys(dashboards()).map((file) => statSync(join(DASHBOARD_DIR, file)).mtimeMs);
   const before = mtimes();
-  const help = await runCaptured(process.execPath, ["--import", "tsx", "tools/dashboards/generate.ts", "--help"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  const help = await runCaptured(process.execPath, ["--import", "tsx", "tools/dashboards/generate.ts", "--help"], {
+    cwd: REPO_ROOT,
+    env: process.env,
+    timeoutMs: 30_000,
+  });
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /^usage: npm run dashboards/);
   assert.doesNotMatch(help.stdout, /wrote/);
-  const unknown = await runCaptured(process.execPath, ["--import", "tsx", "tools/dashboards/generate.ts", "--out", "x"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  const unknown = await runCaptured(process.execPath, ["--import", "tsx", "tools/dashboards/generate.ts", "--out", "x"], {
+    cwd: REPO_ROOT,
+    env: process.env,
+    timeoutMs: 30_000,
+  });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /^dashboards: unknown option --out: accepted options are --help\nusage: npm run dashboards/);
   assert.deepEqual(mtimes(), before, "a dashboard file was rewritten");

@@ -40,10 +40,17 @@ before(async () => {
   faultyRun = await runAgainst(
     { faults: { errorRates: { "429": 0.15, "503": 0.15, "500": 0.1 } } },
     {
-      GEMINI_SCENARIO: "both", GEMINI_DURATION: "4s", GEMINI_VUS: "2", GEMINI_STREAM: "true",
+      GEMINI_SCENARIO: "both",
+      GEMINI_DURATION: "4s",
+      GEMINI_VUS: "2",
+      GEMINI_STREAM: "true",
       // More arrivals than two VUs can serve, so the open scenario drops some.
-      GEMINI_RATE: "30", GEMINI_PREALLOCATED_VUS: "1", GEMINI_MAX_VUS: "2",
-      GEMINI_MAX_ATTEMPTS: "2", GEMINI_BACKOFF_BASE_MS: "20", GEMINI_BACKOFF_MAX_MS: "40",
+      GEMINI_RATE: "30",
+      GEMINI_PREALLOCATED_VUS: "1",
+      GEMINI_MAX_VUS: "2",
+      GEMINI_MAX_ATTEMPTS: "2",
+      GEMINI_BACKOFF_BASE_MS: "20",
+      GEMINI_BACKOFF_MAX_MS: "40",
     },
   );
   plainRun = await runAgainst({}, { GEMINI_SCENARIO: "open", GEMINI_DURATION: "3s", GEMINI_RATE: "5", GEMINI_STREAM: "true" });
@@ -62,7 +69,12 @@ function variables(board: Dashboard, selected: Record<string, string[]>): Record
   const values: Record<string, VariableValue> = {};
   for (const variable of board.templating.list) {
     const chosen = selected[variable.name] ?? ["$__all"];
-    values[variable.name] = { values: chosen, multi: variable.multi, includeAll: variable.includeAll, ...(variable.allValue ? { allValue: variable.allValue } : {}) };
+    values[variable.name] = {
+      values: chosen,
+      multi: variable.multi,
+      includeAll: variable.includeAll,
+      ...(variable.allValue ? { allValue: variable.allValue } : {}),
+    };
   }
   return values;
 }
@@ -80,7 +92,8 @@ const queryPanels = (board: Dashboard): Panel[] => board.panels.filter((panel) =
 async function assertPanelData(panel: Panel, target: Target, query: string): Promise<Series[]> {
   const series = await execute(query);
   assert.ok(series.length > 0, `"${panel.title}" ${target.refId} returned no series: ${query}`);
-  for (const one of series) assert.ok(hasNumbers(one), `"${panel.title}" ${target.refId} series ${one.name} ${JSON.stringify(one.tags ?? {})} is all empty`);
+  for (const one of series)
+    assert.ok(hasNumbers(one), `"${panel.title}" ${target.refId} series ${one.name} ${JSON.stringify(one.tags ?? {})} is all empty`);
   return series;
 }
 
@@ -92,7 +105,8 @@ test("every load-test panel returns non-empty series for a run with all scenario
       const series = await assertPanelData(panel, target, interpolate(target.query, vars, faultyRange, 1000));
       checked++;
       const percentileColumns = [...target.query.matchAll(/AS "(p\d+)"/g)].map((match) => match[1]);
-      if (percentileColumns.length > 0) assert.deepEqual(series[0]!.columns, ["time", ...percentileColumns], `${panel.title}: one column per percentile ($col alias)`);
+      if (percentileColumns.length > 0)
+        assert.deepEqual(series[0]!.columns, ["time", ...percentileColumns], `${panel.title}: one column per percentile ($col alias)`);
       if (target.query.includes(`"error_class"`)) {
         const classes = series.map((one) => one.tags?.error_class).sort();
         assert.ok(classes.length >= 2 && classes.every(Boolean), `${panel.title}: expected a series per error class, got ${classes}`);
@@ -106,12 +120,20 @@ test("a single scenario and model selection (regex-escaped as Grafana does) stil
   for (const scenario of ["closed_ramping_vus", "open_constant_arrival"]) {
     const vars = variables(loadBoard, { testid: [faultyRun.runId], scenario: [scenario], model: ["gemini-2.5-flash"] });
     const requests = queryPanels(loadBoard).find((panel) => panel.title === "Requests (run)")!;
-    const series = await assertPanelData(requests, requests.targets![0]!, interpolate(requests.targets![0]!.query, vars, faultyRange, 1000));
+    const series = await assertPanelData(
+      requests,
+      requests.targets![0]!,
+      interpolate(requests.targets![0]!.query, vars, faultyRange, 1000),
+    );
     assert.ok(Number(series[0]!.values[0]![1]) > 0);
   }
   const otherModel = variables(loadBoard, { testid: [faultyRun.runId], model: ["gemini-2.5-pro"] });
   const requests = queryPanels(loadBoard).find((panel) => panel.title === "Requests (run)")!;
-  assert.deepEqual(await execute(interpolate(requests.targets![0]!.query, otherModel, faultyRange, 1000)), [], "a model the run did not use selects nothing");
+  assert.deepEqual(
+    await execute(interpolate(requests.targets![0]!.query, otherModel, faultyRange, 1000)),
+    [],
+    "a model the run did not use selects nothing",
+  );
 });
 
 test("the variable queries offer the stored runs, their scenarios and models", async () => {
@@ -132,7 +154,10 @@ test("the run annotations query returns the run's start and end", async () => {
   const annotation = loadBoard.annotations.list.find((one) => one.name === "Runs")!;
   const series = await execute(interpolate(annotation.query!, variables(loadBoard, { testid: [faultyRun.runId] }), faultyRange, 1000));
   assert.deepEqual(series[0]?.columns, ["time", "text", "event"]);
-  assert.deepEqual(series[0]?.values.map((row) => row[2]), ["start", "end"]);
+  assert.deepEqual(
+    series[0]?.values.map((row) => row[2]),
+    ["start", "end"],
+  );
 });
 
 test("compare-runs panels return one series per selected run, aligned on time since start, and the summary table has the deltas", async () => {
@@ -151,7 +176,11 @@ test("compare-runs panels return one series per selected run, aligned on time si
   }
   const table = queryPanels(compareBoard).find((panel) => panel.type === "table")!;
   const [rows] = await execute(interpolate(table.targets![0]!.query, vars, range, 1000));
-  assert.deepEqual(rows!.values.map((row) => row[1]), [faultyRun.runId, plainRun.runId], "one row per run, in start order");
+  assert.deepEqual(
+    rows!.values.map((row) => row[1]),
+    [faultyRun.runId, plainRun.runId],
+    "one row per run, in start order",
+  );
   const [deltas] = await execute(interpolate(table.targets![1]!.query, vars, range, 1000));
   assert.equal(deltas!.values.length, 1, "one delta row for two runs");
   const p95 = rows!.columns.indexOf("p95");

@@ -80,4 +80,3 @@ export async function rejectionOf<E extends Error>(call: () => Promise<unknown>,
   }
   assert.fail("the call succeeded but an error was expected");
 }
-

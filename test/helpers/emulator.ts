@@ -33,7 +33,10 @@ export interface EmulatorProcess extends NodeServerProcess {
  * Runs the emulator CLI as a child process (`node --import tsx emulator/cli.ts --port 0 …`) and
  * resolves once it has printed its URL, so a crash of the server cannot take the test with it.
  */
-export async function spawnEmulator(args: string[] = [], options: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<EmulatorProcess> {
+export async function spawnEmulator(
+  args: string[] = [],
+  options: { nodeArgs?: string[]; timeoutMs?: number } = {},
+): Promise<EmulatorProcess> {
   const server = await spawnNodeServer(["emulator/cli.ts", "--port", "0", ...args], options);
   return { ...server, admin: adminClient(server.url) };
 }

@@ -22,7 +22,8 @@ export function sourceFiles(root: string): string[] {
 }
 
 // `import … from "x"`, `export … from "x"`, `import "x"` and `import("x")`, type-only ones included.
-const SPECIFIER = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gm;
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gm;
 
 /** The files `file` imports by relative path, resolved to absolute paths (comments are not read). */
 export function relativeImports(file: string, text: string = readFileSync(file, "utf8")): string[] {

@@ -56,7 +56,12 @@ function intervalText(ms: number): string {
  * `$__interval(_ms)`, and variables — a single-value variable as is, multi-value and "All"
  * ones regex-escaped and joined as `(a|b)`, "All" with a custom all value as that value.
  */
-export function interpolate(query: string, variables: Record<string, VariableValue>, range: { from: number; to: number }, intervalMs: number): string {
+export function interpolate(
+  query: string,
+  variables: Record<string, VariableValue>,
+  range: { from: number; to: number },
+  intervalMs: number,
+): string {
   let text = query
     .replaceAll("$timeFilter", `time >= ${range.from}ms and time <= ${range.to}ms`)
     .replaceAll("$__interval_ms", String(intervalMs))
@@ -66,7 +71,12 @@ export function interpolate(query: string, variables: Record<string, VariableVal
     const variable = variables[name]!;
     let value: string;
     if (variable.values.includes("$__all")) {
-      value = variable.allValue ?? `(${variable.values.filter((v) => v !== "$__all").map(escapeRegex).join("|")})`;
+      value =
+        variable.allValue ??
+        `(${variable.values
+          .filter((v) => v !== "$__all")
+          .map(escapeRegex)
+          .join("|")})`;
     } else if (!variable.multi && !variable.includeAll) {
       value = variable.values[0] ?? "";
     } else {

@@ -79,7 +79,9 @@ function schemaFromDigest(digest: SchemaDigest): ProtoSchema {
 /** Reads every .proto file in a folder into one schema (they share one package). */
 export function loadProtoDir(dir: string): ProtoSchema {
   const schema: ProtoSchema = { messages: new Map(), enums: new Map() };
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".proto")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".proto"))
+    .sort()) {
     parseProtoInto(readFileSync(join(dir, file), "utf8"), schema);
   }
   return schema;
@@ -103,7 +105,7 @@ export function parseProtoInto(source: string, schema: ProtoSchema): void {
     let depth = 0;
     for (;;) {
       const token = next();
-      if (token === "{" ) depth++;
+      if (token === "{") depth++;
       else if (token === "}") {
         depth--;
         if (depth === 0) return;
@@ -218,8 +220,21 @@ export type ResolvedType =
   | { kind: "wellKnown"; name: string };
 
 const SCALARS = new Set([
-  "double", "float", "int32", "int64", "uint32", "uint64", "sint32", "sint64",
-  "fixed32", "fixed64", "sfixed32", "sfixed64", "bool", "string", "bytes",
+  "double",
+  "float",
+  "int32",
+  "int64",
+  "uint32",
+  "uint64",
+  "sint32",
+  "sint64",
+  "fixed32",
+  "fixed64",
+  "sfixed32",
+  "sfixed64",
+  "bool",
+  "string",
+  "bytes",
 ]);
 
 /**

@@ -17,7 +17,11 @@ export interface RawExchangeResult {
  * (the requests carry `Connection: close`). With `halfClose`, our side ends right after writing,
  * as a client that gave up mid-body would.
  */
-export function rawExchange(port: number, request: Buffer, options: { halfClose?: boolean; timeoutMs?: number } = {}): Promise<RawExchangeResult> {
+export function rawExchange(
+  port: number,
+  request: Buffer,
+  options: { halfClose?: boolean; timeoutMs?: number } = {},
+): Promise<RawExchangeResult> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: "127.0.0.1" });
     const chunks: Buffer[] = [];

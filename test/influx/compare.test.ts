@@ -60,7 +60,10 @@ const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at /m, `st
 test("compare prints both runs side by side with the right p95 values and delta", async () => {
   const result = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", influx.url]);
   assert.equal(result.code, 0, result.stderr);
-  const [fastP95, slowP95] = await Promise.all([filePercentile(fastRun, "gemini_request_duration", 95), filePercentile(slowRun, "gemini_request_duration", 95)]);
+  const [fastP95, slowP95] = await Promise.all([
+    filePercentile(fastRun, "gemini_request_duration", 95),
+    filePercentile(slowRun, "gemini_request_duration", 95),
+  ]);
   assert.ok(slowP95 > fastP95 * 1.5, `the slower emulator was not slower: ${fastP95} vs ${slowP95}`);
   const line = result.stdout.split("\n").find((text) => text.startsWith("latency p95"));
   assert.ok(line, result.stdout);
@@ -75,7 +78,10 @@ test("compare prints both runs side by side with the right p95 values and delta"
 test("the gate fails on a latency regression and passes when the candidate is within the limits", async () => {
   const regression = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", influx.url, "--fail-on", "p95:+10%,errors:+1pp"]);
   assert.equal(regression.code, 1, regression.stdout + regression.stderr);
-  assert.match(regression.stdout, new RegExp(`verdict: FAIL, ${slowRun.runId} regressed against ${fastRun.runId}: latency p95 \\(ms\\) \\+[\\d.]+% breaks p95:\\+10%`));
+  assert.match(
+    regression.stdout,
+    new RegExp(`verdict: FAIL, ${slowRun.runId} regressed against ${fastRun.runId}: latency p95 \\(ms\\) \\+[\\d.]+% breaks p95:\\+10%`),
+  );
   assert.doesNotMatch(regression.stdout, /breaks errors/);
 
   const improvement = await runTool("compare", [slowRun.runId, fastRun.runId, "--influx", influx.url, "--fail-on", "p95:+10%,errors:+1pp"]);
@@ -85,7 +91,16 @@ test("the gate fails on a latency regression and passes when the candidate is wi
   const generous = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", influx.url, "--fail-on", "p95:+1000%"]);
   assert.equal(generous.code, 0, generous.stdout);
   // A repeated --fail-on adds its rules to the earlier ones: the p95 rule still breaks.
-  const repeated = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", influx.url, "--fail-on", "p95:+10%", "--fail-on", "errors:+1pp"]);
+  const repeated = await runTool("compare", [
+    fastRun.runId,
+    slowRun.runId,
+    "--influx",
+    influx.url,
+    "--fail-on",
+    "p95:+10%",
+    "--fail-on",
+    "errors:+1pp",
+  ]);
   assert.equal(repeated.code, 1, repeated.stdout + repeated.stderr);
   assert.match(repeated.stdout, /breaks p95:\+10%/);
   const twice = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", influx.url, "--influx", influx.url]);
@@ -94,7 +109,11 @@ test("the gate fails on a latency regression and passes when the candidate is wi
 });
 
 test("--help prints each tool's usage and exits 0", async () => {
-  for (const [tool, usage] of [["compare", /^usage: npm run compare -- <baseline-run-id> <candidate-run-id>/], ["runs", /^usage: npm run runs/], ["import-results", /^usage: npm run results:import -- <run-id>/]] as const) {
+  for (const [tool, usage] of [
+    ["compare", /^usage: npm run compare -- <baseline-run-id> <candidate-run-id>/],
+    ["runs", /^usage: npm run runs/],
+    ["import-results", /^usage: npm run results:import -- <run-id>/],
+  ] as const) {
     const result = await runTool(tool, ["--help"]);
     assert.equal(result.code, 0, `${tool}: ${result.stderr}`);
     assert.match(result.stdout, usage);
@@ -124,12 +143,18 @@ test("bad input: malformed --fail-on, unknown run id, unreachable InfluxDB each 
 
   const unknown = await runTool("compare", [fastRun.runId, "20990101-000000-dead", "--influx", influx.url]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /^compare: unknown run id 20990101-000000-dead: no samples tagged testid=20990101-000000-dead .*npm run runs/);
+  assert.match(
+    unknown.stderr,
+    /^compare: unknown run id 20990101-000000-dead: no samples tagged testid=20990101-000000-dead .*npm run runs/,
+  );
 
   const closedPort = await freePort();
   const unreachable = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", `http://127.0.0.1:${closedPort}/k6`]);
   assert.equal(unreachable.code, 3);
-  assert.match(unreachable.stderr, new RegExp(`^compare: cannot reach InfluxDB at http://127.0.0.1:${closedPort} \\(ECONNREFUSED\\): start it with`));
+  assert.match(
+    unreachable.stderr,
+    new RegExp(`^compare: cannot reach InfluxDB at http://127.0.0.1:${closedPort} \\(ECONNREFUSED\\): start it with`),
+  );
 
   const runsDown = await runTool("runs", [], { GEMINI_INFLUXDB_URL: `http://127.0.0.1:${closedPort}/k6` });
   assert.equal(runsDown.code, 3);
@@ -142,13 +167,22 @@ test("bad input: malformed --fail-on, unknown run id, unreachable InfluxDB each 
   assert.equal(importUnknown.code, 2);
   assert.match(importUnknown.stderr, /^results:import: unknown run id 20990101-000000-dead: no folder /);
 
-  const importDown = await runTool("import-results", [fastRun.runId, "--influx", `http://127.0.0.1:${closedPort}/k6`, "--results-dir", resultsRoot]);
+  const importDown = await runTool("import-results", [
+    fastRun.runId,
+    "--influx",
+    `http://127.0.0.1:${closedPort}/k6`,
+    "--results-dir",
+    resultsRoot,
+  ]);
   assert.equal(importDown.code, 3);
   assert.match(importDown.stderr, /^results:import: cannot reach InfluxDB/);
 
   const badUrl = await runTool("compare", [fastRun.runId, slowRun.runId, "--influx", "localhost:8086"]);
   assert.equal(badUrl.code, 2);
-  assert.match(badUrl.stderr, /^compare: invalid --influx "localhost:8086": expected an http\(s\) URL such as http:\/\/127\.0\.0\.1:8086\/k6/);
+  assert.match(
+    badUrl.stderr,
+    /^compare: invalid --influx "localhost:8086": expected an http\(s\) URL such as http:\/\/127\.0\.0\.1:8086\/k6/,
+  );
 
   // A metrics file cut short (a run killed hard): what precedes the damage is imported, then one clear line, exit 4.
   const damagedId = `${fastRun.runId}-damaged`;
@@ -157,7 +191,10 @@ test("bad input: malformed --fail-on, unknown run id, unreachable InfluxDB each 
   await writeFile(join(resultsRoot, damagedId, "metrics.json.gz"), whole.subarray(0, Math.floor(whole.length / 2)));
   const damaged = await runTool("import-results", [damagedId, "--influx", `${influx.server.url}/damaged`, "--results-dir", resultsRoot]);
   assert.equal(damaged.code, 4, damaged.stderr);
-  assert.match(damaged.stderr, /^results:import: partial import of run .*-damaged: metrics\.json\.gz is damaged after line \d+ \(unexpected end of file\)/);
+  assert.match(
+    damaged.stderr,
+    /^results:import: partial import of run .*-damaged: metrics\.json\.gz is damaged after line \d+ \(unexpected end of file\)/,
+  );
   const salvaged = await countStoredPoints({ baseUrl: influx.server.url, database: "damaged" }, fastRun.runId);
   assert.ok(Object.values(salvaged).reduce((sum, n) => sum + n, 0) > 0, "the samples before the damage were imported");
 

@@ -69,7 +69,10 @@ test("InfluxDB down mid-run: k6 finishes and reports; the import restores every 
   assert.match(run.stdout, /requests:\s+\d+ sent/, "k6 printed its end-of-test summary");
   assert.ok(existsSync(join(run.resultsDir, "summary.json")), "summary.json written");
   assert.match(run.stderr, /InfluxDB|influxdb/, "k6 reported the failed writes");
-  assert.ok(log.some((line) => line.includes(`results:import -- ${run.runId}`)), `the run tool points to the import: ${log.join("\n")}`);
+  assert.ok(
+    log.some((line) => line.includes(`results:import -- ${run.runId}`)),
+    `the run tool points to the import: ${log.join("\n")}`,
+  );
 
   influx = await startTestInflux({ dataDir });
   const file = await importMetricsFile(join(run.resultsDir, "metrics.json.gz"), undefined);
@@ -91,5 +94,9 @@ test("InfluxDB down mid-run: k6 finishes and reports; the import restores every 
   const [annotations] = await querySeries(influx.target, `SELECT "text" FROM "gemini_run" WHERE "testid" = '${run.runId}'`);
   assert.equal(annotations?.values.length, 2, "start and end annotations, once each");
   const [summary] = await querySeries(influx.target, `SELECT "requests" FROM "gemini_run_summary" WHERE "run" = '${run.runId}'`);
-  assert.deepEqual(summary?.values.map((row) => row[1]), [file.byMeasurement.gemini_request_duration], "one summary point, with every request");
+  assert.deepEqual(
+    summary?.values.map((row) => row[1]),
+    [file.byMeasurement.gemini_request_duration],
+    "one summary point, with every request",
+  );
 });

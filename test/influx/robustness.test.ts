@@ -30,12 +30,20 @@ const RATE = 10;
 
 before(async () => {
   await buildScenarios();
-  [influx, emulator, resultsRoot] = await Promise.all([startTestInflux({ auth: true }), start({ port: 0, profile: "fast", seed: 21 }), tempResultsRoot()]);
+  [influx, emulator, resultsRoot] = await Promise.all([
+    startTestInflux({ auth: true }),
+    start({ port: 0, profile: "fast", seed: 21 }),
+    tempResultsRoot(),
+  ]);
   const users = influx.server.users!;
   admin = { ...influx.target, username: users.admin.username, password: users.admin.password };
   writerUrl = `http://${users.writer.username}:${users.writer.password}@127.0.0.1:${influx.server.port}/k6`;
   // 11 s at a constant rate: the timeline's last 5-s bucket covers about one second.
-  run = await runScenario({ baseUrl: emulator.url, resultsRoot, env: { GEMINI_SCENARIO: "open", GEMINI_DURATION: "11s", GEMINI_RATE: String(RATE) } });
+  run = await runScenario({
+    baseUrl: emulator.url,
+    resultsRoot,
+    env: { GEMINI_SCENARIO: "open", GEMINI_DURATION: "11s", GEMINI_RATE: String(RATE) },
+  });
   assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 failed (exit ${run.exitCode}): ${run.stderr.slice(-2000)}`);
   const imported = await runTool("import-results", [run.runId, "--influx", writerUrl, "--results-dir", resultsRoot]);
   assert.equal(imported.code, 0, `results:import as a non-admin user: ${imported.stdout}${imported.stderr}`);
@@ -72,19 +80,29 @@ test("the timeline's last, partial bucket shows the run's constant rate, not a d
 test("throughput is requests over the first to the last iteration or request sample, as documented", async () => {
   // The same run plus a VU-gauge sample 5 s after its last iteration, as k6 writes while VUs stop.
   const id = `${run.runId}-tail`;
-  const lines = gunzipSync(await readFile(join(run.resultsDir, "metrics.json.gz"))).toString("utf8").replaceAll(run.runId, id).trimEnd().split("\n");
+  const lines = gunzipSync(await readFile(join(run.resultsDir, "metrics.json.gz")))
+    .toString("utf8")
+    .replaceAll(run.runId, id)
+    .trimEnd()
+    .split("\n");
   const times: bigint[] = [];
   const requests = new Set<string>();
   let lastMs = 0;
   for (const line of lines) {
-    const point = JSON.parse(line) as { type: string; metric: string; data: { time: string; value: number; tags?: Record<string, string> } };
+    const point = JSON.parse(line) as {
+      type: string;
+      metric: string;
+      data: { time: string; value: number; tags?: Record<string, string> };
+    };
     if (point.type !== "Point") continue;
     const ms = Number(toUnixNanos(point.data.time) / 1_000_000n);
     lastMs = Math.max(lastMs, ms);
     if (point.metric === "iterations" || point.metric === "http_reqs") times.push(toUnixNanos(point.data.time) / 1_000_000n);
     if (point.metric === "gemini_request_duration") requests.add(sampleToLine(point as Parameters<typeof sampleToLine>[0])!.key);
   }
-  lines.push(JSON.stringify({ type: "Point", metric: "vus", data: { time: new Date(lastMs + 5000).toISOString(), value: 1, tags: { testid: id } } }));
+  lines.push(
+    JSON.stringify({ type: "Point", metric: "vus", data: { time: new Date(lastMs + 5000).toISOString(), value: 1, tags: { testid: id } } }),
+  );
   await mkdir(join(resultsRoot, id), { recursive: true });
   await writeFile(join(resultsRoot, id, "metrics.json.gz"), gzipSync(`${lines.join("\n")}\n`));
   const imported = await runTool("import-results", [id, "--influx", writerUrl, "--results-dir", resultsRoot]);
@@ -99,12 +117,17 @@ test("throughput is requests over the first to the last iteration or request sam
 
 test("the import moves to fields the tags K6_INFLUXDB_TAGS_AS_FIELDS names, as the live output does", async () => {
   const id = `${run.runId}-fields`;
-  const text = gunzipSync(await readFile(join(run.resultsDir, "metrics.json.gz"))).toString("utf8").replaceAll(run.runId, id);
+  const text = gunzipSync(await readFile(join(run.resultsDir, "metrics.json.gz")))
+    .toString("utf8")
+    .replaceAll(run.runId, id);
   await mkdir(join(resultsRoot, id), { recursive: true });
   await writeFile(join(resultsRoot, id, "metrics.json.gz"), gzipSync(text));
-  const result = await runTool("import-results", [id, "--influx", writerUrl, "--results-dir", resultsRoot], { K6_INFLUXDB_TAGS_AS_FIELDS: "vu:int,iter:int,url,scenario" });
+  const result = await runTool("import-results", [id, "--influx", writerUrl, "--results-dir", resultsRoot], {
+    K6_INFLUXDB_TAGS_AS_FIELDS: "vu:int,iter:int,url,scenario",
+  });
   assert.equal(result.code, 0, result.stderr);
-  const keys = async (testid: string) => (await querySeries(admin, `SHOW TAG KEYS FROM "iterations" WHERE "testid" = '${testid}'`))[0]?.values.flat() ?? [];
+  const keys = async (testid: string) =>
+    (await querySeries(admin, `SHOW TAG KEYS FROM "iterations" WHERE "testid" = '${testid}'`))[0]?.values.flat() ?? [];
   assert.ok((await keys(run.runId)).includes("scenario"));
   assert.ok(!(await keys(id)).includes("scenario"), `tag keys: ${(await keys(id)).join(", ")}`);
   const [field] = await querySeries(admin, `SELECT "scenario" FROM "iterations" WHERE "testid" = '${id}' LIMIT 1`);
@@ -114,7 +137,9 @@ test("the import moves to fields the tags K6_INFLUXDB_TAGS_AS_FIELDS names, as t
 test("a damaged metrics file is imported as far as it reads, with annotations and rollups, exit 4; another run's summary at the same start survives", async () => {
   // The same samples under another run id, cut off mid-stream as by a run that died hard.
   const cutId = `${run.runId}-cut`;
-  const text = gunzipSync(await readFile(join(run.resultsDir, "metrics.json.gz"))).toString("utf8").replaceAll(run.runId, cutId);
+  const text = gunzipSync(await readFile(join(run.resultsDir, "metrics.json.gz")))
+    .toString("utf8")
+    .replaceAll(run.runId, cutId);
   const gz = gzipSync(text);
   await mkdir(join(resultsRoot, cutId), { recursive: true });
   await writeFile(join(resultsRoot, cutId, "metrics.json.gz"), gz.subarray(0, Math.floor(gz.length * 0.6)));
@@ -133,7 +158,10 @@ test("a damaged metrics file is imported as far as it reads, with annotations an
   assert.equal(Number(annotations?.values[0]?.[1]), 2);
   const [timeline] = await querySeries(admin, `SELECT count("p95") FROM "gemini_run_timeline" WHERE "testid" = '${cutId}'`);
   assert.ok(Number(timeline?.values[0]?.[1]) > 0, "the timeline was written");
-  const [summaries] = await querySeries(admin, `SELECT "run", "requests" FROM "gemini_run_summary" WHERE "run" = '${cutId}' OR "run" = '${run.runId}'`);
+  const [summaries] = await querySeries(
+    admin,
+    `SELECT "run", "requests" FROM "gemini_run_summary" WHERE "run" = '${cutId}' OR "run" = '${run.runId}'`,
+  );
   assert.deepEqual(new Set(summaries?.values.map((row) => row[1])), new Set([run.runId, cutId]), "both runs keep their summary");
   const full = await readRunStats(admin, run.runId);
   const cut = await readRunStats(admin, cutId);
@@ -165,12 +193,17 @@ test("a database that does not exist yet: runs says none are stored (exit 0), co
 });
 
 test("a server that answers 200 with HTML is named as not InfluxDB, exit 3", async () => {
-  htmlServer = createServer((_, response) => response.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>Grafana</title>"));
+  htmlServer = createServer((_, response) =>
+    response.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>Grafana</title>"),
+  );
   await new Promise<void>((done) => htmlServer!.listen(0, "127.0.0.1", done));
   const address = htmlServer.address();
   const port = typeof address === "object" && address ? address.port : 0;
   for (const tool of ["runs", "compare"] as const) {
-    const result = await runTool(tool, tool === "runs" ? ["--influx", `http://127.0.0.1:${port}/k6`] : ["a", "b", "--influx", `http://127.0.0.1:${port}/k6`]);
+    const result = await runTool(
+      tool,
+      tool === "runs" ? ["--influx", `http://127.0.0.1:${port}/k6`] : ["a", "b", "--influx", `http://127.0.0.1:${port}/k6`],
+    );
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /http:\/\/127\.0\.0\.1:\d+ did not answer like InfluxDB's \/query API; is this Grafana's port\?/);
     assert.doesNotMatch(result.stderr, /JSON|^\s+at /m);
@@ -189,11 +222,21 @@ test("verify --after writes its figures as the non-admin user; an InfluxDB failu
   assert.equal(row?.values.length, 1);
 
   const downPort = await freePort();
-  const failed = await runVerifyCli(["--after", run.runId], { ...env, GEMINI_INFLUXDB_URL: `http://writer:writer-secret@127.0.0.1:${downPort}/k6` });
+  const failed = await runVerifyCli(["--after", run.runId], {
+    ...env,
+    GEMINI_INFLUXDB_URL: `http://writer:writer-secret@127.0.0.1:${downPort}/k6`,
+  });
   assert.equal(failed.code, 0, failed.stdout + failed.stderr);
-  assert.match(failed.stdout, new RegExp(`warning: the figures did not reach InfluxDB \\(GEMINI_INFLUXDB_URL → http://127\\.0\\.0\\.1:${downPort}/k6\\): .*ECONNREFUSED`));
+  assert.match(
+    failed.stdout,
+    new RegExp(
+      `warning: the figures did not reach InfluxDB \\(GEMINI_INFLUXDB_URL → http://127\\.0\\.0\\.1:${downPort}/k6\\): .*ECONNREFUSED`,
+    ),
+  );
   noSecrets(failed.stdout + failed.stderr);
-  const verify = JSON.parse(await readFile(join(resultsRoot, run.runId, "verify.json"), "utf8")) as { after: { impact: { requests: number }; influx: { error?: string; target: string } } };
+  const verify = JSON.parse(await readFile(join(resultsRoot, run.runId, "verify.json"), "utf8")) as {
+    after: { impact: { requests: number }; influx: { error?: string; target: string } };
+  };
   assert.ok(verify.after.impact.requests > 0, "the figures are kept");
   assert.equal(verify.after.influx.target, `http://127.0.0.1:${downPort}/k6`);
   assert.match(verify.after.influx.error ?? "", /ECONNREFUSED/);
@@ -205,9 +248,16 @@ test("the fresh preflight --after runs is stored with the key redacted, like eve
   await writeFile(join(resultsRoot, id, "summary.json"), await readFile(join(run.resultsDir, "summary.json")));
   // A key the emulator accepts and that shows up in what is stored: the emulator's port, in its base URL.
   const key = new URL(emulator.url).port;
-  const outcome = await runVerifyCli(["--after", id], { GEMINI_BASE_URL: emulator.url, GEMINI_API_KEY: key, GEMINI_RESULTS_DIR: resultsRoot });
+  const outcome = await runVerifyCli(["--after", id], {
+    GEMINI_BASE_URL: emulator.url,
+    GEMINI_API_KEY: key,
+    GEMINI_RESULTS_DIR: resultsRoot,
+  });
   assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
-  const verify = JSON.parse(await readFile(join(resultsRoot, id, "verify.json"), "utf8")) as { after: { baselineSource: string }; preflight: { baseUrl: string } };
+  const verify = JSON.parse(await readFile(join(resultsRoot, id, "verify.json"), "utf8")) as {
+    after: { baselineSource: string };
+    preflight: { baseUrl: string };
+  };
   assert.equal(verify.after.baselineSource, "fresh");
   assert.equal(verify.preflight.baseUrl, "http://127.0.0.1:[redacted]");
 });

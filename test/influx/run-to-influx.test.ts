@@ -23,19 +23,34 @@ let startMarkedWhileRunning: string | undefined;
 let runJson: { runId: string; startedAt: string; endedAt: string; gitCommit: string | null; k6ExitCode: number };
 
 const tagValues = async (key: string, from = "iterations"): Promise<string[]> =>
-  (await querySeries(influx.target, `SHOW TAG VALUES FROM "${from}" WITH KEY = "${key}"`))[0]?.values.map((row) => String(row[1])).sort() ?? [];
+  (await querySeries(influx.target, `SHOW TAG VALUES FROM "${from}" WITH KEY = "${key}"`))[0]?.values.map((row) => String(row[1])).sort() ??
+  [];
 const columnNames = (series: Series[]): string[] => (series[0]?.values ?? []).map((row) => String(row[0])).sort();
 
 before(async () => {
   await buildScenarios();
-  [influx, emulator, resultsRoot] = await Promise.all([startTestInflux(), start({ port: 0, profile: "fast", seed: 11 }), tempResultsRoot()]);
+  [influx, emulator, resultsRoot] = await Promise.all([
+    startTestInflux(),
+    start({ port: 0, profile: "fast", seed: 11 }),
+    tempResultsRoot(),
+  ]);
   const running = runScenario({
     baseUrl: emulator.url,
     resultsRoot,
-    env: { GEMINI_SCENARIO: "both", GEMINI_DURATION: "5s", GEMINI_RATE: "5", GEMINI_VUS: "2", GEMINI_STREAM: "true", GEMINI_INFLUXDB_URL: influx.url },
+    env: {
+      GEMINI_SCENARIO: "both",
+      GEMINI_DURATION: "5s",
+      GEMINI_RATE: "5",
+      GEMINI_VUS: "2",
+      GEMINI_STREAM: "true",
+      GEMINI_INFLUXDB_URL: influx.url,
+    },
   });
   let finished = false;
-  void running.then(() => (finished = true), () => (finished = true));
+  void running.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
   while (!finished && startMarkedWhileRunning === undefined) {
     // Until the run tool creates the database, querying it fails: that is "not marked yet".
     const [marks] = await querySeries(influx.target, `SELECT "text" FROM "gemini_run" WHERE "event" = 'start'`).catch(() => []);
@@ -59,10 +74,14 @@ test("the run's samples are tagged with testid, scenario and model; vu, iter and
   assert.deepEqual(await tagValues("scenario"), ["closed_ramping_vus", "open_constant_arrival"]);
   assert.deepEqual(await tagValues("model"), ["gemini-2.5-flash"]);
   const tagKeys = columnNames(await querySeries(influx.target, `SHOW TAG KEYS FROM "http_reqs"`));
-  for (const key of ["testid", "scenario", "model", "name", "status"]) assert.ok(tagKeys.includes(key), `http_reqs lacks tag ${key}: ${tagKeys}`);
+  for (const key of ["testid", "scenario", "model", "name", "status"])
+    assert.ok(tagKeys.includes(key), `http_reqs lacks tag ${key}: ${tagKeys}`);
   for (const key of ["vu", "iter", "url"]) assert.ok(!tagKeys.includes(key), `${key} must not be a tag (one series per value)`);
   const fields = await querySeries(influx.target, `SHOW FIELD KEYS FROM "http_reqs"`);
-  assert.deepEqual(fields[0]?.values.find((row) => row[0] === "url"), ["url", "string"]);
+  assert.deepEqual(
+    fields[0]?.values.find((row) => row[0] === "url"),
+    ["url", "string"],
+  );
   const requestTags = columnNames(await querySeries(influx.target, `SHOW TAG KEYS FROM "gemini_request_duration"`));
   // The gemini_* metrics carry the run tags only (docs/metrics.md): the scenario calls one endpoint.
   for (const key of ["testid", "scenario", "model"]) assert.ok(requestTags.includes(key), `gemini_request_duration lacks tag ${key}`);
@@ -72,7 +91,15 @@ test("InfluxDB holds exactly the points of the local metrics file, per measureme
   const file = await importMetricsFile(join(run.resultsDir, "metrics.json.gz"), undefined);
   const stored = await countStoredPoints(influx.target, run.runId);
   assert.ok(file.points > 100, `only ${file.points} points in the file`);
-  for (const metric of ["gemini_request_duration", "gemini_ttft", "gemini_output_tokens", "gemini_errors", "gemini_moderation_correct", "http_reqs", "vus"]) {
+  for (const metric of [
+    "gemini_request_duration",
+    "gemini_ttft",
+    "gemini_output_tokens",
+    "gemini_errors",
+    "gemini_moderation_correct",
+    "http_reqs",
+    "vus",
+  ]) {
     assert.ok((stored[metric] ?? 0) > 0, `no ${metric} in InfluxDB: ${JSON.stringify(stored)}`);
   }
   assert.deepEqual(stored, file.byMeasurement);
@@ -82,7 +109,10 @@ test("the run's start and end are annotated with its scenario, settings and git 
   const [series] = await querySeries(influx.target, `SELECT * FROM "gemini_run" WHERE "testid" = '${run.runId}'`);
   assert.ok(series, "no gemini_run annotations");
   const rows = series.values.map((values) => Object.fromEntries(series.columns.map((column, index) => [column, values[index]])));
-  assert.deepEqual(rows.map((row) => row.event), ["start", "end"]);
+  assert.deepEqual(
+    rows.map((row) => row.event),
+    ["start", "end"],
+  );
   assert.equal(Date.parse(String(rows[0]!.time)), Date.parse(runJson.startedAt));
   assert.equal(Date.parse(String(rows[1]!.time)), Date.parse(runJson.endedAt));
   assert.equal(rows[1]!.exit_code, runJson.k6ExitCode);
@@ -104,11 +134,17 @@ test("the run's start is marked while it runs, not only once it has ended", () =
 
 test("the run's summary and its timeline on time since start are stored for the compare dashboard", async () => {
   const stored = await countStoredPoints(influx.target, run.runId);
-  const [summary] = await querySeries(influx.target, `SELECT "requests", "p95", "run_scenario" FROM "gemini_run_summary" WHERE "run" = '${run.runId}'`);
+  const [summary] = await querySeries(
+    influx.target,
+    `SELECT "requests", "p95", "run_scenario" FROM "gemini_run_summary" WHERE "run" = '${run.runId}'`,
+  );
   assert.equal(summary?.values.length, 1);
   assert.equal(summary.values[0]![1], stored.gemini_request_duration);
   assert.equal(summary.values[0]![3], "closed_ramping_vus+open_constant_arrival");
-  const [timeline] = await querySeries(influx.target, `SELECT "requests_per_second", "p95" FROM "gemini_run_timeline" WHERE "testid" = '${run.runId}'`);
+  const [timeline] = await querySeries(
+    influx.target,
+    `SELECT "requests_per_second", "p95" FROM "gemini_run_timeline" WHERE "testid" = '${run.runId}'`,
+  );
   assert.ok(timeline && timeline.values.length >= 1);
   assert.equal(timeline.values[0]![0], ELAPSED_BASE_ISO.replace(".000", ""), "the timeline starts at the base instant");
   // Each bucket's rate is over the part of its 5 s the run covered (the last one is partial).

@@ -47,7 +47,13 @@ test("two servers run side by side on their own ports (HTTP and RPC) and answer 
   writeApi.writePoint(new Point("probe").tag("api", "v2").floatField("value", 2).timestamp(new Date(1700000000001)));
   await writeApi.close();
   const [series] = await querySeries(target, `SELECT "value", "api" FROM "probe"`);
-  assert.deepEqual(series?.values.map((row) => [row[1], row[2]]), [[1, "v1"], [2, "v2"]]);
+  assert.deepEqual(
+    series?.values.map((row) => [row[1], row[2]]),
+    [
+      [1, "v1"],
+      [2, "v2"],
+    ],
+  );
   const [others] = await querySeries({ baseUrl: two.url, database: "k6" }, "SHOW DATABASES");
   assert.ok(!(others?.values ?? []).flat().includes("k6"), "the second server has its own, empty data directory");
 });
@@ -86,7 +92,10 @@ test("INFLUXD_BIN overrides the binary and a wrong path is named", async () => {
 
 test("`npm run influxdb -- --port 0` starts on a free port and stops on SIGTERM", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "gemini-influx-cli-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "tools/setup/influxdb.ts", "--port", "0", "--data-dir", dataDir], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "tools/setup/influxdb.ts", "--port", "0", "--data-dir", dataDir], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   try {
     let output = "";
     const url = await new Promise<string>((resolve, reject) => {
@@ -124,11 +133,19 @@ test("a given port that is taken is refused before influxd starts, and the data 
 });
 
 test("`npm run influxdb` prints its usage for --help and refuses unknown arguments, starting nothing", async () => {
-  const help = await runCaptured(process.execPath, ["--import", "tsx", "tools/setup/influxdb.ts", "--help"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  const help = await runCaptured(process.execPath, ["--import", "tsx", "tools/setup/influxdb.ts", "--help"], {
+    cwd: REPO_ROOT,
+    env: process.env,
+    timeoutMs: 30_000,
+  });
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /^usage: npm run influxdb \[-- --port 8086\] \[--data-dir/);
   assert.doesNotMatch(help.stdout, /listening/);
-  const typo = await runCaptured(process.execPath, ["--import", "tsx", "tools/setup/influxdb.ts", "--prot", "9999"], { cwd: REPO_ROOT, env: process.env, timeoutMs: 30_000 });
+  const typo = await runCaptured(process.execPath, ["--import", "tsx", "tools/setup/influxdb.ts", "--prot", "9999"], {
+    cwd: REPO_ROOT,
+    env: process.env,
+    timeoutMs: 30_000,
+  });
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /^influxdb: unknown option --prot: accepted options are --port, --data-dir, --help\nusage: npm run influxdb/);
   assert.throws(() => parseInfluxdbArgs(["extra"]), /unexpected argument extra/);

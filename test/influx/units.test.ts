@@ -16,10 +16,23 @@ import { resolveTagsAsFields, sampleToLine, toUnixNanos } from "../../tools/resu
 import type { RunStats } from "../../tools/results/run-stats.ts";
 
 test("GEMINI_INFLUXDB_URL splits into server, database and credentials", () => {
-  assert.deepEqual(parseInfluxUrl("http://127.0.0.1:8086/k6"), { baseUrl: "http://127.0.0.1:8086", database: "k6", source: "InfluxDB URL" });
-  assert.deepEqual(parseInfluxUrl("https://u:p%40ss@influx.example:443/load/"), { baseUrl: "https://influx.example", database: "load", username: "u", password: "p@ss", source: "InfluxDB URL" });
+  assert.deepEqual(parseInfluxUrl("http://127.0.0.1:8086/k6"), {
+    baseUrl: "http://127.0.0.1:8086",
+    database: "k6",
+    source: "InfluxDB URL",
+  });
+  assert.deepEqual(parseInfluxUrl("https://u:p%40ss@influx.example:443/load/"), {
+    baseUrl: "https://influx.example",
+    database: "load",
+    username: "u",
+    password: "p@ss",
+    source: "InfluxDB URL",
+  });
   assert.equal(parseInfluxUrl("http://127.0.0.1:8086").database, "k6");
-  assert.throws(() => parseInfluxUrl("127.0.0.1:8086/k6"), (error: unknown) => error instanceof UsageError && /invalid InfluxDB URL/.test(error.message));
+  assert.throws(
+    () => parseInfluxUrl("127.0.0.1:8086/k6"),
+    (error: unknown) => error instanceof UsageError && /invalid InfluxDB URL/.test(error.message),
+  );
   assert.throws(() => parseInfluxUrl("localhost:8086"), /expected an http\(s\) URL/);
 });
 
@@ -53,7 +66,10 @@ test("a sample becomes the point k6's InfluxDB output writes: tags sorted, vu/it
     },
   });
   assert.ok(converted);
-  assert.equal(converted.line, 'http_req_duration,name=a\\,b\\=c,status=200,testid=r\\ 1 value=12.5,iter="x",url="http://x/a b",vu=3i 1795654923000000001');
+  assert.equal(
+    converted.line,
+    'http_req_duration,name=a\\,b\\=c,status=200,testid=r\\ 1 value=12.5,iter="x",url="http://x/a b",vu=3i 1795654923000000001',
+  );
   assert.equal(converted.key, "http_req_duration,name=a\\,b\\=c,status=200,testid=r\\ 1 1795654923000000001");
   assert.equal(sampleToLine({ type: "Point", metric: "m", data: { time: "2026-11-26T01:02:03Z", value: Number.NaN } }), undefined);
 });
@@ -66,12 +82,24 @@ test("--fail-on rules parse with their direction and unit; malformed ones are re
     { text: "ttft:200ms", metric: "ttft", direction: "up", limit: 200, unit: "ms" },
   ]);
   for (const bad of ["p95", "p95:+10", "p96:+10%", "p95:+10%%", "throughput:+1pp", "errors:+5ms", ""]) {
-    assert.throws(() => parseFailOn(bad), (error: unknown) => error instanceof UsageError && /invalid --fail-on rule/.test(error.message), bad);
+    assert.throws(
+      () => parseFailOn(bad),
+      (error: unknown) => error instanceof UsageError && /invalid --fail-on rule/.test(error.message),
+      bad,
+    );
   }
 });
 
 test("the gate breaks exactly the rules whose limit the candidate exceeds", () => {
-  const base: RunStats = { testid: "a", start: new Date(0), end: new Date(10_000), requests: 100, p95: 100, errorRate: 0.01, throughput: 10 };
+  const base: RunStats = {
+    testid: "a",
+    start: new Date(0),
+    end: new Date(10_000),
+    requests: 100,
+    p95: 100,
+    errorRate: 0.01,
+    throughput: 10,
+  };
   const slower: RunStats = { ...base, testid: "b", p95: 115, errorRate: 0.015, throughput: 9.6 };
   assert.equal(delta(100, 115, "%"), 15);
   assert.ok(Math.abs(delta(0.01, 0.015, "pp")! - 0.5) < 1e-9);
@@ -85,12 +113,15 @@ test("the gate breaks exactly the rules whose limit the candidate exceeds", () =
 
 test("a bad InfluxDB URL is named by where it came from, with its password hidden", () => {
   for (const text of ["http://u:hunter22@/k6", "ftp://u:hunter22@host/k6", "u:hunter22@host"]) {
-    assert.throws(() => parseInfluxUrl(text, "GEMINI_INFLUXDB_URL"), (error: unknown) => {
-      assert.ok(error instanceof UsageError);
-      assert.match(error.message, /^invalid GEMINI_INFLUXDB_URL /);
-      assert.doesNotMatch(error.message, /hunter22/);
-      return true;
-    });
+    assert.throws(
+      () => parseInfluxUrl(text, "GEMINI_INFLUXDB_URL"),
+      (error: unknown) => {
+        assert.ok(error instanceof UsageError);
+        assert.match(error.message, /^invalid GEMINI_INFLUXDB_URL /);
+        assert.doesNotMatch(error.message, /hunter22/);
+        return true;
+      },
+    );
   }
   assert.equal(parseInfluxUrl("http://127.0.0.1:8086/k6?precision=ms").database, "k6");
 });
@@ -98,18 +129,41 @@ test("a bad InfluxDB URL is named by where it came from, with its password hidde
 test("the import stores as fields the tags the live output did: the run's setting, else the environment, else the built-in list", () => {
   assert.equal(resolveTagsAsFields({ K6_INFLUXDB_TAGS_AS_FIELDS: "vu:int" }, { K6_INFLUXDB_TAGS_AS_FIELDS: "iter:int" }), "vu:int");
   assert.equal(resolveTagsAsFields({ GEMINI_RATE: "5" }, { K6_INFLUXDB_TAGS_AS_FIELDS: "iter:int" }), "iter:int");
-  assert.equal(resolveTagsAsFields(undefined, {}), influxOutputArgs({ GEMINI_INFLUXDB_URL: "http://127.0.0.1:8086/k6" }).env.K6_INFLUXDB_TAGS_AS_FIELDS);
+  assert.equal(
+    resolveTagsAsFields(undefined, {}),
+    influxOutputArgs({ GEMINI_INFLUXDB_URL: "http://127.0.0.1:8086/k6" }).env.K6_INFLUXDB_TAGS_AS_FIELDS,
+  );
 });
 
 test("command lines: --fail-on rules add up, any other option given twice is refused, unknown options and missing values are named, --help is recognised", () => {
-  const { values, positionals } = parseFlags(["a", "--fail-on", "p95:+10%", "--fail-on=errors:+1pp", "b"], { "fail-on": { type: "string", multiple: true }, influx: { type: "string" } }, { positionals: true });
+  const { values, positionals } = parseFlags(
+    ["a", "--fail-on", "p95:+10%", "--fail-on=errors:+1pp", "b"],
+    { "fail-on": { type: "string", multiple: true }, influx: { type: "string" } },
+    { positionals: true },
+  );
   assert.deepEqual(positionals, ["a", "b"]);
-  assert.deepEqual(parseFailOn((values["fail-on"] ?? []).join(",")).map((rule) => rule.text), ["p95:+10%", "errors:+1pp"]);
+  assert.deepEqual(
+    parseFailOn((values["fail-on"] ?? []).join(",")).map((rule) => rule.text),
+    ["p95:+10%", "errors:+1pp"],
+  );
   const influx = { influx: { type: "string" } } as const;
-  assert.throws(() => parseFlags(["--influx", "x", "--influx", "y"], influx), (error: unknown) => error instanceof UsageError && /^option --influx is given twice: give it once$/.test(error.message));
-  assert.throws(() => parseFlags(["--infux", "x"], influx), (error: unknown) => error instanceof UsageError && /^unknown option --infux: accepted options are --influx, --help$/.test(error.message));
-  assert.throws(() => parseFlags(["--influx"], influx), (error: unknown) => error instanceof UsageError && /^option --influx needs a value$/.test(error.message));
-  assert.throws(() => parseFlags(["stray"], influx), (error: unknown) => error instanceof UsageError && /^unexpected argument stray/.test(error.message));
+  assert.throws(
+    () => parseFlags(["--influx", "x", "--influx", "y"], influx),
+    (error: unknown) => error instanceof UsageError && /^option --influx is given twice: give it once$/.test(error.message),
+  );
+  assert.throws(
+    () => parseFlags(["--infux", "x"], influx),
+    (error: unknown) =>
+      error instanceof UsageError && /^unknown option --infux: accepted options are --influx, --help$/.test(error.message),
+  );
+  assert.throws(
+    () => parseFlags(["--influx"], influx),
+    (error: unknown) => error instanceof UsageError && /^option --influx needs a value$/.test(error.message),
+  );
+  assert.throws(
+    () => parseFlags(["stray"], influx),
+    (error: unknown) => error instanceof UsageError && /^unexpected argument stray/.test(error.message),
+  );
   assert.throws(() => parseFlags(["--help"], influx), HelpRequested);
   assert.throws(() => parseFlags(["-h"], influx), HelpRequested);
 });
@@ -118,12 +172,18 @@ test("InfluxDB down at the end of a load run: the advice to import later comes o
   const dir = await mkdtemp(join(tmpdir(), "gemini-annotate-"));
   try {
     const runJson = join(dir, "run.json");
-    await writeFile(runJson, JSON.stringify({ runId: "r1", startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), k6ExitCode: 0 }));
+    await writeFile(
+      runJson,
+      JSON.stringify({ runId: "r1", startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), k6ExitCode: 0 }),
+    );
     const env = { GEMINI_INFLUXDB_URL: `http://127.0.0.1:${await freePort()}/k6` };
     const lines: string[] = [];
     await annotateRun(dir, env, (line) => lines.push(line));
     assert.equal(lines.length, 1, lines.join("\n"));
-    assert.match(lines[0]!, /cannot reach InfluxDB .* or set GEMINI_INFLUXDB_URL to a running InfluxDB; no samples were recorded \(.*metrics\.json\.gz is missing\), so there is nothing to import later$/);
+    assert.match(
+      lines[0]!,
+      /cannot reach InfluxDB .* or set GEMINI_INFLUXDB_URL to a running InfluxDB; no samples were recorded \(.*metrics\.json\.gz is missing\), so there is nothing to import later$/,
+    );
     assert.doesNotMatch(lines[0]!, /--influx|results:import/);
 
     await writeFile(join(dir, "metrics.json.gz"), gzipSync("{}\n"));

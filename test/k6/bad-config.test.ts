@@ -40,16 +40,32 @@ const SECRET = "secret-canary-7f3a";
 
 const cases: BadCase[] = [
   { title: "a non-numeric GEMINI_RATE", variable: /GEMINI_RATE/, env: () => ({ GEMINI_BASE_URL: loopbackUrl, GEMINI_RATE: "fast" }) },
-  { title: "an unknown GEMINI_SCENARIO", variable: /GEMINI_SCENARIO/, env: () => ({ GEMINI_BASE_URL: loopbackUrl, GEMINI_SCENARIO: "soak" }) },
-  { title: "a remote GEMINI_BASE_URL without a key", variable: /GEMINI_API_KEY/, env: () => ({ GEMINI_BASE_URL: remoteUrl, GEMINI_MAX_REQUESTS: "10" }) },
+  {
+    title: "an unknown GEMINI_SCENARIO",
+    variable: /GEMINI_SCENARIO/,
+    env: () => ({ GEMINI_BASE_URL: loopbackUrl, GEMINI_SCENARIO: "soak" }),
+  },
+  {
+    title: "a remote GEMINI_BASE_URL without a key",
+    variable: /GEMINI_API_KEY/,
+    env: () => ({ GEMINI_BASE_URL: remoteUrl, GEMINI_MAX_REQUESTS: "10" }),
+  },
   {
     title: "a remote GEMINI_BASE_URL with a key but no budget",
     variable: /GEMINI_MAX_REQUESTS|GEMINI_MAX_COST_USD/,
     env: () => ({ GEMINI_BASE_URL: remoteUrl, GEMINI_API_KEY: "test-key-not-secret" }),
   },
   // k6 resolves *.localhost through DNS or the hosts file, so it may lead anywhere: not loopback.
-  { title: "a *.localhost GEMINI_BASE_URL without a key", variable: /GEMINI_API_KEY/, env: () => ({ GEMINI_BASE_URL: `http://api.localhost:${remote.port}` }) },
-  { title: "a GEMINI_BASE_URL that is no IP address (127.0.0.999)", variable: /GEMINI_API_KEY/, env: () => ({ GEMINI_BASE_URL: `http://127.0.0.999:${remote.port}` }) },
+  {
+    title: "a *.localhost GEMINI_BASE_URL without a key",
+    variable: /GEMINI_API_KEY/,
+    env: () => ({ GEMINI_BASE_URL: `http://api.localhost:${remote.port}` }),
+  },
+  {
+    title: "a GEMINI_BASE_URL that is no IP address (127.0.0.999)",
+    variable: /GEMINI_API_KEY/,
+    env: () => ({ GEMINI_BASE_URL: `http://127.0.0.999:${remote.port}` }),
+  },
   {
     title: "a key as credentials in GEMINI_BASE_URL",
     variable: /GEMINI_BASE_URL: expected a URL without credentials/,
@@ -62,9 +78,21 @@ const cases: BadCase[] = [
     env: () => ({ GEMINI_BASE_URL: `${loopbackUrl}/?key=${SECRET}` }),
     secret: SECRET,
   },
-  { title: "a GEMINI_RATE of 0.001 (no whole rate within 1%)", variable: /GEMINI_RATE: .*1 per hour/, env: () => ({ GEMINI_BASE_URL: loopbackUrl, GEMINI_RATE: "0.001" }) },
-  { title: "a GEMINI_DURATION under 1s", variable: /GEMINI_DURATION: expected a duration of at least 1s/, env: () => ({ GEMINI_BASE_URL: loopbackUrl, GEMINI_DURATION: "1ms" }) },
-  { title: "a GEMINI_TIMEOUT under 10ms", variable: /GEMINI_TIMEOUT: expected a duration of at least 10ms/, env: () => ({ GEMINI_BASE_URL: loopbackUrl, GEMINI_TIMEOUT: "0.4ms" }) },
+  {
+    title: "a GEMINI_RATE of 0.001 (no whole rate within 1%)",
+    variable: /GEMINI_RATE: .*1 per hour/,
+    env: () => ({ GEMINI_BASE_URL: loopbackUrl, GEMINI_RATE: "0.001" }),
+  },
+  {
+    title: "a GEMINI_DURATION under 1s",
+    variable: /GEMINI_DURATION: expected a duration of at least 1s/,
+    env: () => ({ GEMINI_BASE_URL: loopbackUrl, GEMINI_DURATION: "1ms" }),
+  },
+  {
+    title: "a GEMINI_TIMEOUT under 10ms",
+    variable: /GEMINI_TIMEOUT: expected a duration of at least 10ms/,
+    env: () => ({ GEMINI_BASE_URL: loopbackUrl, GEMINI_TIMEOUT: "0.4ms" }),
+  },
   {
     title: "a GEMINI_BACKOFF_BASE_MS above GEMINI_BACKOFF_MAX_MS",
     variable: /GEMINI_BACKOFF_BASE_MS: expected at most GEMINI_BACKOFF_MAX_MS/,
@@ -120,7 +148,14 @@ describe("npm run load", () => {
   test("GEMINI_RESULTS_DIR and GEMINI_RUN_ID are honoured, and a run id that holds a run is refused", async () => {
     const root = await tempResultsRoot();
     try {
-      const env = { GEMINI_BASE_URL: loopbackUrl, GEMINI_SCENARIO: "closed", GEMINI_DURATION: "1s", GEMINI_VUS: "1", GEMINI_RESULTS_DIR: root, GEMINI_RUN_ID: "mine-1" };
+      const env = {
+        GEMINI_BASE_URL: loopbackUrl,
+        GEMINI_SCENARIO: "closed",
+        GEMINI_DURATION: "1s",
+        GEMINI_VUS: "1",
+        GEMINI_RESULTS_DIR: root,
+        GEMINI_RUN_ID: "mine-1",
+      };
       const first = await runLoadTool(env);
       assert.ok(first.exitCode === 0 || first.exitCode === 99, `the run did not complete (exit ${first.exitCode}):\n${first.stderr}`);
       const summaryFile = path.join(root, "mine-1", "summary.json");

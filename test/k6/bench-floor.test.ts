@@ -15,7 +15,13 @@ import { cleanEnv, emulatorStats, resetEmulator, useScenarioRig } from "../helpe
 
 const MODEL = "gemini-2.5-flash";
 /** The settings the bench gives every script: the emulator, the model and a short closed load. */
-const benchEnv = (url: string) => ({ GEMINI_BASE_URL: url, GEMINI_MODEL: MODEL, GEMINI_SCENARIO: "closed", GEMINI_VUS: "2", GEMINI_DURATION: "3s" });
+const benchEnv = (url: string) => ({
+  GEMINI_BASE_URL: url,
+  GEMINI_MODEL: MODEL,
+  GEMINI_SCENARIO: "closed",
+  GEMINI_VUS: "2",
+  GEMINI_DURATION: "3s",
+});
 
 const rig = useScenarioRig();
 
@@ -35,7 +41,9 @@ async function readSamples(file: string): Promise<Samples> {
     const entry = JSON.parse(line) as { type: string; metric: string; data: { tags?: Record<string, string> } };
     if (entry.type !== "Point") continue;
     counts.set(entry.metric, (counts.get(entry.metric) ?? 0) + 1);
-    const names = Object.keys(entry.data.tags ?? {}).sort().join(",");
+    const names = Object.keys(entry.data.tags ?? {})
+      .sort()
+      .join(",");
     tagNames.set(entry.metric, (tagNames.get(entry.metric) ?? new Set()).add(names));
   }
   return { counts, tagNames };
@@ -75,7 +83,12 @@ test("the bench's instrumentation floor records per answer what dist/moderation.
     const floor = perIteration(floorSamples);
 
     await resetEmulator(url);
-    const moderationSamples = await runWithSamples("dist/moderation.js", { ...benchEnv(url), GEMINI_RESULTS_DIR: work }, work, "moderation");
+    const moderationSamples = await runWithSamples(
+      "dist/moderation.js",
+      { ...benchEnv(url), GEMINI_RESULTS_DIR: work },
+      work,
+      "moderation",
+    );
     const moderation = perIteration(moderationSamples);
     // The comparison holds for answers that were plain successes: a failure or a blocked answer
     // records other samples, and the emulator's fast profile injects none.
@@ -94,7 +107,9 @@ test("the bench's instrumentation floor records per answer what dist/moderation.
       if (recorded(metric)) assert.deepEqual([...(floorSamples.tagNames.get(metric) ?? [])].sort(), [...names].sort(), `tags of ${metric}`);
     }
     // Twelve gemini_ samples and three check samples per answer, as docs/benchmarks.md states.
-    const geminiSamples = Object.entries(floor).filter(([metric]) => metric.startsWith("gemini_")).reduce((sum, [, rate]) => sum + rate, 0);
+    const geminiSamples = Object.entries(floor)
+      .filter(([metric]) => metric.startsWith("gemini_"))
+      .reduce((sum, [, rate]) => sum + rate, 0);
     assert.equal(geminiSamples, 12);
     assert.equal(floor.checks, 3);
   } finally {

@@ -5,7 +5,17 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
-import { buildScenarios, emulatorConfig, emulatorStats, metricValue, patchEmulatorConfig, readSummary, resetEmulator, runScenario, tempResultsRoot } from "../helpers/k6.ts";
+import {
+  buildScenarios,
+  emulatorConfig,
+  emulatorStats,
+  metricValue,
+  patchEmulatorConfig,
+  readSummary,
+  resetEmulator,
+  runScenario,
+  tempResultsRoot,
+} from "../helpers/k6.ts";
 
 /**
  * Time k6 may see beyond the emulator's own clock: the loopback hop and the moments before the
@@ -69,9 +79,15 @@ test("k6's p95 of request duration and of time to first token match the emulator
   const configured = config.models["gemini-2.5-flash"]!.tokensPerSecond;
   const measured = metricValue(summary, "gemini_tokens_per_second", "med");
   t.diagnostic(`tokens/s p50 k6 ${measured.toFixed(1)} / configured ${configured}`);
-  assert.ok(Math.abs(measured - configured) <= configured * 0.05, `k6 measured ${measured.toFixed(1)} tokens/s, the emulator sends ${configured}`);
+  assert.ok(
+    Math.abs(measured - configured) <= configured * 0.05,
+    `k6 measured ${measured.toFixed(1)} tokens/s, the emulator sends ${configured}`,
+  );
   const perToken = metricValue(summary, "gemini_time_per_output_token", "med");
-  assert.ok(Math.abs(perToken - 1000 / configured) <= (1000 / configured) * 0.05, `time per output token ${perToken} ms vs ${1000 / configured}`);
+  assert.ok(
+    Math.abs(perToken - 1000 / configured) <= (1000 / configured) * 0.05,
+    `time per output token ${perToken} ms vs ${1000 / configured}`,
+  );
 });
 
 test("on a model whose first chunk carries no count (gemini-2.0-flash), k6's tokens/s still lands on the emulator's rate", async (t) => {
@@ -93,5 +109,8 @@ test("on a model whose first chunk carries no count (gemini-2.0-flash), k6's tok
   const configured = config.models["gemini-2.0-flash"]!.tokensPerSecond;
   const measured = metricValue(summary, "gemini_tokens_per_second", "med");
   t.diagnostic(`gemini-2.0-flash tokens/s p50 k6 ${measured.toFixed(1)} / configured ${configured}`);
-  assert.ok(Math.abs(measured - configured) <= configured * 0.05, `k6 measured ${measured.toFixed(1)} tokens/s, the emulator sends ${configured}`);
+  assert.ok(
+    Math.abs(measured - configured) <= configured * 0.05,
+    `k6 measured ${measured.toFixed(1)} tokens/s, the emulator sends ${configured}`,
+  );
 });

@@ -42,7 +42,13 @@ test("the open model stops at GEMINI_MAX_REQUESTS: the service sees no more, and
 
 test("retries count against the budget: with half the answers 503, the service still sees no more than GEMINI_MAX_REQUESTS", async () => {
   await patchEmulatorConfig(remote.loopbackUrl, { faults: { errorRates: { "503": 0.5 } } });
-  const run = await remoteRun({ GEMINI_MAX_REQUESTS: "30", GEMINI_SCENARIO: "closed", GEMINI_VUS: "3", GEMINI_DURATION: "8s", GEMINI_MAX_ERROR_RATE: "1" });
+  const run = await remoteRun({
+    GEMINI_MAX_REQUESTS: "30",
+    GEMINI_SCENARIO: "closed",
+    GEMINI_VUS: "3",
+    GEMINI_DURATION: "8s",
+    GEMINI_MAX_ERROR_RATE: "1",
+  });
   const seen = (await emulatorStats(remote.loopbackUrl)).requests.total;
   assert.ok(run.exitCode === K6_ABORTED || run.exitCode === 99, `k6 exit ${run.exitCode}: ${run.stderr.slice(-2000)}`);
   assert.ok(seen <= 30, `the service saw ${seen} requests for a budget of 30`);
@@ -57,7 +63,12 @@ test("a base URL that redirects is not followed: the preflight stops the run and
   await new Promise<void>((resolve) => redirector.listen(0, "127.0.0.1", resolve));
   try {
     const port = (redirector.address() as AddressInfo).port;
-    const run = await runK6Direct({ GEMINI_BASE_URL: `http://127.0.0.1:${port}`, GEMINI_API_KEY: KEY, GEMINI_SCENARIO: "open", GEMINI_DURATION: "3s" });
+    const run = await runK6Direct({
+      GEMINI_BASE_URL: `http://127.0.0.1:${port}`,
+      GEMINI_API_KEY: KEY,
+      GEMINI_SCENARIO: "open",
+      GEMINI_DURATION: "3s",
+    });
     assert.equal(run.exitCode, K6_ABORTED, run.stderr.slice(-2000));
     assert.match(run.stdout + run.stderr, /preflight failed \(HTTP 307\).*redirects elsewhere.*use the final address/);
     assert.equal((await emulatorStats(remote.loopbackUrl)).requests.total, 0, "the redirect target received a request");

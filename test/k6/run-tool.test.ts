@@ -25,14 +25,20 @@ function runLoadTool(args: string[], env: Record<string, string>): Promise<{ cod
 
 describe("mistakes stop npm run load before the build, in one line, leaving no run folder", () => {
   test("a misspelled profile, with warnings for a misspelled variable and a flag the scenario ignores", async () => {
-    const result = await runLoadTool(["--profile", "fastt", "--scenario", "open", "--vus", "3"], { GEMINI_RUN_ID: "typo-1", GEMINI_SCENARO: "closed" });
+    const result = await runLoadTool(["--profile", "fastt", "--scenario", "open", "--vus", "3"], {
+      GEMINI_RUN_ID: "typo-1",
+      GEMINI_SCENARO: "closed",
+    });
     assert.equal(result.code, 1, result.stderr);
     const lines = result.stderr.trim().split("\n");
     assert.deepEqual(lines.slice(0, 2), [
       "warning: GEMINI_SCENARO is not a setting of gemini-k6 and is ignored; did you mean GEMINI_SCENARIO?",
       "warning: --vus has no effect with scenario open (a fixed arrival rate): set --rate, or choose --scenario closed or both",
     ]);
-    assert.match(lines[2] ?? "", /^load: unknown emulator profile "fastt" \(--profile or GEMINI_EMULATOR_PROFILE\): expected one of .*fast/);
+    assert.match(
+      lines[2] ?? "",
+      /^load: unknown emulator profile "fastt" \(--profile or GEMINI_EMULATOR_PROFILE\): expected one of .*fast/,
+    );
     assert.equal(lines.length, 3, result.stderr);
     assert.equal(existsSync(path.join(rig.resultsRoot, "typo-1")), false, "an empty run folder was left behind");
   });
@@ -60,19 +66,26 @@ describe("mistakes stop npm run load before the build, in one line, leaving no r
     const result = await runLoadTool(["--help"], {});
     assert.equal(result.code, 0);
     assert.match(result.stdout, /^usage: npm run load/);
-    assert.match(result.stdout, /Exit codes: 0 passed, 1 setup error, 2 usage error, else k6's \(99 thresholds crossed, 105 interrupted, 108 aborted/);
+    assert.match(
+      result.stdout,
+      /Exit codes: 0 passed, 1 setup error, 2 usage error, else k6's \(99 thresholds crossed, 105 interrupted, 108 aborted/,
+    );
   });
 });
 
 test("SIGTERM to the run's process group stops k6 gracefully: run.json gets its end, and the summary fails the run as cut short", async () => {
   const runDir = path.join(rig.resultsRoot, "term-1");
-  const child = spawn(process.execPath, ["--import", "tsx", "tools/run/run-load.ts", "--scenario", "closed", "--duration", "20s", "--vus", "4", "--profile", "slow"], {
-    cwd: REPO_ROOT,
-    env: { ...cleanEnv(), GEMINI_RESULTS_DIR: rig.resultsRoot, GEMINI_RUN_ID: "term-1", GEMINI_BASE_URL: rig.emulator.url },
-    stdio: ["ignore", "pipe", "pipe"],
-    // Its own process group, so the SIGTERM below goes to the whole group, as a CI job's cancel does.
-    detached: true,
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "tools/run/run-load.ts", "--scenario", "closed", "--duration", "20s", "--vus", "4", "--profile", "slow"],
+    {
+      cwd: REPO_ROOT,
+      env: { ...cleanEnv(), GEMINI_RESULTS_DIR: rig.resultsRoot, GEMINI_RUN_ID: "term-1", GEMINI_BASE_URL: rig.emulator.url },
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so the SIGTERM below goes to the whole group, as a CI job's cancel does.
+      detached: true,
+    },
+  );
   let output = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
@@ -109,11 +122,20 @@ test("SIGTERM to the run's process group stops k6 gracefully: run.json gets its 
   assert.ok(sent > 0, "no request completed before SIGTERM");
   assert.equal(summary.load.preflightRequests, 1);
   assert.equal(summary.load.httpRequests, sent + summary.load.retries + 1);
-  assert.match(output, new RegExp(`${sent} sent, ${summary.load.httpRequests} HTTP attempts incl\\. ${summary.load.retries} retries and 1 setup preflight;`));
+  assert.match(
+    output,
+    new RegExp(`${sent} sent, ${summary.load.httpRequests} HTTP attempts incl\\. ${summary.load.retries} retries and 1 setup preflight;`),
+  );
 });
 
 test("a bare k6 run warns about a GEMINI_* variable nothing reads", async () => {
-  const result = await runK6Direct({ GEMINI_BASE_URL: rig.emulator.url, GEMINI_SCENARIO: "closed", GEMINI_DURATION: "1s", GEMINI_VUS: "1", GEMINI_SCENARO: "open" });
+  const result = await runK6Direct({
+    GEMINI_BASE_URL: rig.emulator.url,
+    GEMINI_SCENARIO: "closed",
+    GEMINI_DURATION: "1s",
+    GEMINI_VUS: "1",
+    GEMINI_SCENARO: "open",
+  });
   assert.ok([0, 99].includes(result.exitCode), result.stderr);
   assert.match(result.stderr, /level=warning msg="gemini-k6: GEMINI_SCENARO is not a setting of gemini-k6 and is ignored/);
   assert.doesNotMatch(result.stderr, /GEMINI_SCENARIO is not a setting/);

@@ -53,5 +53,6 @@ test("npm start sets up, runs the load against its own emulator and prints the H
     assert.ok(existsSync(path.join(runDir, file)), `results/<run-id>/${file} is missing`);
   }
   // The SDK preflight shares the run folder when this checkout has it.
-  if (existsSync(path.join(REPO_ROOT, "verify", "cli.ts"))) assert.ok(existsSync(path.join(runDir, "verify.json")), "verify.json is missing");
+  if (existsSync(path.join(REPO_ROOT, "verify", "cli.ts")))
+    assert.ok(existsSync(path.join(runDir, "verify.json")), "verify.json is missing");
 });

@@ -7,9 +7,25 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { buildK6, ensureK6, isSuitableK6Version, parseK6Version } from "../../tools/setup/k6.ts";
 import { SetupError } from "../../tools/errors.ts";
-import { claimRunFolder, dashboardPeriodMs, extraOutputs, parseLoadArgs, publicSettings, redactUrl, runFolder } from "../../tools/run/run-load.ts";
+import {
+  claimRunFolder,
+  dashboardPeriodMs,
+  extraOutputs,
+  parseLoadArgs,
+  publicSettings,
+  redactUrl,
+  runFolder,
+} from "../../tools/run/run-load.ts";
 import { scenarioMismatchWarnings, unknownVariableWarnings } from "../../tools/run/env-check.ts";
-import { DEFAULT_RESULTS_ROOT, readRunJson, readSummaryJson, resolveResultsRoot, writeJsonAtomic, writeRunJson, type RunRecord } from "../../tools/results/store.ts";
+import {
+  DEFAULT_RESULTS_ROOT,
+  readRunJson,
+  readSummaryJson,
+  resolveResultsRoot,
+  writeJsonAtomic,
+  writeRunJson,
+  type RunRecord,
+} from "../../tools/results/store.ts";
 import { REPO_ROOT } from "../../tools/paths.ts";
 import { parseVerifyConfig } from "../../verify/config.ts";
 
@@ -90,20 +106,43 @@ describe("run bookkeeping", () => {
   });
 
   test("command-line flags become the GEMINI_* variables the scenario reads", () => {
-    const options = parseLoadArgs(["--scenario", "open", "--rate", "12", "--duration", "2m", "--vus", "7", "--profile", "fast", "--dashboard"]);
+    const options = parseLoadArgs([
+      "--scenario",
+      "open",
+      "--rate",
+      "12",
+      "--duration",
+      "2m",
+      "--vus",
+      "7",
+      "--profile",
+      "fast",
+      "--dashboard",
+    ]);
     assert.equal(options.scenario, "open");
     assert.equal(options.profile, "fast");
     assert.equal(options.dashboard, true);
     assert.deepEqual(options.env, { GEMINI_DURATION: "2m", GEMINI_RATE: "12", GEMINI_VUS: "7" });
-    assert.deepEqual(options.flags, { GEMINI_DURATION: "--duration", GEMINI_RATE: "--rate", GEMINI_VUS: "--vus", GEMINI_SCENARIO: "--scenario" });
+    assert.deepEqual(options.flags, {
+      GEMINI_DURATION: "--duration",
+      GEMINI_RATE: "--rate",
+      GEMINI_VUS: "--vus",
+      GEMINI_SCENARIO: "--scenario",
+    });
     assert.throws(() => parseLoadArgs(["--bogus"]));
   });
 
   test("a relative GEMINI_RESULTS_DIR is taken from the folder npm was run in (INIT_CWD), not the repository", () => {
-    const { resultsRoot, resultsDir } = runFolder({}, { GEMINI_RESULTS_DIR: "my-results", GEMINI_RUN_ID: "r1", INIT_CWD: "/home/someone/projects" });
+    const { resultsRoot, resultsDir } = runFolder(
+      {},
+      { GEMINI_RESULTS_DIR: "my-results", GEMINI_RUN_ID: "r1", INIT_CWD: "/home/someone/projects" },
+    );
     assert.equal(resultsRoot, "/home/someone/projects/my-results");
     assert.equal(resultsDir, "/home/someone/projects/my-results/r1");
-    assert.equal(runFolder({}, { GEMINI_RESULTS_DIR: "/abs/results", GEMINI_RUN_ID: "r1", INIT_CWD: "/elsewhere" }).resultsRoot, "/abs/results");
+    assert.equal(
+      runFolder({}, { GEMINI_RESULTS_DIR: "/abs/results", GEMINI_RUN_ID: "r1", INIT_CWD: "/elsewhere" }).resultsRoot,
+      "/abs/results",
+    );
     assert.equal(runFolder({}, { GEMINI_RESULTS_DIR: "rel", GEMINI_RUN_ID: "r1" }).resultsRoot, path.resolve("rel"));
   });
 
@@ -131,7 +170,10 @@ describe("run bookkeeping", () => {
   test("an unwritable results folder is a one-line setup error naming the path and the fix", async () => {
     await assert.rejects(claimRunFolder(path.join(import.meta.dirname, "tools.test.ts", "r1")), (error: unknown) => {
       assert.ok(error instanceof SetupError, String(error));
-      assert.match(error.message, /^cannot write .*tools\.test\.ts.* \((ENOTDIR|EEXIST)\): GEMINI_RESULTS_DIR must be a folder you can write to/);
+      assert.match(
+        error.message,
+        /^cannot write .*tools\.test\.ts.* \((ENOTDIR|EEXIST)\): GEMINI_RESULTS_DIR must be a folder you can write to/,
+      );
       assert.doesNotMatch(error.message, /\n/);
       return true;
     });
@@ -146,14 +188,22 @@ describe("run bookkeeping", () => {
     assert.match(unknownVariableWarnings({ GEMINI_INFLUX_URL: "x" })[0] ?? "", /did you mean GEMINI_INFLUXDB_URL\?/);
     assert.deepEqual(unknownVariableWarnings({ GEMINI_VUS: "3", GEMINI_EMULATOR_PROFILE: "fast" }), []);
     assert.match(scenarioMismatchWarnings("open", { vus: "--vus" })[0] ?? "", /^warning: --vus has no effect with scenario open/);
-    assert.match(scenarioMismatchWarnings("closed", { rate: "GEMINI_RATE" })[0] ?? "", /^warning: GEMINI_RATE has no effect with scenario closed/);
+    assert.match(
+      scenarioMismatchWarnings("closed", { rate: "GEMINI_RATE" })[0] ?? "",
+      /^warning: GEMINI_RATE has no effect with scenario closed/,
+    );
     assert.deepEqual(scenarioMismatchWarnings("both", { vus: "--vus", rate: "--rate" }), []);
   });
 });
 
 describe("the results store", () => {
   test("every tool resolves the results folder the same way: run, start, verify and import", () => {
-    const env = { GEMINI_RESULTS_DIR: "my-results", GEMINI_RUN_ID: "r1", INIT_CWD: "/home/someone/projects", GEMINI_BASE_URL: "http://127.0.0.1:9" };
+    const env = {
+      GEMINI_RESULTS_DIR: "my-results",
+      GEMINI_RUN_ID: "r1",
+      INIT_CWD: "/home/someone/projects",
+      GEMINI_BASE_URL: "http://127.0.0.1:9",
+    };
     const expected = "/home/someone/projects/my-results";
     assert.equal(resolveResultsRoot(env), expected);
     assert.equal(runFolder({}, env).resultsRoot, expected);
@@ -168,8 +218,17 @@ describe("the results store", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "gemini-k6-store-"));
     try {
       const record: RunRecord = {
-        runId: "r1", scenario: "open", model: "gemini-2.5-flash", baseUrl: "http://127.0.0.1:9", emulatorProfile: null, emulatorStartedByRun: false,
-        script: "dist/moderation.js", settings: { GEMINI_RATE: "5" }, k6: { binary: "k6", version: null }, gitCommit: null, startedAt: new Date(0).toISOString(),
+        runId: "r1",
+        scenario: "open",
+        model: "gemini-2.5-flash",
+        baseUrl: "http://127.0.0.1:9",
+        emulatorProfile: null,
+        emulatorStartedByRun: false,
+        script: "dist/moderation.js",
+        settings: { GEMINI_RATE: "5" },
+        k6: { binary: "k6", version: null },
+        gitCommit: null,
+        startedAt: new Date(0).toISOString(),
       };
       await writeRunJson(dir, { runId: "r1", claimedAt: new Date(0).toISOString() });
       assert.equal(await readRunJson(dir), undefined, "a claim was read as a run");

@@ -2,7 +2,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCaps, requestCostUsd, tokenCostUsd, type PriceTable } from "../../lib/budget.ts";
+import {
+  budgetProblem,
+  describePlan,
+  estimateUsage,
+  planRun,
+  priceFor,
+  requestCaps,
+  requestCostUsd,
+  tokenCostUsd,
+  type PriceTable,
+} from "../../lib/budget.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { thresholdsFor } from "../../lib/thresholds.ts";
 
@@ -37,17 +47,29 @@ test("an open run plans the iterations k6 starts, every retry the budget allows,
   // 601 iterations (one at the start, then one per 100 ms), retries: 10% of them plus one free retry
   // for each of the 100 VUs the open model may use, and the preflight.
   assert.equal(plan.requests, 601 + 61 + 100 + 1);
-  assert.ok(Math.abs((plan.costUsd ?? 0) - 763 * (300 * 0.3 + 40 * 2.5) / 1e6) < 1e-12);
-  const noRetries = planRun(parseConfig({ GEMINI_SCENARIO: "open", GEMINI_RATE: "10", GEMINI_DURATION: "1m", GEMINI_MAX_ATTEMPTS: "1" }), usage, undefined);
+  assert.ok(Math.abs((plan.costUsd ?? 0) - (763 * (300 * 0.3 + 40 * 2.5)) / 1e6) < 1e-12);
+  const noRetries = planRun(
+    parseConfig({ GEMINI_SCENARIO: "open", GEMINI_RATE: "10", GEMINI_DURATION: "1m", GEMINI_MAX_ATTEMPTS: "1" }),
+    usage,
+    undefined,
+  );
   assert.equal(noRetries.requests, 602);
   assert.equal(noRetries.costUsd, undefined);
 });
 
 test("a closed run is estimated from VU-seconds; both adds the two", () => {
   const usage = { promptTokens: 1, outputTokens: 1, thinkingTokens: 0 };
-  const closed = planRun(parseConfig({ GEMINI_SCENARIO: "closed", GEMINI_VUS: "4", GEMINI_DURATION: "20s", GEMINI_MAX_ATTEMPTS: "1" }), usage, undefined);
+  const closed = planRun(
+    parseConfig({ GEMINI_SCENARIO: "closed", GEMINI_VUS: "4", GEMINI_DURATION: "20s", GEMINI_MAX_ATTEMPTS: "1" }),
+    usage,
+    undefined,
+  );
   assert.equal(closed.requests, 60 + 1);
-  const both = planRun(parseConfig({ GEMINI_SCENARIO: "both", GEMINI_VUS: "4", GEMINI_RATE: "2", GEMINI_DURATION: "20s", GEMINI_MAX_ATTEMPTS: "1" }), usage, undefined);
+  const both = planRun(
+    parseConfig({ GEMINI_SCENARIO: "both", GEMINI_VUS: "4", GEMINI_RATE: "2", GEMINI_DURATION: "20s", GEMINI_MAX_ATTEMPTS: "1" }),
+    usage,
+    undefined,
+  );
   assert.equal(both.requests, 60 + 41 + 1);
 });
 
@@ -60,8 +82,13 @@ test("usage estimates count thinking for thinking models unless a budget says ot
 
 test("the printed plan names the count, the cost with the price date and source, and the budget", () => {
   const config = parseConfig({
-    GEMINI_BASE_URL: "https://generativelanguage.googleapis.com", GEMINI_API_KEY: "k", GEMINI_MAX_REQUESTS: "500", GEMINI_MAX_COST_USD: "1.5",
-    GEMINI_SCENARIO: "open", GEMINI_RATE: "1", GEMINI_DURATION: "30s",
+    GEMINI_BASE_URL: "https://generativelanguage.googleapis.com",
+    GEMINI_API_KEY: "k",
+    GEMINI_MAX_REQUESTS: "500",
+    GEMINI_MAX_COST_USD: "1.5",
+    GEMINI_SCENARIO: "open",
+    GEMINI_RATE: "1",
+    GEMINI_DURATION: "30s",
   });
   const plan = planRun(config, estimateUsage(400, config.model, undefined), priceFor(prices, config.model));
   const text = describePlan(plan, config, prices);
@@ -71,8 +98,18 @@ test("the printed plan names the count, the cost with the price date and source,
   assert.ok(text.includes(prices.date) && text.includes(prices.source));
   assert.match(text, /^budget: 500 requests and \$1\.5; the test aborts when it is spent$/m);
   assert.ok(!text.includes("warning"));
-  const tight = parseConfig({ GEMINI_BASE_URL: "https://example.com", GEMINI_API_KEY: "k", GEMINI_MAX_REQUESTS: "10", GEMINI_SCENARIO: "open", GEMINI_RATE: "1", GEMINI_DURATION: "30s" });
-  assert.match(describePlan(planRun(tight, estimateUsage(400, tight.model, undefined), undefined), tight, prices), /^warning: the plan exceeds the budget/m);
+  const tight = parseConfig({
+    GEMINI_BASE_URL: "https://example.com",
+    GEMINI_API_KEY: "k",
+    GEMINI_MAX_REQUESTS: "10",
+    GEMINI_SCENARIO: "open",
+    GEMINI_RATE: "1",
+    GEMINI_DURATION: "30s",
+  });
+  assert.match(
+    describePlan(planRun(tight, estimateUsage(400, tight.model, undefined), undefined), tight, prices),
+    /^warning: the plan exceeds the budget/m,
+  );
 });
 
 test("a request budget caps each scenario so that requests, retries and the preflight never exceed it", () => {
@@ -95,14 +132,33 @@ test("a request budget caps each scenario so that requests, retries and the pref
 });
 
 test("a request budget too small for a single request per scenario is refused, naming the fix", () => {
-  const config = parseConfig({ GEMINI_BASE_URL: "https://example.com", GEMINI_API_KEY: "k", GEMINI_MAX_REQUESTS: "1", GEMINI_SCENARIO: "open" });
-  assert.match(budgetProblem(config, prices) ?? "", /^invalid GEMINI_MAX_REQUESTS: 1 leaves the scenario no request after the preflight .*raise it/);
-  const both = parseConfig({ GEMINI_BASE_URL: "https://example.com", GEMINI_API_KEY: "k", GEMINI_MAX_REQUESTS: "20", GEMINI_SCENARIO: "both", GEMINI_RATE: "5" });
+  const config = parseConfig({
+    GEMINI_BASE_URL: "https://example.com",
+    GEMINI_API_KEY: "k",
+    GEMINI_MAX_REQUESTS: "1",
+    GEMINI_SCENARIO: "open",
+  });
+  assert.match(
+    budgetProblem(config, prices) ?? "",
+    /^invalid GEMINI_MAX_REQUESTS: 1 leaves the scenario no request after the preflight .*raise it/,
+  );
+  const both = parseConfig({
+    GEMINI_BASE_URL: "https://example.com",
+    GEMINI_API_KEY: "k",
+    GEMINI_MAX_REQUESTS: "20",
+    GEMINI_SCENARIO: "both",
+    GEMINI_RATE: "5",
+  });
   assert.match(budgetProblem(both, prices) ?? "", /leaves each scenario no request/);
 });
 
 test("the budget becomes abort-on-fail thresholds on http_reqs and gemini_cost_usd", () => {
-  const config = parseConfig({ GEMINI_BASE_URL: "https://example.com", GEMINI_API_KEY: "k", GEMINI_MAX_REQUESTS: "500", GEMINI_MAX_COST_USD: "1.5" });
+  const config = parseConfig({
+    GEMINI_BASE_URL: "https://example.com",
+    GEMINI_API_KEY: "k",
+    GEMINI_MAX_REQUESTS: "500",
+    GEMINI_MAX_COST_USD: "1.5",
+  });
   const thresholds = thresholdsFor(config);
   assert.deepEqual(thresholds.http_reqs, [{ threshold: "count<=500", abortOnFail: true }]);
   assert.deepEqual(thresholds.gemini_cost_usd, [{ threshold: "count<=1.5", abortOnFail: true }]);
@@ -112,7 +168,12 @@ test("the budget becomes abort-on-fail thresholds on http_reqs and gemini_cost_u
 });
 
 test("a cost budget for a model without a price is refused, naming the variable", () => {
-  const config = parseConfig({ GEMINI_BASE_URL: "https://example.com", GEMINI_API_KEY: "k", GEMINI_MAX_COST_USD: "1", GEMINI_MODEL: "gemini-9-ultra" });
+  const config = parseConfig({
+    GEMINI_BASE_URL: "https://example.com",
+    GEMINI_API_KEY: "k",
+    GEMINI_MAX_COST_USD: "1",
+    GEMINI_MODEL: "gemini-9-ultra",
+  });
   assert.match(budgetProblem(config, prices) ?? "", /^invalid GEMINI_MAX_COST_USD: data\/prices.json has no price for gemini-9-ultra/);
   assert.equal(budgetProblem(parseConfig({ GEMINI_MAX_COST_USD: "1" }), prices), undefined);
 });

@@ -3,7 +3,16 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, displayUrl, isLoopbackHost, KNOWN_VARIABLES, LOCAL_PLACEHOLDER_KEY, parseConfig, parseDurationMs, redactedConfig } from "../../lib/config.ts";
+import {
+  ConfigError,
+  displayUrl,
+  isLoopbackHost,
+  KNOWN_VARIABLES,
+  LOCAL_PLACEHOLDER_KEY,
+  parseConfig,
+  parseDurationMs,
+  redactedConfig,
+} from "../../lib/config.ts";
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -70,7 +79,10 @@ test("every bad variable is reported at once, by name, with what is accepted", (
   assert.ok(problems.includes("invalid GEMINI_RATE: expected a positive number of requests per second, got 'abc'"));
   assert.ok(problems.includes("invalid GEMINI_SCENARIO: expected one of closed, open, both, got 'spike'"));
   for (const name of ["GEMINI_DURATION", "GEMINI_API_VERSION", "GEMINI_STREAM", "GEMINI_MIN_ACCURACY", "GEMINI_VUS"]) {
-    assert.ok(problems.some((p) => p.startsWith(`invalid ${name}: expected `)), `no problem reported for ${name}`);
+    assert.ok(
+      problems.some((p) => p.startsWith(`invalid ${name}: expected `)),
+      `no problem reported for ${name}`,
+    );
   }
 });
 
@@ -97,24 +109,57 @@ test("a URL with a query string or no scheme is refused, so a ?key= cannot ride 
 });
 
 test("loopback detection covers localhost, 127/8 and ::1 only", () => {
-  for (const host of ["localhost", "LOCALHOST", "127.0.0.1", "127.5.6.7", "127.255.255.255", "127.0.0.0", "[::1]", "::1", "0:0:0:0:0:0:0:1", "[0:0:0:0:0:0:0:1]", "0::1"]) {
+  for (const host of [
+    "localhost",
+    "LOCALHOST",
+    "127.0.0.1",
+    "127.5.6.7",
+    "127.255.255.255",
+    "127.0.0.0",
+    "[::1]",
+    "::1",
+    "0:0:0:0:0:0:0:1",
+    "[0:0:0:0:0:0:0:1]",
+    "0::1",
+  ]) {
     assert.equal(isLoopbackHost(host), true, host);
   }
-  for (const host of ["10.0.0.1", "example.com", "128.0.0.1", "localhost.example.com", "0.0.0.0"]) assert.equal(isLoopbackHost(host), false, host);
+  for (const host of ["10.0.0.1", "example.com", "128.0.0.1", "localhost.example.com", "0.0.0.0"])
+    assert.equal(isLoopbackHost(host), false, host);
   assert.equal(parseConfig({ GEMINI_BASE_URL: "http://[::1]:8080" }).isLoopback, true);
 });
 
 test("names under .localhost and malformed 127.x addresses are not loopback: k6 would resolve them", () => {
   for (const host of [
-    "api.localhost", "evil.localhost", "localhost.", "127.0.0.999", "127.0.0.256", "127.0.0.01", "127.00.0.1", "127.1", "127.0.0.1.nip.io",
-    "127.0.0.1.", "::2", "1::1", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:0:1", "::1::", "[::1",
+    "api.localhost",
+    "evil.localhost",
+    "localhost.",
+    "127.0.0.999",
+    "127.0.0.256",
+    "127.0.0.01",
+    "127.00.0.1",
+    "127.1",
+    "127.0.0.1.nip.io",
+    "127.0.0.1.",
+    "::2",
+    "1::1",
+    "::ffff:127.0.0.1",
+    "0:0:0:0:0:0:0:0:1",
+    "::1::",
+    "[::1",
   ]) {
     assert.equal(isLoopbackHost(host), false, host);
   }
   // Such a target is treated as the real API: it needs a key and a budget.
   const problems = problemsOf({ GEMINI_BASE_URL: "http://api.localhost:8080" });
-  assert.ok(problems.some((p) => p.startsWith("missing GEMINI_API_KEY")), problems.join("\n"));
-  assert.ok(problems.some((p) => p.startsWith("missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD")), problems.join("\n"));
+  assert.ok(
+    problems.some((p) => p.startsWith("missing GEMINI_API_KEY")),
+    problems.join("\n"),
+  );
+  assert.ok(
+    problems.some((p) => p.startsWith("missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD")),
+    problems.join("\n"),
+  );
   assert.ok(problemsOf({ GEMINI_BASE_URL: "http://127.0.0.999:8080" }).some((p) => p.startsWith("missing GEMINI_API_KEY")));
 });
 
@@ -201,7 +246,8 @@ test("KNOWN_VARIABLES is exactly the GEMINI_* variables the code reads, so only 
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) scan(full);
-      else if (/\.(ts|mjs)$/.test(entry.name)) for (const match of readFileSync(full, "utf8").matchAll(/\bGEMINI_[A-Z0-9_]*[A-Z0-9]\b/g)) read.add(match[0]);
+      else if (/\.(ts|mjs)$/.test(entry.name))
+        for (const match of readFileSync(full, "utf8").matchAll(/\bGEMINI_[A-Z0-9_]*[A-Z0-9]\b/g)) read.add(match[0]);
     }
   };
   for (const dir of ["lib", "scenarios", "tools", "verify"]) scan(path.join(root, dir));

@@ -19,7 +19,11 @@ interface FakeResponse {
 interface K6Fake {
   samples: Sample[];
   sleeps: number[];
-  requests: Array<{ url: string; body: string; params: { headers: Record<string, string>; tags: Record<string, string>; timeout?: number; redirects?: number } }>;
+  requests: Array<{
+    url: string;
+    body: string;
+    params: { headers: Record<string, string>; tags: Record<string, string>; timeout?: number; redirects?: number };
+  }>;
   replies: FakeResponse[];
   now: number;
 }
@@ -38,7 +42,10 @@ const FAKES: Record<string, string> = {
       return { status: reply.status, body: reply.body, error: reply.error ?? "", error_code: reply.error_code ?? 0, timings };
     } };`,
   "k6/metrics": ["Trend", "Counter", "Rate"]
-    .map((kind) => `export class ${kind} { constructor(name) { this.name = name; } add(value, tags) { globalThis.__k6fake.samples.push({ metric: this.name, value: Number(value), tags: { ...(tags ?? {}) } }); } }`)
+    .map(
+      (kind) =>
+        `export class ${kind} { constructor(name) { this.name = name; } add(value, tags) { globalThis.__k6fake.samples.push({ metric: this.name, value: Number(value), tags: { ...(tags ?? {}) } }); } }`,
+    )
     .join("\n"),
 };
 
@@ -62,10 +69,17 @@ const body = { contents: [{ role: "user" as const, parts: [{ text: "hi" }] }] };
 
 const sse = (...chunks: unknown[]) => chunks.map((c) => `data: ${JSON.stringify(c)}\r\n\r\n`).join("");
 const okStream = sse(
-  { candidates: [{ content: { parts: [{ text: '{"verdict":' }] } }], usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 4, thoughtsTokenCount: 30 } },
-  { candidates: [{ content: { parts: [{ text: '"spam"}' }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 10, thoughtsTokenCount: 30 } },
+  {
+    candidates: [{ content: { parts: [{ text: '{"verdict":' }] } }],
+    usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 4, thoughtsTokenCount: 30 },
+  },
+  {
+    candidates: [{ content: { parts: [{ text: '"spam"}' }] }, finishReason: "STOP" }],
+    usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 10, thoughtsTokenCount: 30 },
+  },
 );
-const errorBody = (code: number, status: string, details: unknown[] = []) => JSON.stringify({ error: { code, message: "m", status, details } }, null, 2) + "\n";
+const errorBody = (code: number, status: string, details: unknown[] = []) =>
+  JSON.stringify({ error: { code, message: "m", status, details } }, null, 2) + "\n";
 
 const samplesOf = (metric: string) => globalThis.__k6fake.samples.filter((s) => s.metric === metric);
 
@@ -89,14 +103,35 @@ test("a streamed success records ttft, tokens apart from thinking, and one attem
   const request = globalThis.__k6fake.requests[0];
   assert.equal(request?.url, "http://127.0.0.1:8080/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
   assert.equal(request?.params.headers["x-goog-api-key"], KEY);
-  assert.deepEqual(samplesOf("gemini_ttft").map((s) => s.value), [45]);
-  assert.deepEqual(samplesOf("gemini_output_tokens").map((s) => s.value), [10]);
-  assert.deepEqual(samplesOf("gemini_thinking_tokens").map((s) => s.value), [30]);
-  assert.deepEqual(samplesOf("gemini_prompt_tokens").map((s) => s.value), [50]);
+  assert.deepEqual(
+    samplesOf("gemini_ttft").map((s) => s.value),
+    [45],
+  );
+  assert.deepEqual(
+    samplesOf("gemini_output_tokens").map((s) => s.value),
+    [10],
+  );
+  assert.deepEqual(
+    samplesOf("gemini_thinking_tokens").map((s) => s.value),
+    [30],
+  );
+  assert.deepEqual(
+    samplesOf("gemini_prompt_tokens").map((s) => s.value),
+    [50],
+  );
   // The first chunk's 4 tokens came with the first byte: 6 tokens were generated in the 75 ms after it.
-  assert.deepEqual(samplesOf("gemini_time_per_output_token").map((s) => s.value), [(120 - 45) / 6]);
-  assert.deepEqual(samplesOf("gemini_tokens_per_second").map((s) => s.value), [6 / 0.075]);
-  assert.deepEqual(samplesOf("gemini_errors").map((s) => s.value), [0]);
+  assert.deepEqual(
+    samplesOf("gemini_time_per_output_token").map((s) => s.value),
+    [(120 - 45) / 6],
+  );
+  assert.deepEqual(
+    samplesOf("gemini_tokens_per_second").map((s) => s.value),
+    [6 / 0.075],
+  );
+  assert.deepEqual(
+    samplesOf("gemini_errors").map((s) => s.value),
+    [0],
+  );
   assert.equal(request?.params.tags.name, "streamGenerateContent");
   for (const sample of globalThis.__k6fake.samples) assert.ok(!JSON.stringify(sample.tags).includes(KEY));
 });
@@ -106,14 +141,20 @@ test("a stream whose first chunk has no count (2.0 models): the first chunk's to
   const growing = sse(
     { candidates: [{ content: { parts: [{ text: "Hi" }] } }], usageMetadata: { promptTokenCount: 7 } },
     { candidates: [{ content: { parts: [{ text: "x".repeat(98) }] } }], usageMetadata: { promptTokenCount: 7 } },
-    { candidates: [{ content: { parts: [{ text: "y".repeat(100) }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 50 } },
+    {
+      candidates: [{ content: { parts: [{ text: "y".repeat(100) }] }, finishReason: "STOP" }],
+      usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 50 },
+    },
   );
   globalThis.__k6fake.replies.push({ status: 200, body: growing, timings: { duration: 149.5, waiting: 50 } });
   new GeminiClient(target, "gemini-2.0-flash", policy).generate(body, true);
   // 50 tokens, 2/200 of them in the first chunk: 49.5 generated in the 99.5 ms after the first byte.
   const [tokensPerSecond] = samplesOf("gemini_tokens_per_second").map((s) => s.value);
   assert.ok(Math.abs((tokensPerSecond ?? 0) - 49.5 / 0.0995) < 1e-9, `tokens/s ${tokensPerSecond}`);
-  assert.deepEqual(samplesOf("gemini_output_tokens").map((s) => s.value), [50]);
+  assert.deepEqual(
+    samplesOf("gemini_output_tokens").map((s) => s.value),
+    [50],
+  );
 });
 
 test("503 then 200: backoff with jitter, a retry counted, attempt and user-felt durations kept apart", () => {
@@ -126,17 +167,29 @@ test("503 then 200: backoff with jitter, a retry counted, attempt and user-felt 
   assert.equal(outcome.attempts, 2);
   const [slept] = globalThis.__k6fake.sleeps;
   assert.ok(slept !== undefined && slept >= 0 && slept < 0.5, `slept ${slept}s`);
-  assert.deepEqual(samplesOf("gemini_attempt_duration").map((s) => s.value), [30, 100]);
-  assert.deepEqual(samplesOf("gemini_request_duration").map((s) => s.value), [30 + 100 + (slept ?? 0) * 1000]);
+  assert.deepEqual(
+    samplesOf("gemini_attempt_duration").map((s) => s.value),
+    [30, 100],
+  );
+  assert.deepEqual(
+    samplesOf("gemini_request_duration").map((s) => s.value),
+    [30 + 100 + (slept ?? 0) * 1000],
+  );
   assert.equal(samplesOf("gemini_overloaded").length, 1);
   assert.equal(samplesOf("gemini_retries").length, 1);
-  assert.deepEqual(samplesOf("gemini_errors").map((s) => s.value), [0]);
+  assert.deepEqual(
+    samplesOf("gemini_errors").map((s) => s.value),
+    [0],
+  );
 });
 
 const retryInfo = (delay: string) => [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: delay }];
 
 test("429 waits exactly RetryInfo.retryDelay", () => {
-  globalThis.__k6fake.replies.push({ status: 429, body: errorBody(429, "RESOURCE_EXHAUSTED", retryInfo("6.968498755s")) }, { status: 200, body: okStream });
+  globalThis.__k6fake.replies.push(
+    { status: 429, body: errorBody(429, "RESOURCE_EXHAUSTED", retryInfo("6.968498755s")) },
+    { status: 200, body: okStream },
+  );
   const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
   assert.equal(outcome.ok, true);
   assert.deepEqual(globalThis.__k6fake.sleeps, [6.968]);
@@ -151,7 +204,10 @@ test("a 429 asking for longer than the backoff cap fails at once as rate_limited
   assert.equal(outcome.errorClass, "rate_limited");
   assert.deepEqual(globalThis.__k6fake.sleeps, []);
   assert.equal(samplesOf("gemini_retries").length, 0);
-  assert.deepEqual(samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]), [[1, "rate_limited"]]);
+  assert.deepEqual(
+    samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]),
+    [[1, "rate_limited"]],
+  );
   assert.equal(samplesOf("gemini_request_duration").length, 1);
 });
 
@@ -163,7 +219,10 @@ test("near the scenario's hard stop an attempt's timeout ends before it, and no 
   // After the 100 ms reply, 850 ms are left before the margin: less than a retry needs, whatever the backoff.
   assert.equal(outcome.ok, false);
   assert.equal(outcome.attempts, 1);
-  assert.deepEqual(samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]), [[1, "overloaded"]]);
+  assert.deepEqual(
+    samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]),
+    [[1, "overloaded"]],
+  );
 
   globalThis.__k6fake.requests.length = 0;
   globalThis.__k6fake.replies.push({ status: 200, body: okStream }, { status: 200, body: okStream });
@@ -171,7 +230,10 @@ test("near the scenario's hard stop an attempt's timeout ends before it, and no 
   client.generate(body, true, globalThis.__k6fake.now + 10_700);
   client.generate(body, true, globalThis.__k6fake.now + 120_000);
   // Whole seconds, rounded down, while more than a second is left; far from the stop, the configured timeout.
-  assert.deepEqual(globalThis.__k6fake.requests.map((r) => r.params.timeout), [10_000, 60_000]);
+  assert.deepEqual(
+    globalThis.__k6fake.requests.map((r) => r.params.timeout),
+    [10_000, 60_000],
+  );
 });
 
 test("a redirect is not followed (the key header would go with it) and fails as a client error", () => {
@@ -185,17 +247,27 @@ test("a redirect is not followed (the key header would go with it) and fails as 
 });
 
 test("a one-chunk stream gives a time to first token but no per-token time or token rate", () => {
-  const single = sse({ candidates: [{ content: { parts: [{ text: '{"verdict":"spam"}' }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 10 } });
+  const single = sse({
+    candidates: [{ content: { parts: [{ text: '{"verdict":"spam"}' }] }, finishReason: "STOP" }],
+    usageMetadata: { promptTokenCount: 50, candidatesTokenCount: 10 },
+  });
   globalThis.__k6fake.replies.push({ status: 200, body: single, timings: { duration: 60, waiting: 55 } });
   const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
   assert.equal(outcome.ok, true);
-  assert.deepEqual(samplesOf("gemini_ttft").map((s) => s.value), [55]);
+  assert.deepEqual(
+    samplesOf("gemini_ttft").map((s) => s.value),
+    [55],
+  );
   assert.equal(samplesOf("gemini_time_per_output_token").length, 0);
   assert.equal(samplesOf("gemini_tokens_per_second").length, 0);
 });
 
 test("connection set-up counts in what the caller waited: attempt duration and time to first token", () => {
-  globalThis.__k6fake.replies.push({ status: 200, body: okStream, timings: { blocked: 1, connecting: 2, tls_handshaking: 30, sending: 1, waiting: 45, duration: 120 } });
+  globalThis.__k6fake.replies.push({
+    status: 200,
+    body: okStream,
+    timings: { blocked: 1, connecting: 2, tls_handshaking: 30, sending: 1, waiting: 45, duration: 120 },
+  });
   const outcome = new GeminiClient(target, "gemini-2.5-flash", policy).generate(body, true);
   assert.equal(outcome.durationMs, 153);
   assert.equal(outcome.ttftMs, 1 + 2 + 30 + 1 + 45);
@@ -208,7 +280,10 @@ test("a request that keeps failing stops at maxAttempts and is one error of its 
   assert.equal(outcome.attempts, 3);
   assert.equal(outcome.errorClass, "server");
   assert.equal(outcome.errorMessage, "HTTP 500 INTERNAL: m");
-  assert.deepEqual(samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]), [[1, "server"]]);
+  assert.deepEqual(
+    samplesOf("gemini_errors").map((s) => [s.value, s.tags.error_class]),
+    [[1, "server"]],
+  );
   assert.equal(samplesOf("gemini_retries").length, 2);
   assert.equal(samplesOf("gemini_ttft").length, 0);
 });
@@ -219,7 +294,10 @@ test("a 400 is not retried; a broken stream is invalid_response; an error after 
   assert.equal(globalThis.__k6fake.requests.length, 1);
 
   globalThis.__k6fake.replies.push({ status: 200, body: "data: {oops\r\n\r\n" });
-  assert.equal(new GeminiClient(target, "gemini-2.5-flash", { ...policy, maxAttempts: 1 }).generate(body, true).errorClass, "invalid_response");
+  assert.equal(
+    new GeminiClient(target, "gemini-2.5-flash", { ...policy, maxAttempts: 1 }).generate(body, true).errorClass,
+    "invalid_response",
+  );
 
   globalThis.__k6fake.replies.push({ status: 200, body: sse({ candidates: [] }) + errorBody(503, "UNAVAILABLE") });
   assert.equal(new GeminiClient(target, "gemini-2.5-flash", { ...policy, maxAttempts: 1 }).generate(body, true).errorClass, "overloaded");
@@ -229,7 +307,10 @@ test("a 400 is not retried; a broken stream is invalid_response; an error after 
 });
 
 test("non-streaming calls generateContent and records no ttft", () => {
-  const single = JSON.stringify({ candidates: [{ content: { parts: [{ text: "{}" }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2 } });
+  const single = JSON.stringify({
+    candidates: [{ content: { parts: [{ text: "{}" }] }, finishReason: "STOP" }],
+    usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2 },
+  });
   globalThis.__k6fake.replies.push({ status: 200, body: single, timings: { duration: 200, waiting: 190 } });
   const outcome = new GeminiClient({ ...target, apiVersion: "v1" }, "gemini-2.0-flash", policy).generate('{"contents":[]}', false);
   assert.equal(outcome.ok, true);
@@ -237,7 +318,10 @@ test("non-streaming calls generateContent and records no ttft", () => {
   assert.equal(globalThis.__k6fake.requests[0]?.body, '{"contents":[]}');
   assert.equal(outcome.ttftMs, undefined);
   assert.equal(samplesOf("gemini_ttft").length, 0);
-  assert.deepEqual(samplesOf("gemini_tokens_per_second").map((s) => s.value), [10]);
+  assert.deepEqual(
+    samplesOf("gemini_tokens_per_second").map((s) => s.value),
+    [10],
+  );
 });
 
 test("the retry budget is per client: a storm of 503s cannot multiply the requests", () => {

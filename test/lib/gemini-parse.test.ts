@@ -29,7 +29,14 @@ function recordedStreams(): Array<{ file: string; segments: GenerateContentRespo
 const sse = (segments: unknown[]) => segments.map((s) => `data: ${JSON.stringify(s)}\r\n\r\n`).join("");
 
 const visibleText = (segments: GenerateContentResponse[]) =>
-  segments.map((s) => (s.candidates?.[0]?.content?.parts ?? []).filter((p) => !p.thought).map((p) => p.text ?? "").join("")).join("");
+  segments
+    .map((s) =>
+      (s.candidates?.[0]?.content?.parts ?? [])
+        .filter((p) => !p.thought)
+        .map((p) => p.text ?? "")
+        .join(""),
+    )
+    .join("");
 
 test("every recorded SSE stream parses back into its chunks and folds into its text and final usage", () => {
   const streams = recordedStreams();
@@ -90,15 +97,23 @@ test("a JSON-array stream (no alt=sse) folds like SSE", () => {
 
 test("thought parts are counted apart: kept out of the text, their tokens read from thoughtsTokenCount", () => {
   const result = foldChunks([
-    { candidates: [{ content: { parts: [{ text: "pondering", thought: true }] } }], usageMetadata: { promptTokenCount: 9, thoughtsTokenCount: 40 } },
-    { candidates: [{ content: { parts: [{ text: '{"verdict":"clean"}' }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 6, thoughtsTokenCount: 40 } },
+    {
+      candidates: [{ content: { parts: [{ text: "pondering", thought: true }] } }],
+      usageMetadata: { promptTokenCount: 9, thoughtsTokenCount: 40 },
+    },
+    {
+      candidates: [{ content: { parts: [{ text: '{"verdict":"clean"}' }] }, finishReason: "STOP" }],
+      usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 6, thoughtsTokenCount: 40 },
+    },
   ]);
   assert.equal(result.text, '{"verdict":"clean"}');
   assert.deepEqual(result.usage, { promptTokenCount: 9, candidatesTokenCount: 6, thoughtsTokenCount: 40 });
 });
 
 test("a blocked prompt (no candidates, blockReason) and a SAFETY finish both count as blocked", () => {
-  const prompt = foldChunks([parseGenerateContentBody('{"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{"promptTokenCount":5}}')]);
+  const prompt = foldChunks([
+    parseGenerateContentBody('{"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{"promptTokenCount":5}}'),
+  ]);
   assert.equal(isBlocked(prompt), true);
   assert.equal(prompt.text, "");
   assert.equal(isBlocked(foldChunks([{ candidates: [{ finishReason: "SAFETY" }] }])), true);
@@ -106,7 +121,11 @@ test("a blocked prompt (no candidates, blockReason) and a SAFETY finish both cou
 });
 
 test("error envelopes are read; anything else is undefined", () => {
-  const body = JSON.stringify({ error: { code: 429, message: "You exceeded your current quota", status: "RESOURCE_EXHAUSTED", details: [] } }, null, 2);
+  const body = JSON.stringify(
+    { error: { code: 429, message: "You exceeded your current quota", status: "RESOURCE_EXHAUSTED", details: [] } },
+    null,
+    2,
+  );
   assert.equal(parseErrorBody(body)?.code, 429);
   assert.equal(parseErrorBody("oops"), undefined);
   assert.equal(parseErrorBody(""), undefined);
@@ -118,9 +137,18 @@ test("the fast generation reader agrees with the exact fold on every recording a
   const awkward: string[] = [
     // escapes, unicode and a quote-heavy JSON verdict split over chunks
     sse([
-      { candidates: [{ content: { parts: [{ text: '{"verdict":"sp' }] } }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2, thoughtsTokenCount: 9 } },
-      { candidates: [{ content: { parts: [{ text: 'am","reason":"says \\"free\\" 🔥 \\\\ ünï"}' }] } }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 5 } },
-      { candidates: [{ content: { parts: [{ text: "" }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9, thoughtsTokenCount: 9 } },
+      {
+        candidates: [{ content: { parts: [{ text: '{"verdict":"sp' }] } }],
+        usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2, thoughtsTokenCount: 9 },
+      },
+      {
+        candidates: [{ content: { parts: [{ text: 'am","reason":"says \\"free\\" 🔥 \\\\ ünï"}' }] } }],
+        usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 5 },
+      },
+      {
+        candidates: [{ content: { parts: [{ text: "" }] }, finishReason: "STOP" }],
+        usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9, thoughtsTokenCount: 9 },
+      },
     ]),
     // a thought part and a two-part chunk take the full path
     sse([
@@ -152,7 +180,9 @@ test("the fast generation reader agrees with the exact fold on every recording a
 function spacedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(spacedJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
-    return `{${Object.entries(value).map(([key, field]) => `${JSON.stringify(key)}: ${spacedJson(field)}`).join(",")}}`;
+    return `{${Object.entries(value)
+      .map(([key, field]) => `${JSON.stringify(key)}: ${spacedJson(field)}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value);
 }
@@ -201,14 +231,20 @@ test("the first chunk's token count is its own, never a later chunk's: absent wh
   assert.equal(readPlainSse(laterOnly)?.usage.candidatesTokenCount, 9);
   const exact = parseSseBody(laterOnly);
   assert.equal(foldChunks(exact.chunks).firstChunkTokens, undefined);
-  const both = sse([{ ...text("a"), usageMetadata: { candidatesTokenCount: 2 } }, { ...text("b"), usageMetadata: { candidatesTokenCount: 9 } }]);
+  const both = sse([
+    { ...text("a"), usageMetadata: { candidatesTokenCount: 2 } },
+    { ...text("b"), usageMetadata: { candidatesTokenCount: 9 } },
+  ]);
   assert.equal(readPlainSse(both)?.firstChunkTokens, 2);
   assert.equal(parseSseGeneration(both).firstChunkTokens, 2);
   assert.equal(readPlainSse(both)?.firstChunkTextLength, undefined, "with a count, no estimate is needed");
 });
 
 test("without a count in the first chunk, its visible text length is kept, escapes decoded and thoughts left out", () => {
-  const last = { candidates: [{ content: { parts: [{ text: " and the rest of the answer" }] } }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9 } };
+  const last = {
+    candidates: [{ content: { parts: [{ text: " and the rest of the answer" }] } }],
+    usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9 },
+  };
   const plain = sse([{ candidates: [{ content: { parts: [{ text: 'say "hi"' }] } }], usageMetadata: { promptTokenCount: 3 } }, last]);
   assert.equal(readPlainSse(plain)?.firstChunkTextLength, 8);
   assert.deepEqual(readPlainSse(plain), foldChunks(parseSseBody(plain).chunks));
@@ -219,7 +255,10 @@ test("without a count in the first chunk, its visible text length is kept, escap
 
 test("usage comes from the last chunk that carries it, also when the final chunk has none", () => {
   const body = sse([
-    { candidates: [{ content: { parts: [{ text: "a" }] } }], usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 1, thoughtsTokenCount: 7 } },
+    {
+      candidates: [{ content: { parts: [{ text: "a" }] } }],
+      usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 1, thoughtsTokenCount: 7 },
+    },
     { candidates: [{ content: { parts: [{ text: "b" }] }, finishReason: "STOP" }] },
   ]);
   const exact = parseSseBody(body);
@@ -253,18 +292,24 @@ test("the plain-stream reader declines every other shape, and garbage still fail
   ];
   for (const body of declined) assert.equal(readPlainSse(body), undefined, body);
   assert.throws(() => parseSseGeneration('data: {"candidates":[{"content":{"parts":[{"text":"unterminated'), InvalidResponseError);
-  assert.throws(() => parseSseGeneration('data: {"candidates":[{"content":{"parts":[{"text":"raw "quote"}]}}]}\r\n\r\n'), InvalidResponseError);
+  assert.throws(
+    () => parseSseGeneration('data: {"candidates":[{"content":{"parts":[{"text":"raw "quote"}]}}]}\r\n\r\n'),
+    InvalidResponseError,
+  );
   assert.throws(() => parseSseGeneration("hello there"), InvalidResponseError);
   assert.throws(() => parseSseGeneration("data: {not json}\r\n\r\n"), InvalidResponseError);
 });
 
 test("escapes, unicode and empty parts survive the plain-stream reader", () => {
   const segments = [
-    { candidates: [{ content: { parts: [{ text: 'a \\"q\\" \\\\' } ] } }] },
+    { candidates: [{ content: { parts: [{ text: 'a \\"q\\" \\\\' }] } }] },
     { candidates: [{ content: { parts: [{ text: "" }] } }] },
-    { candidates: [{ content: { parts: [{ text: 'ends with a backslash \\' }] } }] },
+    { candidates: [{ content: { parts: [{ text: "ends with a backslash \\" }] } }] },
     { candidates: [{ content: { parts: [{ text: '"}] looks like the end "}]' }] } }] },
-    { candidates: [{ content: { parts: [{ text: "🔥 ünï \u2028 \n\t" }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9 } },
+    {
+      candidates: [{ content: { parts: [{ text: "🔥 ünï \u2028 \n\t" }] }, finishReason: "STOP" }],
+      usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9 },
+    },
   ];
   const body = sse(segments);
   const fast = readPlainSse(body);
@@ -273,12 +318,16 @@ test("escapes, unicode and empty parts survive the plain-stream reader", () => {
   const exact = parseSseBody(body);
   assert.deepEqual(fast, foldChunks(exact.chunks));
   // A surrogate pair split over two chunks' escapes is joined, as the exact fold joins it.
-  const split = sse([{ candidates: [{ content: { parts: [{ text: "\ud83d" }] } }] }, { candidates: [{ content: { parts: [{ text: "\ude00" }] } }] }]);
+  const split = sse([
+    { candidates: [{ content: { parts: [{ text: "\ud83d" }] } }] },
+    { candidates: [{ content: { parts: [{ text: "\ude00" }] } }] },
+  ]);
   assert.equal(readPlainSse(split)?.text, "😀");
 });
 
 test("a \\u escape cut between two chunks is not made whole by the plain reader: the stream is invalid, as the exact parser says", () => {
-  const chunk = (literal: string, extra = "") => `data: {"candidates":[{"content":{"parts":[{"text":"${literal}"}],"role":"model"}${extra}}]}\r\n\r\n`;
+  const chunk = (literal: string, extra = "") =>
+    `data: {"candidates":[{"content":{"parts":[{"text":"${literal}"}],"role":"model"}${extra}}]}\r\n\r\n`;
   const cut = chunk("Hi") + chunk("ab\\u00") + chunk("e9cd", ',"finishReason":"STOP"');
   assert.equal(readPlainSse(cut), undefined);
   assert.throws(() => parseSseGeneration(cut), InvalidResponseError);

@@ -15,8 +15,14 @@ const target = (apiVersion: "v1" | "v1beta"): Target => ({ baseUrl: "http://127.
 const body = { contents: [{ role: "user" as const, parts: [{ text: "hello" }] }] };
 
 test("generate paths follow /{version}/models/{model}:{method} for both versions", () => {
-  assert.equal(generateContentRequest(target("v1beta"), "gemini-2.5-flash", body).url, "http://127.0.0.1:8080/v1beta/models/gemini-2.5-flash:generateContent");
-  assert.equal(generateContentRequest(target("v1"), "models/gemini-2.5-flash", body).url, "http://127.0.0.1:8080/v1/models/gemini-2.5-flash:generateContent");
+  assert.equal(
+    generateContentRequest(target("v1beta"), "gemini-2.5-flash", body).url,
+    "http://127.0.0.1:8080/v1beta/models/gemini-2.5-flash:generateContent",
+  );
+  assert.equal(
+    generateContentRequest(target("v1"), "models/gemini-2.5-flash", body).url,
+    "http://127.0.0.1:8080/v1/models/gemini-2.5-flash:generateContent",
+  );
 });
 
 test("streaming asks for server-sent events", () => {
@@ -49,7 +55,9 @@ test("every builder sends JSON with the key only in x-goog-api-key and one name 
 
 test("bodies follow the wire shapes of the official SDK", () => {
   assert.deepEqual(JSON.parse(countTokensRequest(target("v1"), "gemini-2.5-flash", body.contents).body), { contents: body.contents });
-  assert.deepEqual(JSON.parse(embedContentRequest(target("v1"), "gemini-embedding-001", "hi").body), { content: { parts: [{ text: "hi" }] } });
+  assert.deepEqual(JSON.parse(embedContentRequest(target("v1"), "gemini-embedding-001", "hi").body), {
+    content: { parts: [{ text: "hi" }] },
+  });
   assert.deepEqual(JSON.parse(batchEmbedContentsRequest(target("v1"), "gemini-embedding-001", ["a"]).body), {
     requests: [{ model: "models/gemini-embedding-001", content: { parts: [{ text: "a" }] } }],
   });

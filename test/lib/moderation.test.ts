@@ -2,7 +2,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { CATEGORIES, jsonStringContent, moderationBodyBuilder, moderationRequest, parseVerdict, readVerdict, SYSTEM_INSTRUCTION, validatePosts, VERDICT_SCHEMA } from "../../lib/moderation.ts";
+import {
+  CATEGORIES,
+  jsonStringContent,
+  moderationBodyBuilder,
+  moderationRequest,
+  parseVerdict,
+  readVerdict,
+  SYSTEM_INSTRUCTION,
+  validatePosts,
+  VERDICT_SCHEMA,
+} from "../../lib/moderation.ts";
 
 const POSTS_FILE = new URL("../../data/moderation-posts.json", import.meta.url);
 
@@ -67,11 +77,25 @@ test("the data set has 300–400 unique posts, every category well represented, 
 
 test("a malformed data set is refused with the entry named", () => {
   assert.throws(() => validatePosts([]), /non-empty array/);
-  assert.throws(() => validatePosts([{ id: "a", text: "x", label: "clean" }, { id: "b", text: "y", label: "rude" }]), /entry 1/);
+  assert.throws(
+    () =>
+      validatePosts([
+        { id: "a", text: "x", label: "clean" },
+        { id: "b", text: "y", label: "rude" },
+      ]),
+    /entry 1/,
+  );
 });
 
 test("the fast body builder produces exactly the JSON of moderationRequest, for any post text", () => {
-  const texts = ['plain', 'quotes " and \\ backslash', "new\nline\ttab", "emoji 🔥 and ünïcödé", "\u0000post\u0000 marker lookalike", "</script>"];
+  const texts = [
+    "plain",
+    'quotes " and \\ backslash',
+    "new\nline\ttab",
+    "emoji 🔥 and ünïcödé",
+    "\u0000post\u0000 marker lookalike",
+    "</script>",
+  ];
   for (const options of [{}, { maxOutputTokens: 64, thinkingBudget: 0 }]) {
     const build = moderationBodyBuilder(options);
     for (const text of texts) assert.equal(build(text), JSON.stringify(moderationRequest(text, options)), text);

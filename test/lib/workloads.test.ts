@@ -44,7 +44,10 @@ test("closed and open scenarios cut in-flight requests only at their duration pl
 });
 
 test("open: constant arrival rate with the configured VU pool", () => {
-  const scenarios = scenariosFor(parseConfig({ GEMINI_SCENARIO: "open", GEMINI_RATE: "12", GEMINI_DURATION: "1m", GEMINI_PREALLOCATED_VUS: "4", GEMINI_MAX_VUS: "9" }), exec);
+  const scenarios = scenariosFor(
+    parseConfig({ GEMINI_SCENARIO: "open", GEMINI_RATE: "12", GEMINI_DURATION: "1m", GEMINI_PREALLOCATED_VUS: "4", GEMINI_MAX_VUS: "9" }),
+    exec,
+  );
   assert.deepEqual(scenarios, {
     [OPEN_SCENARIO]: {
       executor: "constant-arrival-rate",
@@ -81,7 +84,9 @@ test("fractional rates become the closest whole rate per second, minute or hour"
 });
 
 test("thresholds gate latency, errors, contract checks, accuracy and goodput; a hopeless error rate aborts", () => {
-  const thresholds = thresholdsFor(parseConfig({ GEMINI_P95_MS: "900", GEMINI_TTFT_P95_MS: "300", GEMINI_MAX_ERROR_RATE: "0.02", GEMINI_MIN_ACCURACY: "0.7" }));
+  const thresholds = thresholdsFor(
+    parseConfig({ GEMINI_P95_MS: "900", GEMINI_TTFT_P95_MS: "300", GEMINI_MAX_ERROR_RATE: "0.02", GEMINI_MIN_ACCURACY: "0.7" }),
+  );
   assert.deepEqual(thresholds.gemini_request_duration, ["p(95)<900"]);
   assert.deepEqual(thresholds.gemini_ttft, ["p(95)<300"]);
   assert.deepEqual(thresholds.gemini_errors, ["rate<=0.02", { threshold: "rate<0.5", abortOnFail: true, delayAbortEval: "10s" }]);
@@ -99,6 +104,9 @@ test("thresholds gate latency, errors, contract checks, accuracy and goodput; a 
 });
 
 test("run ids are UTC time plus four hex digits", () => {
-  assert.equal(newRunId(new Date(Date.UTC(2026, 10, 26, 1, 2, 3)), () => 0.6405), "20261126-010203-a3f7");
+  assert.equal(
+    newRunId(new Date(Date.UTC(2026, 10, 26, 1, 2, 3)), () => 0.6405),
+    "20261126-010203-a3f7",
+  );
   assert.match(newRunId(new Date()), /^\d{8}-\d{6}-[0-9a-f]{4}$/);
 });

@@ -9,7 +9,16 @@ import { start } from "../../emulator/index.ts";
 import { ERROR_CLASSES } from "../../lib/errors.ts";
 import { freePort, startInfluxDB, type InfluxServer } from "../../tools/setup/influxdb.ts";
 import { FAILURES } from "../../verify/failures.ts";
-import { buildScenarios, emulatorSamples, emulatorStats, metricValue, patchEmulatorConfig, runScenario, tempResultsRoot, type SummaryFile } from "../helpers/k6.ts";
+import {
+  buildScenarios,
+  emulatorSamples,
+  emulatorStats,
+  metricValue,
+  patchEmulatorConfig,
+  runScenario,
+  tempResultsRoot,
+  type SummaryFile,
+} from "../helpers/k6.ts";
 import { runVerifyCli } from "../helpers/verify.ts";
 
 type Emulator = Awaited<ReturnType<typeof start>>;
@@ -94,7 +103,8 @@ describe("--after on a real k6 run", () => {
     assert.equal(a.impact.ttftP95.deltaMs, ttftP95 - ttftBaselineP95);
     assert.equal(a.impact.ttftMedian.baseline, baseline.ttftMs.p50.value);
     for (const growth of [a.impact.p95, a.impact.median, a.impact.ttftP95, a.impact.ttftMedian]) {
-      const expected = growth.underLoad > growth.noise.high ? "regression" : growth.underLoad < growth.noise.low ? "faster" : "within_noise";
+      const expected =
+        growth.underLoad > growth.noise.high ? "regression" : growth.underLoad < growth.noise.low ? "faster" : "within_noise";
       assert.equal(growth.verdict, expected);
     }
     assert.equal(a.impact.requests, metricValue(summary, "http_reqs", "count"));
@@ -162,10 +172,16 @@ describe("--after on a real k6 run", () => {
     assert.equal(verify.after.baselineSource, "fresh");
     assert.equal(verify.preflight.ok, true);
     assert.deepEqual(verify.after.baseline, verify.preflight.baseline);
-    assert.equal(verify.after.impact.p95.ratio, metricValue(summary, "gemini_request_duration", "p(95)") / verify.preflight.baseline.totalMs.p95.value);
+    assert.equal(
+      verify.after.impact.p95.ratio,
+      metricValue(summary, "gemini_request_duration", "p(95)") / verify.preflight.baseline.totalMs.p95.value,
+    );
     // GEMINI_BASE_URL is another emulator than the run's: its counts say nothing about the run.
     assert.equal(verify.after.groundTruth, null);
-    assert.match(verify.after.groundTruthNote, /^the run used http:\/\/127\.0\.0\.1:\d+, not GEMINI_BASE_URL=http:\/\/127\.0\.0\.1:\d+: emulator comparison skipped/);
+    assert.match(
+      verify.after.groundTruthNote,
+      /^the run used http:\/\/127\.0\.0\.1:\d+, not GEMINI_BASE_URL=http:\/\/127\.0\.0\.1:\d+: emulator comparison skipped/,
+    );
     assert.match(outcome.stdout, /note: the run used .* emulator comparison skipped/);
     assert.doesNotMatch(outcome.stdout, /emulator saw/);
     // The four checks and the default ten baseline calls.
@@ -202,15 +218,26 @@ describe("--after on a real k6 run", () => {
     await mkdir(path.join(resultsRoot, goneId), { recursive: true });
     const copy = JSON.parse(await readFile(path.join(resultsRoot, runId, "summary.json"), "utf8")) as Record<string, unknown>;
     await writeFile(path.join(resultsRoot, goneId, "summary.json"), JSON.stringify({ ...copy, baseUrl: goneUrl }));
-    await writeFile(path.join(resultsRoot, goneId, "run.json"), JSON.stringify({ runId: goneId, baseUrl: goneUrl, emulatorStartedByRun: true, startedAt: new Date().toISOString() }));
+    await writeFile(
+      path.join(resultsRoot, goneId, "run.json"),
+      JSON.stringify({ runId: goneId, baseUrl: goneUrl, emulatorStartedByRun: true, startedAt: new Date().toISOString() }),
+    );
     const outcome = await runVerifyCli(["--after", goneId], { GEMINI_RESULTS_DIR: resultsRoot });
     assert.equal(outcome.code, FAILURES.bad_usage.exitCode, outcome.stdout + outcome.stderr);
-    assert.match(outcome.stderr, new RegExp(`its emulator \\(${goneUrl.replace(/\./g, "\\.")}\\) was started by the run tool and stopped with the run: set GEMINI_BASE_URL to a running emulator`));
+    assert.match(
+      outcome.stderr,
+      new RegExp(
+        `its emulator \\(${goneUrl.replace(/\./g, "\\.")}\\) was started by the run tool and stopped with the run: set GEMINI_BASE_URL to a running emulator`,
+      ),
+    );
     assert.doesNotMatch(outcome.stderr, /cannot reach the endpoint/);
   });
 
   test("an unknown run is a usage error naming the missing file", async () => {
-    const outcome = await runVerifyCli(["--after", "20990101-000000-dead"], { GEMINI_BASE_URL: unloaded.url, GEMINI_RESULTS_DIR: resultsRoot });
+    const outcome = await runVerifyCli(["--after", "20990101-000000-dead"], {
+      GEMINI_BASE_URL: unloaded.url,
+      GEMINI_RESULTS_DIR: resultsRoot,
+    });
     assert.equal(outcome.code, FAILURES.bad_usage.exitCode);
     assert.match(outcome.stderr, /no summary for run 20990101-000000-dead: .*summary\.json is missing/);
     assert.match(outcome.stderr, /^hint: /m);

@@ -14,7 +14,11 @@ import { runVerifyCli } from "../helpers/verify.ts";
 describe("the baseline's intervals", () => {
   test("tolerance factors equal the published one-sided normal tolerance factors (95% of the population, 95% confidence)", () => {
     // NIST/SEMATECH e-Handbook 7.2.6.3 and Odeh & Owen's tables: n = 5 → 4.203, 10 → 2.911, 20 → 2.396.
-    for (const [n, k] of [[5, 4.203], [10, 2.911], [20, 2.396]] as const) {
+    for (const [n, k] of [
+      [5, 4.203],
+      [10, 2.911],
+      [20, 2.396],
+    ] as const) {
       assert.ok(Math.abs(toleranceFactor(n, 0.95, 0.95) - k) < 0.002, `n=${n}: ${toleranceFactor(n, 0.95, 0.95)} vs ${k}`);
     }
   });
@@ -104,13 +108,18 @@ describe("--after against a baseline of 10 calls, on real k6 runs", () => {
     for (const name of ["p95", "ttftP95"]) {
       assert.notEqual(a.impact[name].verdict, "regression", `${name}: ${JSON.stringify(a.impact[name])}\n${stdout}`);
     }
-    assert.match(stdout, /median latency\s+\d+ ms under load vs \d+ ms unloaded: ×\d+\.\d\d \([+-]?\d+ ms\), within noise \(baseline allows \d+ ms–\d+ ms\)/);
+    assert.match(
+      stdout,
+      /median latency\s+\d+ ms under load vs \d+ ms unloaded: ×\d+\.\d\d \([+-]?\d+ ms\), within noise \(baseline allows \d+ ms–\d+ ms\)/,
+    );
     assert.match(stdout, /TTFT median\s+.*, within noise/);
     assert.doesNotMatch(stdout, /regression/);
   });
 
   test("the same emulator made 6x slower after the preflight: every comparison a regression", async () => {
-    const { stdout, after: a } = await baselineRunAfter("20261203-000000-a002", () => emulator.admin.patchConfig({ faults: { latencyMultiplier: 6 } }));
+    const { stdout, after: a } = await baselineRunAfter("20261203-000000-a002", () =>
+      emulator.admin.patchConfig({ faults: { latencyMultiplier: 6 } }),
+    );
     try {
       for (const name of ["p95", "median", "ttftP95", "ttftMedian"]) {
         assert.equal(a.impact[name].verdict, "regression", `${name}: ${JSON.stringify(a.impact[name])}\n${stdout}`);

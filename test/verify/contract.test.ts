@@ -62,7 +62,10 @@ describe("the contract check against the emulator", () => {
     assert.notDeepEqual(k6.sdkRequest.body, k6.k6.body);
     assert.ok(String(k6.sdkRequest.headers["x-goog-api-client"]).startsWith("genai-js/"));
     assert.deepEqual(k6.tolerated, ["transport-headers", "sdk-client-header", "empty-values", "system-instruction-role"]);
-    assert.match(formatContract(result), /generateContent vs @google\/generative-ai: same \(tolerated: transport-headers, sdk-client-header, empty-values, system-instruction-role\)/);
+    assert.match(
+      formatContract(result),
+      /generateContent vs @google\/generative-ai: same \(tolerated: transport-headers, sdk-client-header, empty-values, system-instruction-role\)/,
+    );
     const stream = result.comparisons.find((c) => c.method === "streamGenerateContent" && c.sdk === "@google/genai");
     assert.deepEqual(stream?.sdkRequest.query, { alt: "sse" });
   });
@@ -79,9 +82,14 @@ describe("the contract check against the emulator", () => {
     );
     assert.equal(planted.ok, false);
     const drift = planted.comparisons.filter((c) => c.differences.length > 0);
-    assert.deepEqual(drift.map((c) => `${c.method} ${c.sdk}`).sort(), ["generateContent @google/genai", "generateContent @google/generative-ai"]);
+    assert.deepEqual(drift.map((c) => `${c.method} ${c.sdk}`).sort(), [
+      "generateContent @google/genai",
+      "generateContent @google/generative-ai",
+    ]);
     for (const c of drift) {
-      assert.deepEqual(c.differences, [{ path: "body.generationConfig.responseMimeType", expected: "text/plain", actual: "application/json" }]);
+      assert.deepEqual(c.differences, [
+        { path: "body.generationConfig.responseMimeType", expected: "text/plain", actual: "application/json" },
+      ]);
     }
     // The service itself rejects that body; the check still shows the field, and the rejection.
     assert.match(drift[0]?.k6Rejected ?? "", /HTTP 400 INVALID_ARGUMENT: .*response_mime_type/);

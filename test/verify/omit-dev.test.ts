@@ -25,9 +25,19 @@ after(async () => {
 });
 
 /** Runs a command to its end (killed after `timeoutMs`) and returns its exit code and output. */
-function run(command: string, args: string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
@@ -40,7 +50,9 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
   });
 }
 
-test("the committed HEAD, cloned and installed with npm ci --omit=dev, runs npm run verify against the emulator (uncommitted changes are not part of it)", { timeout: 360_000 }, async () => {
+test("the committed HEAD, cloned and installed with npm ci --omit=dev, runs npm run verify against the emulator (uncommitted changes are not part of it)", {
+  timeout: 360_000,
+}, async () => {
   const clone = path.join(folder, "repo");
   const cloned = await run("git", ["clone", "--quiet", REPO, clone], folder, {}, 60_000);
   assert.equal(cloned.code, 0, cloned.output);
@@ -52,14 +64,25 @@ test("the committed HEAD, cloned and installed with npm ci --omit=dev, runs npm 
   // so whatever verify loads is a dependency. (@types/node is not among them: protobufjs depends on it.)
   const lock = JSON.parse(await readFile(path.join(clone, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean }> };
   const devOnly = Object.entries(lock.packages).filter(([where, entry]) => where !== "" && entry.dev === true);
-  assert.ok(devOnly.some(([where]) => where === "node_modules/typescript"), "typescript is dev-only in the lockfile");
+  assert.ok(
+    devOnly.some(([where]) => where === "node_modules/typescript"),
+    "typescript is dev-only in the lockfile",
+  );
   for (const [where] of devOnly) assert.ok(!existsSync(path.join(clone, where)), `${where} is dev-only but was installed`);
 
   const results = path.join(folder, "results");
   const runId = "20261203-000000-0de0";
-  const verified = await run(npm, ["run", "--silent", "verify"], clone, { GEMINI_BASE_URL: emulator?.url ?? "", GEMINI_RESULTS_DIR: results, GEMINI_RUN_ID: runId }, 60_000);
+  const verified = await run(
+    npm,
+    ["run", "--silent", "verify"],
+    clone,
+    { GEMINI_BASE_URL: emulator?.url ?? "", GEMINI_RESULTS_DIR: results, GEMINI_RUN_ID: runId },
+    60_000,
+  );
   assert.equal(verified.code, 0, verified.output);
-  const verify = JSON.parse(await readFile(path.join(results, runId, "verify.json"), "utf8")) as { preflight: { ok: boolean; baseline: { calls: number } } };
+  const verify = JSON.parse(await readFile(path.join(results, runId, "verify.json"), "utf8")) as {
+    preflight: { ok: boolean; baseline: { calls: number } };
+  };
   assert.equal(verify.preflight.ok, true);
   assert.equal(verify.preflight.baseline.calls, 10);
 });

@@ -63,12 +63,45 @@ async function readVerify(runId: string): Promise<Record<string, any>> {
 
 test("the baseline's tokens/s is measured as k6 measures it: the tokens after the first chunk over the time after it", () => {
   // 37 tokens, the first chunk's 4 with the first byte at 100 ms: 33 tokens in the 41.25 ms after it.
-  assert.equal(tokensPerSecond({ outputTokens: 37, firstChunkTokens: 4, firstChunkTextLength: 11, textLength: 90, chunks: 3, ttftMs: 100, totalMs: 141.25 }), 800);
+  assert.equal(
+    tokensPerSecond({
+      outputTokens: 37,
+      firstChunkTokens: 4,
+      firstChunkTextLength: 11,
+      textLength: 90,
+      chunks: 3,
+      ttftMs: 100,
+      totalMs: 141.25,
+    }),
+    800,
+  );
   // Without usage on the first chunk (2.0 models), its share of the text stands for its share of the tokens:
   // 3 of 300 characters is 1 of 100 tokens, so 99 tokens in the 99 ms after it.
-  assert.equal(tokensPerSecond({ outputTokens: 100, firstChunkTokens: undefined, firstChunkTextLength: 3, textLength: 300, chunks: 5, ttftMs: 100, totalMs: 199 }), 1000);
+  assert.equal(
+    tokensPerSecond({
+      outputTokens: 100,
+      firstChunkTokens: undefined,
+      firstChunkTextLength: 3,
+      textLength: 300,
+      chunks: 5,
+      ttftMs: 100,
+      totalMs: 199,
+    }),
+    1000,
+  );
   // One chunk: no time after it, so the whole call.
-  assert.equal(tokensPerSecond({ outputTokens: 10, firstChunkTokens: 10, firstChunkTextLength: 40, textLength: 40, chunks: 1, ttftMs: 50, totalMs: 50 }), 200);
+  assert.equal(
+    tokensPerSecond({
+      outputTokens: 10,
+      firstChunkTokens: 10,
+      firstChunkTextLength: 40,
+      textLength: 40,
+      chunks: 1,
+      ttftMs: 50,
+      totalMs: 50,
+    }),
+    200,
+  );
 });
 
 describe("a passing preflight", () => {
@@ -79,7 +112,10 @@ describe("a passing preflight", () => {
     for (const step of ["model", "countTokens", "generateContent", "stream", "baseline"]) {
       assert.match(outcome.stdout, new RegExp(`✓ ${step}\\b`), `step ${step} in ${outcome.stdout}`);
     }
-    assert.match(outcome.stdout, /baseline \(unloaded, 6 calls\): p50 \d+ ms p95 \d+ ms per call, TTFT p50 \d+ ms p95 \d+ ms, \d+ tokens\/s/);
+    assert.match(
+      outcome.stdout,
+      /baseline \(unloaded, 6 calls\): p50 \d+ ms p95 \d+ ms per call, TTFT p50 \d+ ms p95 \d+ ms, \d+ tokens\/s/,
+    );
     assert.doesNotMatch(outcome.stdout, /plan:/, "no plan on loopback");
     assert.ok(!outcome.stdout.includes(KEY) && !outcome.stderr.includes(KEY), "the key must never be printed");
 
@@ -92,7 +128,9 @@ describe("a passing preflight", () => {
     assert.equal(p.failure, undefined);
 
     // The model's limits are what the emulator itself serves for models.get.
-    const model = (await (await fetch(`${emulator.url}/v1beta/models/gemini-2.5-flash`, { headers: { "x-goog-api-key": KEY } })).json()) as {
+    const model = (await (
+      await fetch(`${emulator.url}/v1beta/models/gemini-2.5-flash`, { headers: { "x-goog-api-key": KEY } })
+    ).json()) as {
       inputTokenLimit: number;
       outputTokenLimit: number;
     };
@@ -100,8 +138,14 @@ describe("a passing preflight", () => {
     assert.equal(p.modelInfo.outputTokenLimit, model.outputTokenLimit);
 
     // countTokens equals what the emulator answers for k6's own countTokens body.
-    const built = countTokensRequest({ baseUrl: emulator.url, apiKey: KEY, apiVersion: "v1beta" }, "gemini-2.5-flash", sampleModerationBody().contents);
-    const counted = (await (await fetch(built.url, { method: "POST", headers: built.params.headers, body: built.body })).json()) as { totalTokens: number };
+    const built = countTokensRequest(
+      { baseUrl: emulator.url, apiKey: KEY, apiVersion: "v1beta" },
+      "gemini-2.5-flash",
+      sampleModerationBody().contents,
+    );
+    const counted = (await (await fetch(built.url, { method: "POST", headers: built.params.headers, body: built.body })).json()) as {
+      totalTokens: number;
+    };
     assert.equal(p.countTokens.totalTokens, counted.totalTokens);
 
     assert.equal(parseVerdict(JSON.stringify(p.generate.verdict)).valid, true);
@@ -114,7 +158,8 @@ describe("a passing preflight", () => {
     assert.equal(b.calls, 6);
     assert.equal(b.totalMs.samplesMs.length, 6);
     assert.equal(b.ttftMs.samplesMs.length, 6);
-    for (const [i, ttft] of (b.ttftMs.samplesMs as number[]).entries()) assert.ok(ttft > 0 && ttft <= b.totalMs.samplesMs[i], `call ${i}: ttft ${ttft} within its total`);
+    for (const [i, ttft] of (b.ttftMs.samplesMs as number[]).entries())
+      assert.ok(ttft > 0 && ttft <= b.totalMs.samplesMs[i], `call ${i}: ttft ${ttft} within its total`);
     const sorted = [...(b.totalMs.samplesMs as number[])].sort((x, y) => x - y);
     assert.equal(b.totalMs.p50.value, ((sorted[2] as number) + (sorted[3] as number)) / 2);
     // Six calls: the median's distribution-free interval is the extremes (P = 1 − 2/64).
@@ -124,19 +169,27 @@ describe("a passing preflight", () => {
 
     // The emulator saw exactly the preflight's calls (and this test's own models.get and countTokens).
     const stats = await emulator.admin.stats();
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(stats.requests.byMethod).filter(([, n]) => n > 0)),
-      { "models.get": 2, countTokens: 2, generateContent: 1, streamGenerateContent: 7 },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(stats.requests.byMethod).filter(([, n]) => n > 0)), {
+      "models.get": 2,
+      countTokens: 2,
+      generateContent: 1,
+      streamGenerateContent: 7,
+    });
   });
 
   test("off loopback the plan names the requests before the first one, and the target receives exactly that many", async () => {
     const remote = await startRemoteEmulator();
     try {
-      const outcome = await runVerifyCli(["--baseline-calls", "5"], env(remote.remoteUrl, { GEMINI_RUN_ID: "20261126-010203-00c0", GEMINI_MAX_REQUESTS: "9" }));
+      const outcome = await runVerifyCli(
+        ["--baseline-calls", "5"],
+        env(remote.remoteUrl, { GEMINI_RUN_ID: "20261126-010203-00c0", GEMINI_MAX_REQUESTS: "9" }),
+      );
       assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
       const lines = outcome.stdout.split("\n");
-      assert.match(lines[0] ?? "", /^plan: 9 requests to http:\/\/[\d.]+:\d+: models\.get, countTokens, a generateContent and a stream check, then 5 sequential streams for the baseline$/);
+      assert.match(
+        lines[0] ?? "",
+        /^plan: 9 requests to http:\/\/[\d.]+:\d+: models\.get, countTokens, a generateContent and a stream check, then 5 sequential streams for the baseline$/,
+      );
       assert.ok(!outcome.stdout.includes(KEY));
       const stats = (await (await fetch(`${remote.loopbackUrl}/__emulator/stats`)).json()) as { requests: { total: number } };
       assert.equal(stats.requests.total, 9);
@@ -180,7 +233,10 @@ describe("failure classes", () => {
 
   test("unknown model → unknown_model", async () => {
     const emulator = await emulatorWith({ profile: "zero-latency" });
-    const outcome = await runVerifyCli([], env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0002", GEMINI_MODEL: "gemini-9.9-imaginary" }));
+    const outcome = await runVerifyCli(
+      [],
+      env(emulator.url, { GEMINI_RUN_ID: "20261126-010203-0002", GEMINI_MODEL: "gemini-9.9-imaginary" }),
+    );
     await expectFailure(outcome, "unknown_model", "20261126-010203-0002");
     assert.match(outcome.stdout, /models\/gemini-9\.9-imaginary is not found/);
   });
@@ -248,11 +304,20 @@ describe("failure classes", () => {
   });
 
   test("bad usage → every problem on its own line, exit 2", async () => {
-    const outcome = await runVerifyCli(["--bogus"], env("http://127.0.0.1:9", { GEMINI_API_VERSION: "v3", GEMINI_VERIFY_BASELINE_CALLS: "many" }));
+    const outcome = await runVerifyCli(
+      ["--bogus"],
+      env("http://127.0.0.1:9", { GEMINI_API_VERSION: "v3", GEMINI_VERIFY_BASELINE_CALLS: "many" }),
+    );
     await expectFailure(outcome, "bad_usage");
-    assert.match(outcome.stderr, /^verify: unknown option '--bogus': expected --after <run-id>, --contract, --baseline-calls <n> or --help$/m);
+    assert.match(
+      outcome.stderr,
+      /^verify: unknown option '--bogus': expected --after <run-id>, --contract, --baseline-calls <n> or --help$/m,
+    );
     assert.match(outcome.stderr, /invalid GEMINI_API_VERSION: expected one of v1beta, v1, got 'v3'/);
-    assert.match(outcome.stderr, /^verify: invalid GEMINI_VERIFY_BASELINE_CALLS: expected a whole number of calls from 5 to 200, got 'many'$/m);
+    assert.match(
+      outcome.stderr,
+      /^verify: invalid GEMINI_VERIFY_BASELINE_CALLS: expected a whole number of calls from 5 to 200, got 'many'$/m,
+    );
   });
 
   test("bad flags → one line each naming the flag, exit 2, before any request", async () => {
@@ -278,9 +343,15 @@ describe("failure classes", () => {
     // 4 checks + 5 baseline calls = 9 requests.
     const over = await runVerifyCli(["--baseline-calls", "5"], env(emulator.url, { GEMINI_MAX_REQUESTS: "8" }));
     await expectFailure(over, "bad_usage");
-    assert.match(over.stderr, /^verify: GEMINI_MAX_REQUESTS=8 is below the 9 requests the preflight sends: raise it, or lower --baseline-calls/m);
+    assert.match(
+      over.stderr,
+      /^verify: GEMINI_MAX_REQUESTS=8 is below the 9 requests the preflight sends: raise it, or lower --baseline-calls/m,
+    );
     assert.equal((await emulator.admin.stats()).requests.total, 0);
-    const exact = await runVerifyCli([], env(emulator.url, { GEMINI_MAX_REQUESTS: "9", GEMINI_VERIFY_BASELINE_CALLS: "5", GEMINI_RUN_ID: "20261126-010203-000b" }));
+    const exact = await runVerifyCli(
+      [],
+      env(emulator.url, { GEMINI_MAX_REQUESTS: "9", GEMINI_VERIFY_BASELINE_CALLS: "5", GEMINI_RUN_ID: "20261126-010203-000b" }),
+    );
     assert.equal(exact.code, 0, exact.stdout + exact.stderr);
     assert.equal((await emulator.admin.stats()).requests.total, 9);
     assert.equal((await readVerify("20261126-010203-000b")).preflight.baseline.calls, 5);

@@ -51,7 +51,15 @@ type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { connections: 64, durationSeconds: 5, warmupSeconds: 3, rounds: 3, streams: STREAMS, writeDoc: true, loadBefore: loadavg()[0] ?? 0 };
+  const options: Options = {
+    connections: 64,
+    durationSeconds: 5,
+    warmupSeconds: 3,
+    rounds: 3,
+    streams: STREAMS,
+    writeDoc: true,
+    loadBefore: loadavg()[0] ?? 0,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = Number(argv[i + 1]);
@@ -110,7 +118,11 @@ function serveBare(): void {
 }
 
 async function post(url: string, body: string): Promise<{ status: number; text: string }> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-goog-api-key": "bench-key" }, body });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-goog-api-key": "bench-key" },
+    body,
+  });
   return { status: response.status, text: await response.text() };
 }
 
@@ -217,8 +229,7 @@ async function streamTiming(url: string, count: number, staggerMs: number): Prom
       });
       req.end(body);
     });
-  const startAt = (i: number): Promise<void> =>
-    new Promise((resolve) => setTimeout(resolve, (i * staggerMs) / count)).then(one);
+  const startAt = (i: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, (i * staggerMs) / count)).then(one);
   await Promise.all(Array.from({ length: count }, (_, i) => (staggerMs > 0 ? startAt(i) : one())));
   agent.destroy();
   errors.sort((a, b) => a - b);
@@ -247,8 +258,14 @@ function medianBy<T>(items: T[], key: (item: T) => number): T {
 function report(options: Options, rounds: Round[], streamSets: StreamTiming[][]): string {
   const median = (pick: (r: Round) => Throughput): Throughput => medianBy(rounds.map(pick), (t) => t.rps);
   const all = (pick: (r: Round) => Throughput): string => rounds.map((r) => fmt(pick(r).rps)).join(", ");
-  const ratio = medianBy(rounds.map((r) => r.fixed.rps / r.bare.rps), (v) => v);
-  const uniqueRatio = medianBy(rounds.map((r) => r.unique.rps / r.bare.rps), (v) => v);
+  const ratio = medianBy(
+    rounds.map((r) => r.fixed.rps / r.bare.rps),
+    (v) => v,
+  );
+  const uniqueRatio = medianBy(
+    rounds.map((r) => r.unique.rps / r.bare.rps),
+    (v) => v,
+  );
   const bare = median((r) => r.bare);
   const fixed = median((r) => r.fixed);
   const unique = median((r) => r.unique);
@@ -302,7 +319,9 @@ function report(options: Options, rounds: Round[], streamSets: StreamTiming[][])
 
 function writeSection(section: string): void {
   const block = `${SECTION_START}\n${section}\n${SECTION_END}`;
-  const current = existsSync(DOC) ? readFileSync(DOC, "utf8") : "# Benchmarks\n\nMeasured figures, with the date and machine they were taken on.\n";
+  const current = existsSync(DOC)
+    ? readFileSync(DOC, "utf8")
+    : "# Benchmarks\n\nMeasured figures, with the date and machine they were taken on.\n";
   const start = current.indexOf(SECTION_START);
   const end = current.indexOf(SECTION_END);
   const next =

@@ -89,7 +89,6 @@ async function runK6(k6: string, script: string, env: Record<string, string>, em
   return { requests: await emulatorCount(emulatorUrl), peakRssBytes, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS, exitCode };
 }
 
-
 /** The settings every script of one bench run reads: the emulator, the model and the closed load shape. */
 function benchEnv(url: string, vus: number): Record<string, string> {
   return { GEMINI_BASE_URL: url, GEMINI_MODEL: MODEL, GEMINI_SCENARIO: "closed", GEMINI_VUS: String(vus), GEMINI_DURATION: DURATION };
@@ -196,7 +195,10 @@ function renderTable(f: {
     `| script | k6 CPU per request | × bare | requests/s one k6 core drives | × highest published quota | requests/s per round (k6 and emulator sharing the cores) |`,
     `|---|---|---|---|---|---|`,
     row("bare k6 script (same bodies, no parsing, metrics or checks)", f.bare),
-    row("instrumentation floor (the same posts, plus moderation's 12 `gemini_` samples, 2 checks and thresholds; the answer not read)", f.floor),
+    row(
+      "instrumentation floor (the same posts, plus moderation's 12 `gemini_` samples, 2 checks and thresholds; the answer not read)",
+      f.floor,
+    ),
     row("`dist/moderation.js`", f.moderation),
     ``,
     `Target: moderation's k6 CPU per request at most ${TARGET_RATIO}× the bare script's: **${moderationRatio.toFixed(2)}×** (${moderationRatio <= TARGET_RATIO ? "met" : "**missed**"}); ` +

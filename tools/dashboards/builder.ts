@@ -27,7 +27,12 @@ export interface FieldDefaults {
 }
 
 /** Position on Grafana's 24-column grid. */
-export interface GridPos { x: number; y: number; w: number; h: number }
+export interface GridPos {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 /** A dashboard panel (or row) as Grafana stores it. */
 export interface Panel {
@@ -164,7 +169,10 @@ export class PanelLayout {
     if (spec.min !== undefined) defaults.min = spec.min;
     if (spec.max !== undefined) defaults.max = spec.max;
     if (spec.thresholds) {
-      defaults.thresholds = { mode: "absolute", steps: [{ color: "green", value: null }, ...spec.thresholds.map(([value, color]) => ({ color, value }))] };
+      defaults.thresholds = {
+        mode: "absolute",
+        steps: [{ color: "green", value: null }, ...spec.thresholds.map(([value, color]) => ({ color, value }))],
+      };
     }
     if (type === "timeseries") {
       defaults.custom = {
@@ -209,13 +217,27 @@ export class PanelLayout {
 }
 
 function defaultOptions(type: Panel["type"]): Record<string, unknown> {
-  if (type === "stat") return { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false }, colorMode: "value", graphMode: "none", textMode: "value_and_name" };
+  if (type === "stat")
+    return {
+      reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
+      colorMode: "value",
+      graphMode: "none",
+      textMode: "value_and_name",
+    };
   if (type === "table") return { showHeader: true, cellHeight: "sm", footer: { show: false, reducer: ["sum"], fields: "" } };
-  return { legend: { displayMode: "table", placement: "bottom", calcs: ["mean", "max", "lastNotNull"], showLegend: true }, tooltip: { mode: "multi", sort: "desc" } };
+  return {
+    legend: { displayMode: "table", placement: "bottom", calcs: ["mean", "max", "lastNotNull"], showLegend: true },
+    tooltip: { mode: "multi", sort: "desc" },
+  };
 }
 
 /** A query variable over tag values; with `includeAll`, "All" matches every value and a missing tag. */
-export function tagVariable(name: string, label: string, query: string, options: { multi: boolean; includeAll: boolean; sortDescending?: boolean }): Variable {
+export function tagVariable(
+  name: string,
+  label: string,
+  query: string,
+  options: { multi: boolean; includeAll: boolean; sortDescending?: boolean },
+): Variable {
   const variable: Variable = {
     name,
     label,
@@ -262,7 +284,14 @@ export const BUILT_IN_ANNOTATION: Annotation = {
 };
 
 /** A dashboard with the fields every one of ours shares. */
-export function dashboard(spec: Pick<Dashboard, "uid" | "title" | "description" | "tags" | "time" | "panels"> & { variables: Variable[]; annotations: Annotation[]; timezone?: string; timepicker?: Record<string, unknown> }): Dashboard {
+export function dashboard(
+  spec: Pick<Dashboard, "uid" | "title" | "description" | "tags" | "time" | "panels"> & {
+    variables: Variable[];
+    annotations: Annotation[];
+    timezone?: string;
+    timepicker?: Record<string, unknown>;
+  },
+): Dashboard {
   return {
     uid: spec.uid,
     title: spec.title,

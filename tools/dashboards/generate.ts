@@ -33,21 +33,59 @@ function loadTestDashboard(): Dashboard {
   const stat = (spec: Omit<PanelSpec, "type">): PanelSpec => ({ ...spec, type: "stat" });
   const layout = new PanelLayout()
     .row("Overview")
-    .add(stat({ title: "Requests (run)", queries: [{ query: `SELECT count("value") FROM "gemini_request_duration" WHERE ${RUN}` }], unit: "short" }))
-    .add(stat({ title: "Error rate (run)", queries: [{ query: `SELECT mean("value") FROM "gemini_errors" WHERE ${RUN}` }], unit: "percentunit", decimals: 2, thresholds: [[limits.maxErrorRate, "red"]] }))
-    .add(stat({ title: "Latency p95 (run)", queries: [{ query: `SELECT percentile("value", 95) FROM "gemini_request_duration" WHERE ${RUN}` }], unit: "ms", thresholds: [[limits.p95Ms, "red"]] }))
-    .add(stat({ title: "Moderation accuracy (run)", queries: [{ query: `SELECT mean("value") FROM "gemini_moderation_correct" WHERE ${RUN}` }], unit: "percentunit", decimals: 1, thresholds: [[0, "red"], [limits.minAccuracy, "green"]] }))
+    .add(
+      stat({
+        title: "Requests (run)",
+        queries: [{ query: `SELECT count("value") FROM "gemini_request_duration" WHERE ${RUN}` }],
+        unit: "short",
+      }),
+    )
+    .add(
+      stat({
+        title: "Error rate (run)",
+        queries: [{ query: `SELECT mean("value") FROM "gemini_errors" WHERE ${RUN}` }],
+        unit: "percentunit",
+        decimals: 2,
+        thresholds: [[limits.maxErrorRate, "red"]],
+      }),
+    )
+    .add(
+      stat({
+        title: "Latency p95 (run)",
+        queries: [{ query: `SELECT percentile("value", 95) FROM "gemini_request_duration" WHERE ${RUN}` }],
+        unit: "ms",
+        thresholds: [[limits.p95Ms, "red"]],
+      }),
+    )
+    .add(
+      stat({
+        title: "Moderation accuracy (run)",
+        queries: [{ query: `SELECT mean("value") FROM "gemini_moderation_correct" WHERE ${RUN}` }],
+        unit: "percentunit",
+        decimals: 1,
+        thresholds: [
+          [0, "red"],
+          [limits.minAccuracy, "green"],
+        ],
+      }),
+    )
     .row("Load")
     .add({
       title: "Request rate: offered vs achieved",
-      description: "Offered = iterations started by k6 plus those it dropped for lack of VUs (stacked); achieved = requests completed per second.",
+      description:
+        "Offered = iterations started by k6 plus those it dropped for lack of VUs (stacked); achieved = requests completed per second.",
       queries: [
         { query: perSecond("gemini_request_duration"), alias: "achieved (requests/s)" },
         { query: perSecond("iterations"), alias: "offered: iterations run/s" },
         { query: sumPerSecond("dropped_iterations"), alias: "offered: dropped/s" },
       ],
       unit: "reqps",
-      overrides: [{ matcher: { id: "byRegexp", options: "^offered.*" }, properties: [{ id: "custom.stacking", value: { mode: "normal", group: "offered" } }] }],
+      overrides: [
+        {
+          matcher: { id: "byRegexp", options: "^offered.*" },
+          properties: [{ id: "custom.stacking", value: { mode: "normal", group: "offered" } }],
+        },
+      ],
     })
     .add({
       title: "Virtual users",
@@ -57,12 +95,35 @@ function loadTestDashboard(): Dashboard {
       ],
       unit: "short",
     })
-    .add({ title: "Dropped iterations", description: "Iterations the arrival-rate executor could not start: the offered load exceeded the VUs.", queries: [{ query: `SELECT sum("value") FROM "dropped_iterations" WHERE ${RUN} ${EVERY} fill(none)`, alias: "dropped" }], unit: "short" })
-    .add({ title: "Retries", queries: [{ query: `SELECT sum("value") FROM "gemini_retries" WHERE ${RUN} ${EVERY} fill(none)`, alias: "retries" }], unit: "short" })
+    .add({
+      title: "Dropped iterations",
+      description: "Iterations the arrival-rate executor could not start: the offered load exceeded the VUs.",
+      queries: [{ query: `SELECT sum("value") FROM "dropped_iterations" WHERE ${RUN} ${EVERY} fill(none)`, alias: "dropped" }],
+      unit: "short",
+    })
+    .add({
+      title: "Retries",
+      queries: [{ query: `SELECT sum("value") FROM "gemini_retries" WHERE ${RUN} ${EVERY} fill(none)`, alias: "retries" }],
+      unit: "short",
+    })
     .row("Latency")
-    .add({ title: "Request duration (all attempts and backoff)", queries: [{ query: percentiles("gemini_request_duration", [50, 95, 99]), alias: "$col" }], unit: "ms", thresholds: [[limits.p95Ms, "red"]] })
-    .add({ title: "Time to first token", queries: [{ query: percentiles("gemini_ttft", [50, 95, 99]), alias: "$col" }], unit: "ms", thresholds: [[limits.ttftP95Ms, "red"]] })
-    .add({ title: "Time per output token", queries: [{ query: percentiles("gemini_time_per_output_token", [50, 95]), alias: "$col" }], unit: "ms" })
+    .add({
+      title: "Request duration (all attempts and backoff)",
+      queries: [{ query: percentiles("gemini_request_duration", [50, 95, 99]), alias: "$col" }],
+      unit: "ms",
+      thresholds: [[limits.p95Ms, "red"]],
+    })
+    .add({
+      title: "Time to first token",
+      queries: [{ query: percentiles("gemini_ttft", [50, 95, 99]), alias: "$col" }],
+      unit: "ms",
+      thresholds: [[limits.ttftP95Ms, "red"]],
+    })
+    .add({
+      title: "Time per output token",
+      queries: [{ query: percentiles("gemini_time_per_output_token", [50, 95]), alias: "$col" }],
+      unit: "ms",
+    })
     .add({
       title: "Tokens per second",
       queries: [
@@ -83,10 +144,21 @@ function loadTestDashboard(): Dashboard {
     })
     .add({
       title: "Failed requests by class (after retries)",
-      queries: [{ query: `SELECT sum("value") FROM "gemini_errors" WHERE ${RUN} AND "error_class" =~ /.+/ ${EVERY}, "error_class" fill(none)`, alias: "$tag_error_class" }],
+      queries: [
+        {
+          query: `SELECT sum("value") FROM "gemini_errors" WHERE ${RUN} AND "error_class" =~ /.+/ ${EVERY}, "error_class" fill(none)`,
+          alias: "$tag_error_class",
+        },
+      ],
       unit: "short",
     })
-    .add({ title: "Error rate", queries: [{ query: rate("gemini_errors"), alias: "failed share" }], unit: "percentunit", min: 0, thresholds: [[limits.maxErrorRate, "red"]] })
+    .add({
+      title: "Error rate",
+      queries: [{ query: rate("gemini_errors"), alias: "failed share" }],
+      unit: "percentunit",
+      min: 0,
+      thresholds: [[limits.maxErrorRate, "red"]],
+    })
     .add({
       title: "Moderation accuracy and goodput",
       queries: [
@@ -105,9 +177,19 @@ function loadTestDashboard(): Dashboard {
     tags: ["gemini-k6", "k6"],
     time: { from: "now-30m", to: "now" },
     variables: [
-      tagVariable("testid", "Run", `SHOW TAG VALUES FROM "iterations" WITH KEY = "testid"`, { multi: false, includeAll: false, sortDescending: true }),
-      tagVariable("scenario", "Scenario", `SHOW TAG VALUES FROM "iterations" WITH KEY = "scenario" WHERE "testid" =~ /^$testid$/`, { multi: true, includeAll: true }),
-      tagVariable("model", "Model", `SHOW TAG VALUES FROM "iterations" WITH KEY = "model" WHERE "testid" =~ /^$testid$/`, { multi: true, includeAll: true }),
+      tagVariable("testid", "Run", `SHOW TAG VALUES FROM "iterations" WITH KEY = "testid"`, {
+        multi: false,
+        includeAll: false,
+        sortDescending: true,
+      }),
+      tagVariable("scenario", "Scenario", `SHOW TAG VALUES FROM "iterations" WITH KEY = "scenario" WHERE "testid" =~ /^$testid$/`, {
+        multi: true,
+        includeAll: true,
+      }),
+      tagVariable("model", "Model", `SHOW TAG VALUES FROM "iterations" WITH KEY = "model" WHERE "testid" =~ /^$testid$/`, {
+        multi: true,
+        includeAll: true,
+      }),
     ],
     annotations: [runAnnotation(`SELECT "text", "event" FROM "${RUN_MEASUREMENT}" WHERE $timeFilter AND "testid" =~ /^$testid$/`)],
     panels: layout.build(),
@@ -126,22 +208,51 @@ function compareRunsDashboard(): Dashboard {
     .add({
       type: "table",
       title: "Summary per run (Δ = change from the previous selected run)",
-      description: "From gemini_run_summary, written after each run and by results:import. Deltas are InfluxQL difference() over the selected runs in start order; `npm run compare` gives relative changes and a verdict.",
+      description:
+        "From gemini_run_summary, written after each run and by results:import. Deltas are InfluxQL difference() over the selected runs in start order; `npm run compare` gives relative changes and a verdict.",
       width: 24,
       height: 7,
       queries: [
-        { query: `SELECT "run", "run_scenario" AS "scenario", "run_model" AS "model", "requests", "p95", "p99", "error_rate" * 100 AS "error rate (%)", "throughput" FROM "${SUMMARY_MEASUREMENT}" WHERE ${SUMMARY_RUNS}`, format: "table" },
-        { query: `SELECT difference("p95") AS "Δ p95", difference("p99") AS "Δ p99", difference("error_rate") * 100 AS "Δ error rate (pp)", difference("throughput") AS "Δ throughput" FROM "${SUMMARY_MEASUREMENT}" WHERE ${SUMMARY_RUNS}`, format: "table" },
+        {
+          query: `SELECT "run", "run_scenario" AS "scenario", "run_model" AS "model", "requests", "p95", "p99", "error_rate" * 100 AS "error rate (%)", "throughput" FROM "${SUMMARY_MEASUREMENT}" WHERE ${SUMMARY_RUNS}`,
+          format: "table",
+        },
+        {
+          query: `SELECT difference("p95") AS "Δ p95", difference("p99") AS "Δ p99", difference("error_rate") * 100 AS "Δ error rate (pp)", difference("throughput") AS "Δ throughput" FROM "${SUMMARY_MEASUREMENT}" WHERE ${SUMMARY_RUNS}`,
+          format: "table",
+        },
       ],
-      transformations: [{ id: "merge", options: {} }, { id: "organize", options: { renameByName: { Time: "start", p95: "p95 (ms)", p99: "p99 (ms)", throughput: "throughput (req/s)" } } }],
+      transformations: [
+        { id: "merge", options: {} },
+        {
+          id: "organize",
+          options: { renameByName: { Time: "start", p95: "p95 (ms)", p99: "p99 (ms)", throughput: "throughput (req/s)" } },
+        },
+      ],
       decimals: 2,
     })
     .row("On time since each run's start (x axis: h:m:s from the start)")
-    .add({ title: "Latency p95", queries: [{ query: timeline("p95"), alias: "$tag_testid" }], unit: "ms", thresholds: [[limits.p95Ms, "red"]] })
+    .add({
+      title: "Latency p95",
+      queries: [{ query: timeline("p95"), alias: "$tag_testid" }],
+      unit: "ms",
+      thresholds: [[limits.p95Ms, "red"]],
+    })
     .add({ title: "Latency p99", queries: [{ query: timeline("p99"), alias: "$tag_testid" }], unit: "ms" })
-    .add({ title: "Time to first token p95", queries: [{ query: timeline("ttft_p95"), alias: "$tag_testid" }], unit: "ms", thresholds: [[limits.ttftP95Ms, "red"]] })
+    .add({
+      title: "Time to first token p95",
+      queries: [{ query: timeline("ttft_p95"), alias: "$tag_testid" }],
+      unit: "ms",
+      thresholds: [[limits.ttftP95Ms, "red"]],
+    })
     .add({ title: "Throughput", queries: [{ query: timeline("requests_per_second"), alias: "$tag_testid" }], unit: "reqps" })
-    .add({ title: "Error rate", queries: [{ query: timeline("error_rate"), alias: "$tag_testid" }], unit: "percentunit", min: 0, thresholds: [[limits.maxErrorRate, "red"]] })
+    .add({
+      title: "Error rate",
+      queries: [{ query: timeline("error_rate"), alias: "$tag_testid" }],
+      unit: "percentunit",
+      min: 0,
+      thresholds: [[limits.maxErrorRate, "red"]],
+    })
     .add({ title: "Output tokens per second", queries: [{ query: timeline("tokens_per_second"), alias: "$tag_testid" }], unit: "short" })
     .add({ title: "Virtual users", queries: [{ query: timeline("vus"), alias: "$tag_testid" }], unit: "short" });
   return dashboard({
@@ -153,7 +264,13 @@ function compareRunsDashboard(): Dashboard {
     timezone: "utc",
     time: { from: ELAPSED_BASE_ISO, to: new Date(Date.parse(ELAPSED_BASE_ISO) + 30 * 60_000).toISOString() },
     timepicker: { refresh_intervals: [] },
-    variables: [tagVariable("testid", "Runs", `SHOW TAG VALUES FROM "${TIMELINE_MEASUREMENT}" WITH KEY = "testid"`, { multi: true, includeAll: false, sortDescending: true })],
+    variables: [
+      tagVariable("testid", "Runs", `SHOW TAG VALUES FROM "${TIMELINE_MEASUREMENT}" WITH KEY = "testid"`, {
+        multi: true,
+        includeAll: false,
+        sortDescending: true,
+      }),
+    ],
     annotations: [],
     panels: layout.build(),
   });

@@ -39,7 +39,11 @@ function annotationPoint(run: RunRecord, event: "start" | "end", time: Date): Po
  * Writes the run's start (and end, when known) annotations. Rewriting is harmless: the same testid,
  * event and time overwrite the earlier point. Creates the database if needed.
  */
-export async function writeRunAnnotations(run: RunRecord, target: InfluxTarget = resolveInfluxTarget(), summary?: SummaryFile): Promise<void> {
+export async function writeRunAnnotations(
+  run: RunRecord,
+  target: InfluxTarget = resolveInfluxTarget(),
+  summary?: SummaryFile,
+): Promise<void> {
   const points = [annotationPoint(run, "start", new Date(run.startedAt))];
   if (run.endedAt !== undefined) points.push(annotationPoint(run, "end", new Date(run.endedAt)));
   const knee = summary ? kneePoint(run, summary) : undefined;

@@ -38,8 +38,9 @@ export interface GateRule {
   unit: "%" | "pp" | "ms";
 }
 
-const RULE_HELP = 'expected comma-separated rules like "p95:+10%,errors:+1pp,throughput:-5%" (metrics: '
-  + `${Object.keys(METRICS).join(", ")}; units: % for any metric, ms for latencies, pp for rates)`;
+const RULE_HELP =
+  'expected comma-separated rules like "p95:+10%,errors:+1pp,throughput:-5%" (metrics: ' +
+  `${Object.keys(METRICS).join(", ")}; units: % for any metric, ms for latencies, pp for rates)`;
 
 /** Parses `--fail-on`; every malformed rule is a `UsageError` quoting it. */
 export function parseFailOn(spec: string): GateRule[] {
@@ -51,8 +52,12 @@ export function parseFailOn(spec: string): GateRule[] {
     const info = match ? METRICS[metric] : undefined;
     if (!info) throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: ${RULE_HELP}`);
     const unit = unitText.toLowerCase() as GateRule["unit"];
-    if (unit === "pp" && info.kind !== "rate") throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: pp applies to rates (errors, accuracy); use % for ${name}`);
-    if (unit === "ms" && info.kind !== "ms") throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: ms applies to latencies (p50, p95, p99, ttft); use % for ${name}`);
+    if (unit === "pp" && info.kind !== "rate")
+      throw new UsageError(`invalid --fail-on rule ${JSON.stringify(text)}: pp applies to rates (errors, accuracy); use % for ${name}`);
+    if (unit === "ms" && info.kind !== "ms")
+      throw new UsageError(
+        `invalid --fail-on rule ${JSON.stringify(text)}: ms applies to latencies (p50, p95, p99, ttft); use % for ${name}`,
+      );
     rules.push({ text, metric, direction: sign === "+" ? "up" : sign === "-" ? "down" : info.worse, limit: Number(amount), unit });
   }
   return rules;
@@ -105,27 +110,47 @@ export function formatComparison(a: RunStats, b: RunStats): string {
   rows.push(["requests", String(a.requests), String(b.requests), formatDelta(delta(a.requests, b.requests, "%"), "%")]);
   for (const info of Object.values(METRICS)) {
     const unit = info.kind === "rate" ? "pp" : "%";
-    rows.push([info.label, formatValue(a[info.key], info), formatValue(b[info.key], info), formatDelta(delta(a[info.key], b[info.key], unit), unit)]);
+    rows.push([
+      info.label,
+      formatValue(a[info.key], info),
+      formatValue(b[info.key], info),
+      formatDelta(delta(a[info.key], b[info.key], unit), unit),
+    ]);
   }
   const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ")).join("\n");
+  return rows
+    .map((row) =>
+      row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  "),
+    )
+    .join("\n");
 }
 
 /** A one-line summary when no gate is given: which run is faster and which has more errors. */
 export function summary(a: RunStats, b: RunStats): string {
   const parts: string[] = [];
   const p95 = delta(a.p95, b.p95, "%");
-  if (p95 !== undefined) parts.push(Math.abs(p95) < 1 ? "p95 latency about the same" : `p95 latency ${p95 > 0 ? "higher" : "lower"} by ${Math.abs(p95).toFixed(1)}%`);
+  if (p95 !== undefined)
+    parts.push(
+      Math.abs(p95) < 1 ? "p95 latency about the same" : `p95 latency ${p95 > 0 ? "higher" : "lower"} by ${Math.abs(p95).toFixed(1)}%`,
+    );
   const errors = delta(a.errorRate, b.errorRate, "pp");
-  if (errors !== undefined) parts.push(Math.abs(errors) < 0.01 ? "error rate unchanged" : `error rate ${errors > 0 ? "up" : "down"} ${Math.abs(errors).toFixed(2)}pp`);
+  if (errors !== undefined)
+    parts.push(
+      Math.abs(errors) < 0.01 ? "error rate unchanged" : `error rate ${errors > 0 ? "up" : "down"} ${Math.abs(errors).toFixed(2)}pp`,
+    );
   return `B against A: ${parts.join(", ") || "no comparable metrics"}`;
 }
 
-const USAGE = 'usage: npm run compare -- <baseline-run-id> <candidate-run-id> [--fail-on "p95:+10%,errors:+1pp"]… [--influx http://127.0.0.1:8086/k6]';
+const USAGE =
+  'usage: npm run compare -- <baseline-run-id> <candidate-run-id> [--fail-on "p95:+10%,errors:+1pp"]… [--influx http://127.0.0.1:8086/k6]';
 
 async function main(argv: string[]): Promise<number> {
   // --fail-on may be repeated: every rule of every occurrence applies.
-  const { values, positionals: positional } = parseFlags(argv, { "fail-on": { type: "string", multiple: true }, influx: { type: "string" } }, { positionals: true });
+  const { values, positionals: positional } = parseFlags(
+    argv,
+    { "fail-on": { type: "string", multiple: true }, influx: { type: "string" } },
+    { positionals: true },
+  );
   const [first, second] = positional;
   if (positional.length !== 2 || first === undefined || second === undefined) throw new UsageError(USAGE);
   const rules = values["fail-on"] ? parseFailOn(values["fail-on"].join(",")) : [];

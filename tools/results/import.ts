@@ -37,7 +37,11 @@ export interface ImportStats {
 /** The file is unreadable from `afterLine` on (a run that died hard); what came before is good. */
 class DamagedFileError extends Error {
   override name = "DamagedFileError";
-  constructor(readonly file: string, readonly afterLine: number, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly afterLine: number,
+    readonly reason: string,
+  ) {
     super(`cannot read ${file} after line ${afterLine} (${reason}): the file is damaged there`);
   }
 }
@@ -48,7 +52,9 @@ const RUN_ID = /^[A-Za-z0-9_.-]+$/;
 /** Throws a `UsageError` unless `runId` names a folder inside the results directory. */
 function checkRunId(runId: string): void {
   if (!RUN_ID.test(runId) || runId === "." || runId === "..") {
-    throw new UsageError(`invalid run id ${JSON.stringify(runId)}: expected a run folder name such as 20261126-010203-a1b2 (letters, digits, "_", "." and "-"; not "." or "..")`);
+    throw new UsageError(
+      `invalid run id ${JSON.stringify(runId)}: expected a run folder name such as 20261126-010203-a1b2 (letters, digits, "_", "." and "-"; not "." or "..")`,
+    );
   }
 }
 
@@ -82,7 +88,8 @@ function fieldValue(raw: string, kind: "string" | "int" | "float" | "bool"): str
   // k6 keeps the string when a conversion fails; so do we.
   if (kind === "int" && /^[+-]?\d+$/.test(raw)) return `${BigInt(raw)}i`;
   if (kind === "float" && raw.trim() !== "" && Number.isFinite(Number(raw))) return String(Number(raw));
-  if (kind === "bool" && /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(raw)) return /^(1|t|T|TRUE|true|True)$/.test(raw) ? "true" : "false";
+  if (kind === "bool" && /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(raw))
+    return /^(1|t|T|TRUE|true|True)$/.test(raw) ? "true" : "false";
   return escapeFieldString(raw);
 }
 
@@ -90,7 +97,10 @@ function fieldValue(raw: string, kind: "string" | "int" | "float" | "bool"): str
  * One sample as a line-protocol line plus its identity (series key and time); undefined for
  * values InfluxDB cannot store (NaN, ±Infinity), which k6's own output rejects as well.
  */
-export function sampleToLine(point: K6JsonPoint, fieldKinds = parseTagsAsFields(TAGS_AS_FIELDS)): { key: string; line: string } | undefined {
+export function sampleToLine(
+  point: K6JsonPoint,
+  fieldKinds = parseTagsAsFields(TAGS_AS_FIELDS),
+): { key: string; line: string } | undefined {
   const { value, tags } = point.data;
   if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
   const tagParts: string[] = [];
@@ -128,7 +138,12 @@ export async function* readK6Points(file: string): AsyncGenerator<K6JsonPoint> {
  * Imports one metrics file into the target database in batches and returns what it wrote;
  * without a target it only counts, which is how tests learn what the file holds.
  */
-export async function importMetricsFile(file: string, target: InfluxTarget | undefined, batchSize = 5000, tagsAsFields = TAGS_AS_FIELDS): Promise<ImportStats> {
+export async function importMetricsFile(
+  file: string,
+  target: InfluxTarget | undefined,
+  batchSize = 5000,
+  tagsAsFields = TAGS_AS_FIELDS,
+): Promise<ImportStats> {
   const writer = target ? await openInfluxWriter(target, { what: `the samples of ${file}`, precision: "ns", batchSize }) : undefined;
   const fieldKinds = parseTagsAsFields(tagsAsFields);
   const stats: ImportStats = { samples: 0, points: 0, duplicates: 0, skipped: 0, byMeasurement: {}, testids: [] };
@@ -177,9 +192,11 @@ export async function importRun(runId: string, target: InfluxTarget, dir = resol
   const folder = runDir(dir, runId);
   const file = join(folder, "metrics.json.gz");
   if (!existsSync(file)) {
-    throw new UsageError(existsSync(folder)
-      ? `run ${runId} has no metrics.json.gz in ${folder}: it was not run by \`npm run load\``
-      : `unknown run id ${runId}: no folder ${folder} (set GEMINI_RESULTS_DIR if the results live elsewhere)`);
+    throw new UsageError(
+      existsSync(folder)
+        ? `run ${runId} has no metrics.json.gz in ${folder}: it was not run by \`npm run load\``
+        : `unknown run id ${runId}: no folder ${folder} (set GEMINI_RESULTS_DIR if the results live elsewhere)`,
+    );
   }
   const run = await readRunJson(folder);
   const stats = await importMetricsFile(file, target, undefined, resolveTagsAsFields(run?.settings));
@@ -200,18 +217,28 @@ export async function countStoredPoints(target: InfluxTarget, testid: string): P
 const USAGE = "usage: npm run results:import -- <run-id> [--influx http://127.0.0.1:8086/k6] [--results-dir results]";
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { influx: { type: "string" }, "results-dir": { type: "string" } }, { positionals: true });
+  const { values, positionals } = parseFlags(
+    argv,
+    { influx: { type: "string" }, "results-dir": { type: "string" } },
+    { positionals: true },
+  );
   if (positionals.length !== 1) throw new UsageError(USAGE);
   const runId = positionals[0] ?? "";
   const target = resolveInfluxTarget(values.influx);
   const stats = await importRun(runId, target, resolveResultsRoot(process.env, values["results-dir"]));
   const measurements = Object.keys(stats.byMeasurement).length;
-  process.stdout.write(`imported run ${runId} into ${describeTarget(target)}: ${stats.samples} samples, ${stats.points} points in ${measurements} measurements`
-    + (stats.duplicates ? `, ${stats.duplicates} samples sharing series and time with another (one point each, as in k6's live output)` : "")
-    + (stats.skipped ? `, ${stats.skipped} non-finite values skipped` : "")
-    + "\n");
+  process.stdout.write(
+    `imported run ${runId} into ${describeTarget(target)}: ${stats.samples} samples, ${stats.points} points in ${measurements} measurements` +
+      (stats.duplicates
+        ? `, ${stats.duplicates} samples sharing series and time with another (one point each, as in k6's live output)`
+        : "") +
+      (stats.skipped ? `, ${stats.skipped} non-finite values skipped` : "") +
+      "\n",
+  );
   if (stats.damaged) {
-    process.stderr.write(`results:import: partial import of run ${runId}: metrics.json.gz is damaged after line ${stats.damaged.afterLine} (${stats.damaged.reason}); the ${stats.samples} samples before it, the annotations and the rollups were written, the rest of the run is lost\n`);
+    process.stderr.write(
+      `results:import: partial import of run ${runId}: metrics.json.gz is damaged after line ${stats.damaged.afterLine} (${stats.damaged.reason}); the ${stats.samples} samples before it, the annotations and the rollups were written, the rest of the run is lost\n`,
+    );
     return EXIT.damaged;
   }
   return EXIT.ok;

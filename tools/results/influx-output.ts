@@ -41,7 +41,10 @@ export function influxOutputArgs(env: Record<string, string | undefined> = proce
 /** Splits `vu:int,iter:int,url` into tag name → field type, as k6 does. */
 export function parseTagsAsFields(spec: string = TAGS_AS_FIELDS): Map<string, "string" | "int" | "float" | "bool"> {
   const kinds = new Map<string, "string" | "int" | "float" | "bool">();
-  for (const entry of spec.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [name = "", kind = "string"] = entry.split(":");
     if (kind !== "string" && kind !== "int" && kind !== "float" && kind !== "bool") {
       throw new InfluxError(`invalid K6_INFLUXDB_TAGS_AS_FIELDS entry ${entry}: expected name[:string|int|float|bool]`);

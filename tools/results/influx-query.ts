@@ -77,29 +77,39 @@ export interface StatementResult {
 }
 
 /** Runs InfluxQL (one or more `;`-separated statements) and returns every statement's result. */
-export async function queryInflux(target: InfluxTarget, query: string, options: { method?: "GET" | "POST"; epoch?: "ms" | "ns" } = {}): Promise<StatementResult[]> {
+export async function queryInflux(
+  target: InfluxTarget,
+  query: string,
+  options: { method?: "GET" | "POST"; epoch?: "ms" | "ns" } = {},
+): Promise<StatementResult[]> {
   const params = new URLSearchParams({ db: target.database, q: query });
   if (options.epoch) params.set("epoch", options.epoch);
   const headers = authHeaders(target);
   const method = options.method ?? "GET";
   let response: Response;
   try {
-    response = method === "GET"
-      ? await fetch(`${target.baseUrl}/query?${params}`, { headers, signal: AbortSignal.timeout(30_000) })
-      : await fetch(`${target.baseUrl}/query`, {
-          method,
-          headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
-          body: params.toString(),
-          signal: AbortSignal.timeout(30_000),
-        });
+    response =
+      method === "GET"
+        ? await fetch(`${target.baseUrl}/query?${params}`, { headers, signal: AbortSignal.timeout(30_000) })
+        : await fetch(`${target.baseUrl}/query`, {
+            method,
+            headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
+            body: params.toString(),
+            signal: AbortSignal.timeout(30_000),
+          });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new InfluxError(`cannot reach InfluxDB at ${target.baseUrl} (${cause}): start it with \`npm run influxdb\` or \`docker compose up -d\`, or ${otherUrlHint(target)}`);
+    throw new InfluxError(
+      `cannot reach InfluxDB at ${target.baseUrl} (${cause}): start it with \`npm run influxdb\` or \`docker compose up -d\`, or ${otherUrlHint(target)}`,
+    );
   }
   const text = await response.text();
   if (!response.ok) {
     // One line: a server that is not InfluxDB may answer with a pretty-printed JSON or HTML page.
-    throw new InfluxError(`InfluxDB at ${target.baseUrl} answered ${response.status}: ${text.replace(/\s+/g, " ").trim().slice(0, 300)}`, response.status);
+    throw new InfluxError(
+      `InfluxDB at ${target.baseUrl} answered ${response.status}: ${text.replace(/\s+/g, " ").trim().slice(0, 300)}`,
+      response.status,
+    );
   }
   let body: { results?: StatementResult[]; error?: string };
   try {
@@ -108,7 +118,9 @@ export async function queryInflux(target: InfluxTarget, query: string, options: 
     body = {};
   }
   if (typeof body !== "object" || body === null || (!Array.isArray(body.results) && typeof body.error !== "string")) {
-    throw new InfluxError(`${target.baseUrl} did not answer like InfluxDB's /query API; is this Grafana's port? (InfluxDB listens on 8086 by default)`);
+    throw new InfluxError(
+      `${target.baseUrl} did not answer like InfluxDB's /query API; is this Grafana's port? (InfluxDB listens on 8086 by default)`,
+    );
   }
   if (body.error) throw new InfluxError(`InfluxDB error: ${body.error}`);
   return body.results ?? [];
@@ -118,7 +130,11 @@ export async function queryInflux(target: InfluxTarget, query: string, options: 
  * Runs several statements in one request. InfluxDB 1.8 answers a batch against a missing database
  * with a bare "not executed"; the first statement is then run alone to learn the real error.
  */
-export async function queryStatements(target: InfluxTarget, statements: string[], options: { method?: "GET" | "POST"; epoch?: "ms" | "ns" } = {}): Promise<StatementResult[]> {
+export async function queryStatements(
+  target: InfluxTarget,
+  statements: string[],
+  options: { method?: "GET" | "POST"; epoch?: "ms" | "ns" } = {},
+): Promise<StatementResult[]> {
   const results = await queryInflux(target, statements.join("; "), options);
   if (statements.length > 1 && results.some((result) => result.error === "not executed")) {
     const [first] = await queryInflux(target, statements[0] ?? "", options);
@@ -160,7 +176,8 @@ export async function createDatabase(target: InfluxTarget): Promise<void> {
     throw error;
   }
   const [result] = results;
-  if (result?.error && !REFUSED_FOR_RIGHTS.test(result.error)) throw new InfluxError(`cannot create database "${target.database}": ${result.error}`);
+  if (result?.error && !REFUSED_FOR_RIGHTS.test(result.error))
+    throw new InfluxError(`cannot create database "${target.database}": ${result.error}`);
 }
 
 /** `Authorization` header for the target's credentials (none without a user name). */

@@ -38,11 +38,16 @@ export interface InfluxWriter {
 export async function openInfluxWriter(target: InfluxTarget, options: WriteOptions): Promise<InfluxWriter> {
   if (options.createDatabase ?? true) await createDatabase(target);
   const token = target.username === undefined ? "" : `${target.username}:${target.password ?? ""}`;
-  const writeApi = new InfluxDB({ url: target.baseUrl, token, timeout: 60_000 }).getWriteApi("", target.database, options.precision ?? "ms", {
-    batchSize: options.batchSize ?? 5000,
-    maxRetries: 0,
-    maxBufferLines: Number.MAX_SAFE_INTEGER,
-  });
+  const writeApi = new InfluxDB({ url: target.baseUrl, token, timeout: 60_000 }).getWriteApi(
+    "",
+    target.database,
+    options.precision ?? "ms",
+    {
+      batchSize: options.batchSize ?? 5000,
+      maxRetries: 0,
+      maxBufferLines: Number.MAX_SAFE_INTEGER,
+    },
+  );
   const previousLogger = setLogger({ error: () => undefined, warn: () => undefined });
   return {
     write(batch) {
@@ -74,6 +79,9 @@ function writeError(target: InfluxTarget, what: string, error: unknown): InfluxE
     const body = (error.body ?? error.message).replace(/\s+/g, " ").trim().slice(0, 300);
     return new InfluxError(`InfluxDB at ${describeTarget(target)} refused ${what} (${error.statusCode}): ${body}`, error.statusCode);
   }
-  const cause = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+  const cause =
+    (error as { code?: string; cause?: { code?: string } }).code ??
+    (error as { cause?: { code?: string } }).cause?.code ??
+    (error as Error).message;
   return new InfluxError(`cannot write ${what} to ${describeTarget(target)} (${cause}): start InfluxDB, then try again`);
 }

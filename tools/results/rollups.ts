@@ -17,13 +17,18 @@ const stringField = (text: string) => `"${text.replace(/[\\"]/g, (c) => `\\${c}`
 
 function fieldsText(fields: Record<string, number | string | undefined>): string {
   return Object.entries(fields)
-    .filter((entry): entry is [string, number | string] => entry[1] !== undefined && (typeof entry[1] === "string" || Number.isFinite(entry[1])))
+    .filter(
+      (entry): entry is [string, number | string] => entry[1] !== undefined && (typeof entry[1] === "string" || Number.isFinite(entry[1])),
+    )
     .map(([name, value]) => `${escapeKey(name)}=${typeof value === "string" ? stringField(value) : value}`)
     .join(",");
 }
 
 async function tagValues(target: InfluxTarget, key: string, testid: string): Promise<string[]> {
-  const [result] = await queryInflux(target, `SHOW TAG VALUES FROM "iterations" WITH KEY = "${key}" WHERE "testid" = ${quoteString(testid)}`);
+  const [result] = await queryInflux(
+    target,
+    `SHOW TAG VALUES FROM "iterations" WITH KEY = "${key}" WHERE "testid" = ${quoteString(testid)}`,
+  );
   return (result?.series?.[0]?.values ?? []).map((row) => String(row[1])).sort();
 }
 
@@ -32,7 +37,9 @@ function byTime(series: Series | undefined): Map<number, Record<string, unknown>
   if (!series) return rows;
   for (const values of series.values) {
     const row: Record<string, unknown> = {};
-    series.columns.forEach((column, index) => { row[column] = values[index]; });
+    series.columns.forEach((column, index) => {
+      row[column] = values[index];
+    });
     rows.set(Number(row.time), row);
   }
   return rows;
@@ -44,13 +51,17 @@ async function timeline(target: InfluxTarget, stats: RunStats): Promise<string[]
   // The offset makes the buckets start exactly at the run's first sample.
   const group = `GROUP BY time(${TIMELINE_STEP_SECONDS}s, ${startMs % step}ms) fill(none)`;
   const where = `WHERE "testid" = ${quoteString(stats.testid)} AND time >= ${startMs}ms AND time <= ${stats.end.getTime() + step}ms`;
-  const results = await queryStatements(target, [
-    `SELECT count("value") AS n, percentile("value", 50) AS p50, percentile("value", 95) AS p95, percentile("value", 99) AS p99 FROM "gemini_request_duration" ${where} ${group}`,
-    `SELECT percentile("value", 95) AS ttft_p95 FROM "gemini_ttft" ${where} ${group}`,
-    `SELECT mean("value") AS error_rate FROM "gemini_errors" ${where} ${group}`,
-    `SELECT sum("value") AS tokens FROM "gemini_output_tokens" ${where} ${group}`,
-    `SELECT max("value") AS vus FROM "vus" ${where} ${group}`,
-  ], { epoch: "ms" });
+  const results = await queryStatements(
+    target,
+    [
+      `SELECT count("value") AS n, percentile("value", 50) AS p50, percentile("value", 95) AS p95, percentile("value", 99) AS p99 FROM "gemini_request_duration" ${where} ${group}`,
+      `SELECT percentile("value", 95) AS ttft_p95 FROM "gemini_ttft" ${where} ${group}`,
+      `SELECT mean("value") AS error_rate FROM "gemini_errors" ${where} ${group}`,
+      `SELECT sum("value") AS tokens FROM "gemini_output_tokens" ${where} ${group}`,
+      `SELECT max("value") AS vus FROM "vus" ${where} ${group}`,
+    ],
+    { epoch: "ms" },
+  );
   const failed = results.find((result) => result.error);
   if (failed?.error) throw new InfluxError(`cannot compute the timeline of run ${stats.testid}: ${failed.error}`);
   const [latency, ttft, errors, tokens, vus] = results.map((result) => byTime(result.series?.[0]));
@@ -75,7 +86,8 @@ async function timeline(target: InfluxTarget, stats: RunStats): Promise<string[]
       tokens_per_second: typeof tokenSum === "number" ? tokenSum / seconds : undefined,
       vus: vus?.get(time)?.vus as number | undefined,
     });
-    if (fields) lines.push(`${TIMELINE_MEASUREMENT},testid=${escapeKey(stats.testid)} ${fields} ${ELAPSED_BASE_MS + Math.max(time - startMs, 0)}`);
+    if (fields)
+      lines.push(`${TIMELINE_MEASUREMENT},testid=${escapeKey(stats.testid)} ${fields} ${ELAPSED_BASE_MS + Math.max(time - startMs, 0)}`);
   }
   return lines;
 }
@@ -94,7 +106,8 @@ export async function writeRunRollups(target: InfluxTarget, testid: string): Pro
   for (const statement of cleanup) {
     // One request each, so every statement's own error is seen (a batch reports only the first).
     const [result] = await queryInflux(target, statement, { method: "POST" });
-    if (result?.error && !/not found/.test(result.error)) throw new InfluxError(`cannot replace the rollups of run ${testid}: ${result.error}`);
+    if (result?.error && !/not found/.test(result.error))
+      throw new InfluxError(`cannot replace the rollups of run ${testid}: ${result.error}`);
   }
 
   const seconds = (stats.end.getTime() - stats.start.getTime()) / 1000;

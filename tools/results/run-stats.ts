@@ -34,7 +34,9 @@ export interface StoredRun {
 function firstRow(series: Series | undefined): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   const values = series?.values[0] ?? [];
-  series?.columns.forEach((column, index) => { row[column] = values[index]; });
+  series?.columns.forEach((column, index) => {
+    row[column] = values[index];
+  });
   return row;
 }
 
@@ -63,14 +65,18 @@ export async function readRunStats(target: InfluxTarget, testid: string): Promis
   ];
   const results = await queryStatements(target, statements, { epoch: "ms" });
   if (isDatabaseNotFound(results)) {
-    throw new UsageError(`unknown run id ${testid}: database "${target.database}" at ${target.baseUrl} does not exist, so no run is stored there yet (\`npm run results:import -- ${testid}\` loads a local one)`);
+    throw new UsageError(
+      `unknown run id ${testid}: database "${target.database}" at ${target.baseUrl} does not exist, so no run is stored there yet (\`npm run results:import -- ${testid}\` loads a local one)`,
+    );
   }
   const failed = results.find((result) => result.error);
   if (failed?.error) throw new InfluxError(`InfluxDB could not read run ${testid}: ${failed.error}`);
   const row = (index: number) => firstRow(results[index]?.series?.[0]);
   const times = (index: number) => (results[index]?.series ?? []).map((series) => Number(series.values[0]?.[0]));
   if (times(0).length === 0) {
-    throw new UsageError(`unknown run id ${testid}: no samples tagged testid=${testid} in ${describeTarget(target)} (\`npm run runs\` lists the stored runs; \`npm run results:import -- ${testid}\` loads a local one)`);
+    throw new UsageError(
+      `unknown run id ${testid}: no samples tagged testid=${testid} in ${describeTarget(target)} (\`npm run runs\` lists the stored runs; \`npm run results:import -- ${testid}\` loads a local one)`,
+    );
   }
   const start = new Date(Math.min(...times(0)));
   const end = new Date(Math.max(...times(1)));
@@ -83,7 +89,9 @@ export async function readRunStats(target: InfluxTarget, testid: string): Promis
   const requests = Number(latency.n ?? 0);
   const tokens = numberOrUndefined(row(5).tokens);
   const stats: RunStats = { testid, start, end, requests };
-  const assign = (key: keyof RunStats, value: number | undefined) => { if (value !== undefined) (stats as unknown as Record<string, number>)[key] = value; };
+  const assign = (key: keyof RunStats, value: number | undefined) => {
+    if (value !== undefined) (stats as unknown as Record<string, number>)[key] = value;
+  };
   assign("p50", numberOrUndefined(latency.p50));
   assign("p95", numberOrUndefined(latency.p95));
   assign("p99", numberOrUndefined(latency.p99));
@@ -97,11 +105,15 @@ export async function readRunStats(target: InfluxTarget, testid: string): Promis
 
 /** Every stored run with its scenarios, models, start and end, oldest first. */
 export async function listRuns(target: InfluxTarget): Promise<StoredRun[]> {
-  const results = await queryStatements(target, [
-    `SELECT first("value") FROM "iterations" GROUP BY "testid", "scenario", "model"`,
-    `SELECT last("value") FROM "iterations" GROUP BY "testid"`,
-    `SELECT last("commit") AS "commit" FROM "${RUN_MEASUREMENT}" GROUP BY "testid"`,
-  ], { epoch: "ms" });
+  const results = await queryStatements(
+    target,
+    [
+      `SELECT first("value") FROM "iterations" GROUP BY "testid", "scenario", "model"`,
+      `SELECT last("value") FROM "iterations" GROUP BY "testid"`,
+      `SELECT last("commit") AS "commit" FROM "${RUN_MEASUREMENT}" GROUP BY "testid"`,
+    ],
+    { epoch: "ms" },
+  );
   if (isDatabaseNotFound(results)) return [];
   const failed = results.find((result) => result.error);
   if (failed?.error) throw new InfluxError(`InfluxDB could not list runs: ${failed.error}`);

@@ -18,7 +18,14 @@ export function formatRuns(runs: StoredRun[]): string {
     ]);
   }
   const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 const USAGE = "usage: npm run runs [-- --influx http://127.0.0.1:8086/k6]";
@@ -28,7 +35,9 @@ async function main(argv: string[]): Promise<number> {
   const target = resolveInfluxTarget(values.influx);
   const runs = await listRuns(target);
   if (runs.length === 0) {
-    process.stdout.write(`no runs stored in ${describeTarget(target)} yet: run with GEMINI_INFLUXDB_URL set, or \`npm run results:import -- <run-id>\`\n`);
+    process.stdout.write(
+      `no runs stored in ${describeTarget(target)} yet: run with GEMINI_INFLUXDB_URL set, or \`npm run results:import -- <run-id>\`\n`,
+    );
     return EXIT.ok;
   }
   process.stdout.write(`${formatRuns(runs)}\n`);

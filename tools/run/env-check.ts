@@ -17,8 +17,12 @@ export function unknownVariableWarnings(env: Readonly<Record<string, string | un
  */
 export function scenarioMismatchWarnings(scenario: string, given: { vus?: string; rate?: string }): string[] {
   const warnings: string[] = [];
-  if (scenario === "open" && given.vus) warnings.push(`warning: ${given.vus} has no effect with scenario open (a fixed arrival rate): set --rate, or choose --scenario closed or both`);
-  if (scenario === "closed" && given.rate) warnings.push(`warning: ${given.rate} has no effect with scenario closed (VUs): set --vus, or choose --scenario open or both`);
+  if (scenario === "open" && given.vus)
+    warnings.push(
+      `warning: ${given.vus} has no effect with scenario open (a fixed arrival rate): set --rate, or choose --scenario closed or both`,
+    );
+  if (scenario === "closed" && given.rate)
+    warnings.push(`warning: ${given.rate} has no effect with scenario closed (VUs): set --vus, or choose --scenario open or both`);
   return warnings;
 }
 

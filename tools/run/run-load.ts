@@ -100,7 +100,10 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
   // The user's --profile means nothing for an emulator someone else started (GEMINI_BASE_URL); a
   // caller passing `baseUrl` (npm start) passes the profile of its own emulator, which is recorded.
   const profileIgnored = options.baseUrl === undefined && explicitUrl !== undefined && options.profile !== undefined;
-  if (profileIgnored) log(`warning: --profile ${options.profile} has no effect with GEMINI_BASE_URL set (the emulator there runs its own profile); unset GEMINI_BASE_URL to have one started`);
+  if (profileIgnored)
+    log(
+      `warning: --profile ${options.profile} has no effect with GEMINI_BASE_URL set (the emulator there runs its own profile); unset GEMINI_BASE_URL to have one started`,
+    );
   const profile = explicitUrl ? undefined : await knownProfile(options.profile ?? (env.GEMINI_EMULATOR_PROFILE?.trim() || "realistic"));
 
   const claim = await claimRunFolder(resultsDir);
@@ -136,7 +139,8 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
   // The API key reaches k6 through its environment only: arguments are visible to anyone via `ps`.
   const args = [
     "run",
-    "--out", `json=${path.join(resultsDir, "metrics.json.gz")}`,
+    "--out",
+    `json=${path.join(resultsDir, "metrics.json.gz")}`,
     ...extraOutputs(env),
     ...(options.k6Args ?? []),
     script,
@@ -166,7 +170,9 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
   } finally {
     await emulator?.close();
   }
-  await fsStep(runJsonPath(resultsDir), () => writeRunJson(resultsDir, { ...record, endedAt: new Date().toISOString(), k6ExitCode: outcome.exitCode }));
+  await fsStep(runJsonPath(resultsDir), () =>
+    writeRunJson(resultsDir, { ...record, endedAt: new Date().toISOString(), k6ExitCode: outcome.exitCode }),
+  );
   await annotateRun(resultsDir, env, log);
   const exitCode = await shapeExitCode(config, outcome.exitCode, resultsDir, log);
   return { runId, exitCode, resultsDir, reportPath, baseUrl, stdout: outcome.stdout, stderr: outcome.stderr };
@@ -325,7 +331,12 @@ function dashboardEnv(reportPath: string, periodMs: number, env: Record<string, 
  * shorter than a few periods (its default is 10 s), and a tiny period bloats a long run's report.
  */
 export function dashboardPeriodMs(config: Pick<GeminiConfig, "durationMs" | "scenario"> & Partial<ShapeConfig>): number {
-  const totalMs = config.shape !== undefined && config.shape !== "load" ? shapeDurationMs(config as ShapeConfig) : config.scenario === "both" ? config.durationMs * 2 : config.durationMs;
+  const totalMs =
+    config.shape !== undefined && config.shape !== "load"
+      ? shapeDurationMs(config as ShapeConfig)
+      : config.scenario === "both"
+        ? config.durationMs * 2
+        : config.durationMs;
   return Math.min(10_000, Math.max(1000, Math.round(totalMs / 100 / 1000) * 1000));
 }
 
@@ -377,7 +388,12 @@ function runK6(
     // k6 runs in a process group of its own, so a signal reaches it once, from here: k6 stops
     // gracefully (and writes its summary) on the first SIGINT or SIGTERM but aborts at once on a
     // second, which Ctrl-C under npm or a CI job killing the whole group would otherwise deliver.
-    const child = spawn(k6, args, { cwd: REPO_ROOT, env, detached: true, stdio: stdio === "inherit" ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"] });
+    const child = spawn(k6, args, {
+      cwd: REPO_ROOT,
+      env,
+      detached: true,
+      stdio: stdio === "inherit" ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -446,7 +462,8 @@ export function scenarioScripts(scenariosDir = path.join(REPO_ROOT, "scenarios")
 /** The bundle of a scenario named on the command line; a name that is not in scenarios/ is refused, naming those that are. */
 export function scriptBundle(name: string, available: readonly string[] = scenarioScripts()): string {
   const bare = name.replace(/^scenarios\//, "").replace(/\.ts$/, "");
-  if (!available.includes(bare)) throw new UsageError(`unknown script "${name}": expected one of ${available.join(", ")} (the files in scenarios/)`);
+  if (!available.includes(bare))
+    throw new UsageError(`unknown script "${name}": expected one of ${available.join(", ")} (the files in scenarios/)`);
   return `dist/${bare}.js`;
 }
 

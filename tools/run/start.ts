@@ -86,7 +86,15 @@ function runNpm(args: string[], env: Record<string, string>): Promise<number> {
   });
 }
 
-runCli(import.meta.url, "start", async (argv) => {
-  parseFlags(argv, {});
-  return main();
-}, { usage: "usage: npm start (no arguments): the emulator, the SDK preflight, about a minute of load and the cross-check; GEMINI_* variables still apply" });
+runCli(
+  import.meta.url,
+  "start",
+  async (argv) => {
+    parseFlags(argv, {});
+    return main();
+  },
+  {
+    usage:
+      "usage: npm start (no arguments): the emulator, the SDK preflight, about a minute of load and the cross-check; GEMINI_* variables still apply",
+  },
+);

@@ -16,7 +16,6 @@ const execFileAsync = promisify(execFile);
 export const INFLUXDB_VERSION = "v1.8.10";
 const INFLUXDB_MODULE = "github.com/influxdata/influxdb/cmd/influxd";
 
-
 /** A running InfluxDB: `url` has no trailing slash; `close()` stops it and removes a temporary data dir. */
 export interface InfluxServer {
   url: string;
@@ -199,10 +198,12 @@ async function createTestUsers(url: string): Promise<void> {
     `GRANT ALL ON "k6" TO "${writer.username}"`,
   ];
   for (const [index, q] of statements.entries()) {
-    const headers: Record<string, string> = index === 0 ? {} : { authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}` };
+    const headers: Record<string, string> =
+      index === 0 ? {} : { authorization: `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString("base64")}` };
     const response = await fetch(`${url}/query`, { method: "POST", headers, body: new URLSearchParams({ q }) });
     const text = await response.text();
-    if (!response.ok || /"error"/.test(text)) throw new Error(`could not set up the test users (${q.replace(/'[^']*'/, "'…'")}): ${response.status} ${text.trim()}`);
+    if (!response.ok || /"error"/.test(text))
+      throw new Error(`could not set up the test users (${q.replace(/'[^']*'/, "'…'")}): ${response.status} ${text.trim()}`);
   }
 }
 
@@ -230,7 +231,9 @@ async function confirmStillRunning(child: ChildProcess, stderr: () => string): P
 async function waitForPing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   let exited = false;
-  child.once("exit", () => { exited = true; });
+  child.once("exit", () => {
+    exited = true;
+  });
   while (Date.now() < deadline) {
     if (exited) throw new Error(`influxd exited before it was ready: ${stderr().trim() || "no output"}`);
     try {
@@ -264,7 +267,9 @@ export function parseInfluxdbArgs(argv: string[]): { port: number; dataDir: stri
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new FlagError(`invalid --port: expected a number from 0 (any free port) to 65535, got ${portText}`);
   }
-  const dataDir = values["data-dir"] ? resolve(process.env.INIT_CWD ?? process.cwd(), values["data-dir"]) : join(REPO_ROOT, ".tools", "influxdb-data");
+  const dataDir = values["data-dir"]
+    ? resolve(process.env.INIT_CWD ?? process.cwd(), values["data-dir"])
+    : join(REPO_ROOT, ".tools", "influxdb-data");
   return { port, dataDir };
 }
 
@@ -273,7 +278,9 @@ async function main(argv: string[]): Promise<number> {
   const server = await startInfluxDB({ port, dataDir, verbose: true });
   process.stdout.write(`InfluxDB ${INFLUXDB_VERSION} listening on ${server.url} (data in ${dataDir}); Ctrl-C stops it\n`);
   process.stdout.write(`run with: GEMINI_INFLUXDB_URL=${server.url}/k6 npm run load\n`);
-  const stop = () => { void server.close().then(() => process.exit(0)); };
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   return EXIT.ok;

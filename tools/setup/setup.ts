@@ -15,9 +15,14 @@ export async function setup(): Promise<SetupResult> {
   return { k6 };
 }
 
-runCli(import.meta.url, "setup", async (argv) => {
-  parseFlags(argv, {});
-  const result = await setup();
-  process.stdout.write(`setup: k6 ${result.k6}\n`);
-  return EXIT.ok;
-}, { usage: "usage: npm run setup (no arguments): finds or builds the k6 binary the suite runs" });
+runCli(
+  import.meta.url,
+  "setup",
+  async (argv) => {
+    parseFlags(argv, {});
+    const result = await setup();
+    process.stdout.write(`setup: k6 ${result.k6}\n`);
+    return EXIT.ok;
+  },
+  { usage: "usage: npm run setup (no arguments): finds or builds the k6 binary the suite runs" },
+);
