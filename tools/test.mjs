@@ -35,6 +35,8 @@ function findTests(dir) {
 step("setup", npx, ["tsx", "tools/setup/setup.ts"]);
 // A type error fails the run, but the tests still run so one report shows everything.
 const typesOk = step("typecheck", npm, ["run", "--silent", "typecheck"], { keepGoing: true });
+// Formatting and lint findings fail the run too, after the tests have reported.
+const lintOk = step("lint", npm, ["run", "--silent", "lint"], { keepGoing: true });
 step("build", npm, ["run", "--silent", "build"]);
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : findTests(path.join(root, "test"));
@@ -60,4 +62,5 @@ const run = spawnSync(
 );
 if (run.error) throw run.error;
 if (!typesOk) process.stdout.write(`\nnpm test: failed — the type check failed (see "== typecheck" above)\n`);
-process.exit(typesOk ? (run.status ?? 1) : 1);
+if (!lintOk) process.stdout.write(`\nnpm test: failed — lint or formatting failed (see "== lint" above; npm run format fixes formatting)\n`);
+process.exit(typesOk && lintOk ? (run.status ?? 1) : 1);
