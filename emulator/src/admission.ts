@@ -3,7 +3,7 @@
 
 import { limitsFor } from "./quota.ts";
 import { quotaError, statusError } from "./errors.ts";
-import { drawInjectedError } from "./faults.ts";
+import { bindFaults, drawInjectedError } from "./faults.ts";
 import { refuseAfterDelay } from "./delays.ts";
 import { now } from "./timing.ts";
 import type { Capacity } from "./capacity.ts";
@@ -24,7 +24,7 @@ export function admit(
   const config = state.config;
   const violation = state.quota.admit(key, model.id, promptTokens, limitsFor(config.quotaTier, model.id, state.settings(model.id)));
   if (violation) return refuseAfterDelay(x, quotaError(violation));
-  const injected = drawInjectedError(state, model);
+  const injected = drawInjectedError(state, model, bindFaults(x, model.id, key));
   if (injected) return refuseAfterDelay(x, injected);
   const capacity = state.capacity.get(model.id) as Capacity;
   const held = capacity.acquire();

@@ -1,7 +1,9 @@
 // Builds the effective configuration: a profile, then a config file or object deep-merged over it, then
 // explicit options; and validates it with messages naming the bad field.
 
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { BUILTIN_MODELS } from "./models.ts";
 import { PROFILES, type EmulatorConfig, type ModelSettings } from "./profiles.ts";
 
 /** A configuration problem, with a message naming the field and what it accepts. */
@@ -52,11 +54,45 @@ function deepMerge<T>(target: T, patch: unknown): T {
   return out as T;
 }
 
+const SCOPED_TEMPLATE = { errorRates: { "429": 0, "500": 0, "503": 0, "504": 0 }, latencyMultiplier: 0 };
+const KEY_LABEL = /^sha256:[0-9a-f]{12}$/;
+const MODEL_NAME = /^[a-z0-9][a-z0-9.-]*$/;
+
+/**
+ * How config and answers name an API key: "sha256:" and the first 12 hex digits of its SHA-256, so a
+ * key's faults can be configured and shown without the key itself.
+ */
+export function keyLabel(key: string): string {
+  return `sha256:${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
+}
+
+/** A byKey entry must be named by a key label; the name is not echoed, since it may be a key pasted by mistake. */
+function checkScopeName(path: string, name: string): void {
+  if (path === "faults.byKey" && !KEY_LABEL.test(name)) {
+    throw new ConfigError(
+      `invalid config field "faults.byKey": entries are named by the key's label, "sha256:" and the first 12 hex digits of the key's SHA-256 (never the key itself)`,
+    );
+  }
+  if (path === "faults.byModel" && !MODEL_NAME.test(name)) {
+    throw new ConfigError(`invalid config field "faults.byModel.${name}": model names use a-z, 0-9, "." and "-"`);
+  }
+}
+
 /** Rejects keys that the configuration does not have, naming the first one found. */
 function checkKnownKeys(patch: unknown, template: unknown, path: string): void {
   if (!isObject(patch)) return;
   for (const [key, value] of Object.entries(patch)) {
     const here = path ? `${path}.${key}` : key;
+    if (path === "faults.byModel" || path === "faults.byKey") {
+      checkScopeName(path, key);
+      if (value === null) continue;
+      if (!isObject(value))
+        throw new ConfigError(
+          `invalid config field "${here}": expected an object with errorRates and/or latencyMultiplier, or null to remove it`,
+        );
+      checkKnownKeys(value, SCOPED_TEMPLATE, here);
+      continue;
+    }
     if (path === "models") {
       if (!isObject(value)) throw new ConfigError(`invalid config field "${here}": expected an object of model settings`);
       checkKnownKeys(value, MODEL_TEMPLATE, here);
@@ -97,8 +133,7 @@ function checkValues(c: EmulatorConfig): void {
   }
   if (!isObject(c.models)) throw new ConfigError(`invalid config field "models": expected an object`);
   for (const [name, s] of Object.entries(c.models)) {
-    if (!/^[a-z0-9][a-z0-9.-]*$/.test(name))
-      throw new ConfigError(`invalid config field "models.${name}": model names use a-z, 0-9, "." and "-"`);
+    if (!MODEL_NAME.test(name)) throw new ConfigError(`invalid config field "models.${name}": model names use a-z, 0-9, "." and "-"`);
     const p = `models.${name}`;
     for (const key of Object.keys(MODEL_TEMPLATE) as (keyof ModelSettings)[]) {
       const v = s[key];
@@ -136,6 +171,7 @@ function checkValues(c: EmulatorConfig): void {
       `invalid config field "faults.midStreamError.status": expected 500, 503 or 504, got ${JSON.stringify(f.midStreamError.status)}`,
     );
   }
+  checkScopes(c);
   if (!OVERLOAD_WORDINGS.includes(c.overloadWording)) {
     throw new ConfigError(
       `invalid config field "overloadWording": expected one of "2026", "2025", got ${JSON.stringify(c.overloadWording)}`,
@@ -147,6 +183,37 @@ function checkValues(c: EmulatorConfig): void {
   num(c.requestLogLimit, "requestLogLimit", 1, 1_000_000, true);
   num(c.maxSamples, "maxSamples", 1, 100_000_000, true);
   num(c.maxBodyBytes, "maxBodyBytes", 1024, 1024 ** 3, true);
+}
+
+/** Checks the per-model and per-key faults: their values, and that each model exists. */
+function checkScopes(c: EmulatorConfig): void {
+  for (const scope of ["byModel", "byKey"] as const) {
+    const entries = c.faults[scope];
+    if (!isObject(entries)) throw new ConfigError(`invalid config field "faults.${scope}": expected an object`);
+    for (const [name, entry] of Object.entries(entries)) {
+      const p = `faults.${scope}.${name}`;
+      if (scope === "byModel" && !(name in c.models) && !BUILTIN_MODELS.some((m) => m.id === name)) {
+        const known = [...new Set([...BUILTIN_MODELS.map((m) => m.id), ...Object.keys(c.models)])];
+        throw new ConfigError(`invalid config field "${p}": no such model; expected one of ${known.join(", ")}`);
+      }
+      if (entry.latencyMultiplier !== undefined) num(entry.latencyMultiplier, `${p}.latencyMultiplier`, 0);
+      if (entry.errorRates === undefined) continue;
+      let total = 0;
+      for (const [status, rate] of Object.entries(entry.errorRates)) {
+        num(rate, `${p}.errorRates.${status}`, 0, 1);
+        total += rate;
+      }
+      if (total > 1) throw new ConfigError(`invalid config field "${p}.errorRates": the rates add up to ${total}, expected at most 1`);
+    }
+  }
+}
+
+/** Drops the per-model and per-key fault entries a patch set to null (how a patch removes one). */
+function dropRemovedScopes(c: EmulatorConfig): void {
+  for (const entries of [c.faults.byModel, c.faults.byKey]) {
+    if (!isObject(entries)) continue;
+    for (const [name, entry] of Object.entries(entries)) if (entry === null) delete entries[name];
+  }
 }
 
 /**
@@ -169,6 +236,7 @@ export function applyPatch(current: EmulatorConfig, patch: unknown): EmulatorCon
     throw new ConfigError(`invalid config field "profile": the profile is chosen at start (--profile), not changed at run time`);
   }
   const next = deepMerge(current, withModels);
+  if (isObject(next.faults)) dropRemovedScopes(next);
   checkValues(next);
   return next;
 }

@@ -3,12 +3,13 @@
 
 import { lognormalQuantile, waitUntil } from "./timing.ts";
 import { sendError } from "./http.ts";
+import { activeFaults } from "./faults.ts";
 import type { ApiError } from "./errors.ts";
 import type { Exchange } from "./exchange.ts";
 
-/** The configured latency multiplier (a fault), applied to every delay. */
+/** The configured latency multiplier (a fault, global or for this model or key), applied to every delay. */
 export function multiplier(x: Exchange): number {
-  return x.state.config.faults.latencyMultiplier;
+  return activeFaults(x).latencyMultiplier;
 }
 
 /** The short delay of countTokens and models.get/list. */

@@ -5,6 +5,44 @@ import { injectedQuotaViolation, limitsFor } from "./quota.ts";
 import { quotaError, statusError, type ApiError } from "./errors.ts";
 import type { ModelInfo } from "./models.ts";
 import type { EmulatorState } from "./state.ts";
+import type { Exchange } from "./exchange.ts";
+import type { FaultSettings } from "./profiles.ts";
+
+/** The error rates and latency multiplier in force for one request (global, or its model's or key's). */
+export interface ActiveFaults {
+  errorRates: FaultSettings["errorRates"];
+  latencyMultiplier: number;
+}
+
+const ZERO_RATES: FaultSettings["errorRates"] = { "429": 0, "500": 0, "503": 0, "504": 0 };
+
+/** The faults for `model` and `key`: the key's scope wins over the model's, which wins over the global settings. */
+export function faultsFor(state: EmulatorState, model: string, key?: string): ActiveFaults {
+  const f = state.config.faults;
+  const byModel = f.byModel[model];
+  const byKey = key === undefined || state.noKeyFaults ? undefined : f.byKey[state.keyLabel(key)];
+  if (!byModel && !byKey) return f;
+  const rates = byKey?.errorRates ?? byModel?.errorRates;
+  return {
+    errorRates: rates ? { ...ZERO_RATES, ...rates } : f.errorRates,
+    latencyMultiplier: byKey?.latencyMultiplier ?? byModel?.latencyMultiplier ?? f.latencyMultiplier,
+  };
+}
+
+// The key is known at admission only; later delays of the same request read its scope from here.
+const bound = new WeakMap<Exchange, ActiveFaults>();
+
+/** The faults in force for a request: those bound at admission, else its model's (or the global ones). */
+export function activeFaults(x: Exchange): ActiveFaults {
+  return bound.get(x) ?? faultsFor(x.state, x.model);
+}
+
+/** Resolves and remembers the faults of a request at admission, when its model and key are known. */
+export function bindFaults(x: Exchange, model: string, key: string): ActiveFaults {
+  const active = faultsFor(x.state, model, key);
+  if (active !== x.state.config.faults) bound.set(x, active);
+  return active;
+}
 
 /** Per-request fault draws for a served generate call. */
 export interface Faults {
@@ -17,9 +55,9 @@ export interface Faults {
 const NO_FAULTS: Readonly<Faults> = { stallMs: 0, reset: false, slowFactor: 1, midStreamError: false };
 
 /** The injected error (429/500/503/504, by the configured rates) to answer instead, if one is drawn. */
-export function drawInjectedError(state: EmulatorState, model: ModelInfo): ApiError | undefined {
+export function drawInjectedError(state: EmulatorState, model: ModelInfo, faults: ActiveFaults): ApiError | undefined {
   const config = state.config;
-  const rates = config.faults.errorRates;
+  const rates = faults.errorRates;
   const total = rates["429"] + rates["500"] + rates["503"] + rates["504"];
   if (total <= 0) return undefined;
   const draw = state.faultRng.next();

@@ -43,6 +43,16 @@ export interface FaultSettings {
   slowStream: { rate: number; factor: number };
   /** Probability that a stream ends, after its first chunk, with a raw JSON error of `status` (HTTP status stays 200). */
   midStreamError: { rate: number; status: 500 | 503 | 504 };
+  /** Error rates and latency for one model only, by model name; replace the global values for that model. */
+  byModel: Record<string, ScopedFaults>;
+  /** The same for one API key, named by its label (`sha256:` + 12 hex digits of its SHA-256); wins over byModel. */
+  byKey: Record<string, ScopedFaults>;
+}
+
+/** Faults of one model or one key: each field set replaces the global one (errorRates as a whole, unset statuses 0). */
+export interface ScopedFaults {
+  errorRates?: Partial<FaultSettings["errorRates"]>;
+  latencyMultiplier?: number;
 }
 
 export type QuotaTier = "unlimited" | "free" | "tier1" | "tier2" | "tier3";
@@ -189,6 +199,8 @@ export const NO_FAULTS: FaultSettings = {
   resetRate: 0,
   slowStream: { rate: 0, factor: 10 },
   midStreamError: { rate: 0, status: 500 },
+  byModel: {},
+  byKey: {},
 };
 
 function base(profile: string): EmulatorConfig {

@@ -9,6 +9,7 @@ import { RequestLog } from "./request-log.ts";
 import { QuantileSequence } from "./timing.ts";
 import { Rng, hashString } from "./random.ts";
 import { AnswerCache } from "./answer-cache.ts";
+import { keyLabel } from "./config.ts";
 import type { EmulatorConfig, ModelSettings } from "./profiles.ts";
 
 const FALLBACK_SETTINGS: ModelSettings = {
@@ -34,6 +35,9 @@ export class EmulatorState {
   readonly answers = new AnswerCache();
   private readonly sequences = new Map<string, QuantileSequence>();
   faultRng: Rng;
+  /** True while no fault is scoped to a key, so requests skip hashing their key. */
+  noKeyFaults = true;
+  private readonly keyLabels = new Map<string, string>();
 
   constructor(config: EmulatorConfig) {
     this.quota = new QuotaTracker(config.quotaTier);
@@ -47,6 +51,7 @@ export class EmulatorState {
   apply(config: EmulatorConfig): void {
     const seedChanged = this.config !== undefined && this.config.seed !== config.seed;
     this.config = config;
+    this.noKeyFaults = Object.keys(config.faults.byKey).length === 0;
     const list: ModelInfo[] = [...BUILTIN_MODELS];
     for (const name of Object.keys(config.models)) if (!list.some((m) => m.id === name)) list.push(userModel(name));
     this.modelList = list;
@@ -68,6 +73,18 @@ export class EmulatorState {
   /** Timing, capacity and quota settings of a model. */
   settings(model: string): ModelSettings {
     return this.config.models[model] ?? this.config.models["gemini-2.5-flash"] ?? FALLBACK_SETTINGS;
+  }
+
+  /** A key's label (see keyLabel), remembered for the few keys a run uses. */
+  keyLabel(key: string): string {
+    let label = this.keyLabels.get(key);
+    if (label === undefined) {
+      // Bounded: a client sending a new key per request must not grow this without end.
+      if (this.keyLabels.size >= 1024) this.keyLabels.clear();
+      label = keyLabel(key);
+      this.keyLabels.set(key, label);
+    }
+    return label;
   }
 
   /** The next delay quantile for a stream of draws (one per model and kind of delay). */
