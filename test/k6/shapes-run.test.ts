@@ -4,7 +4,8 @@
 // non-loopback URL without a budget.
 
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
 import {
@@ -161,6 +162,14 @@ test("a short soak produces its time windows, each with its requests and latency
     summary.metrics.gemini_request_duration?.values.count,
   );
   assert.match(run.stdout, /windows of 3 s/);
+  // k6's own memory, which no script can see, is read by the run tool from /proc (Linux) into run.json.
+  const record = JSON.parse(await readFile(path.join(run.resultsDir, "run.json"), "utf8"));
+  if (process.platform === "linux") {
+    assert.ok(record.k6Memory.samples.length >= 10, `${record.k6Memory.samples.length} memory samples over a 12 s soak`);
+    assert.ok(record.k6Memory.peakRssMb > 10 && record.k6Memory.peakRssMb < 4096, `peak ${record.k6Memory.peakRssMb} MB`);
+  } else {
+    assert.equal(record.k6Memory, undefined);
+  }
 });
 
 test("breakpoint and soak against a non-loopback URL without a budget refuse to start", async () => {

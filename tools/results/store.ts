@@ -48,6 +48,8 @@ export interface RunRecord {
   startedAt: string;
   endedAt?: string;
   k6ExitCode?: number;
+  /** k6's resident memory over the run, sampled from /proc (Linux only; tools/run/process-memory.ts). */
+  k6Memory?: { peakRssMb: number; samples: Array<{ atSeconds: number; rssMb: number }> };
 }
 
 /** What a run folder's run.json holds between the claim and k6's start. */

@@ -10,6 +10,7 @@ import { parseFlags, runCli } from "../cli.ts";
 import { ConfigError, displayUrl, parseConfig, unknownVariables, type GeminiConfig } from "../../lib/config.ts";
 import { newRunId } from "../../lib/run-id.ts";
 import { shapeDurationMs, type ShapeConfig } from "../../lib/shapes.ts";
+import { sampleMemory, type MemoryRecord } from "./process-memory.ts";
 import { ensureK6 } from "../setup/k6.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { SetupError, UsageError } from "../errors.ts";
@@ -160,18 +161,23 @@ export async function runLoadTest(options: RunLoadOptions = {}): Promise<RunLoad
     gitCommit: await gitCommit(),
     startedAt: new Date().toISOString(),
   };
-  let outcome: { exitCode: number; stdout: string; stderr: string };
+  let outcome: { exitCode: number; stdout: string; stderr: string; memory?: MemoryRecord };
   try {
     // Written before k6 starts, so a run that dies half-way still leaves its record (without an end),
     // and its start is marked on the dashboards while it runs.
     await fsStep(runJsonPath(resultsDir), () => writeRunJson(resultsDir, record));
     await annotateRunStart(record, env);
-    outcome = await runK6(k6, args, k6Env, options.stdio ?? "inherit");
+    outcome = await runK6(k6, args, k6Env, options.stdio ?? "inherit", memoryPeriodMs(config));
   } finally {
     await emulator?.close();
   }
   await fsStep(runJsonPath(resultsDir), () =>
-    writeRunJson(resultsDir, { ...record, endedAt: new Date().toISOString(), k6ExitCode: outcome.exitCode }),
+    writeRunJson(resultsDir, {
+      ...record,
+      endedAt: new Date().toISOString(),
+      k6ExitCode: outcome.exitCode,
+      ...(outcome.memory ? { k6Memory: outcome.memory } : {}),
+    }),
   );
   await annotateRun(resultsDir, env, log);
   const exitCode = await shapeExitCode(config, outcome.exitCode, resultsDir, log);
@@ -378,12 +384,19 @@ async function buildScenarios(): Promise<void> {
   }
 }
 
+/** How often k6's memory is read: about 120 readings over the planned load (a soak's windows and more), between 1 s and 1 min. */
+export function memoryPeriodMs(config: Pick<GeminiConfig, "durationMs" | "scenario"> & Partial<ShapeConfig>): number {
+  const totalMs = config.shape !== undefined && config.shape !== "load" ? shapeDurationMs(config as ShapeConfig) : config.durationMs * 2;
+  return Math.min(60_000, Math.max(1000, Math.round(totalMs / 120)));
+}
+
 function runK6(
   k6: string,
   args: string[],
   env: Record<string, string | undefined>,
   stdio: "inherit" | "pipe",
-): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  memoryEveryMs: number,
+): Promise<{ exitCode: number; stdout: string; stderr: string; memory?: MemoryRecord }> {
   return new Promise((resolve, reject) => {
     // k6 runs in a process group of its own, so a signal reaches it once, from here: k6 stops
     // gracefully (and writes its summary) on the first SIGINT or SIGTERM but aborts at once on a
@@ -396,6 +409,7 @@ function runK6(
     });
     let stdout = "";
     let stderr = "";
+    const memory = child.pid === undefined ? undefined : sampleMemory(child.pid, memoryEveryMs);
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     // This process stays alive until k6 has finished, to close the emulator and write run.json.
@@ -417,7 +431,8 @@ function runK6(
     });
     child.on("close", (code, signal) => {
       stopListening();
-      resolve({ exitCode: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1), stdout, stderr });
+      const used = memory?.stop();
+      resolve({ exitCode: code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1), stdout, stderr, ...(used ? { memory: used } : {}) });
     });
   });
 }
