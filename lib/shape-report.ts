@@ -27,8 +27,10 @@ export interface ShapeContext {
   closedDurationMs: number;
   peakVus: number;
   arrivals: {
-    process: ArrivalProcess /** The planned gap of constant arrivals at a constant rate, ms; absent when the rate changes. */;
+    process: ArrivalProcess;
+    /** The planned gap of constant arrivals at a constant rate, ms; absent when the rate changes. */
     fixedGapMs?: number;
+    /** True for load and soak: only a constant offered rate has a known schedule to measure the CV against. */
     constantRate: boolean;
   };
   windows?: { windowMs: number; offeredRates: number[] };
