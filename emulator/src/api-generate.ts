@@ -115,6 +115,7 @@ function sendWhole(x: Exchange, answer: CachedAnswer, model: ModelInfo, response
   }
   const plan = answer.plan;
   x.outputTokens = plan.outputTokens * plan.candidateCount;
+  if (x.format) return sendAnswer(x, x.format.whole(plan, model, responseId));
   // Int enums are rare (one legacy client): built each time rather than cached in a third form.
   if (x.intEnums) return sendAnswer(x, stringify(x, withIntEnums(fullResponse(plan, model, responseId))));
   let parts = x.pretty ? answer.pretty : answer.compact;
@@ -145,7 +146,7 @@ async function streamAnswer(
     return index === 0 ? `[${json}` : `\n,\r\n${json}`;
   };
   // Serialised up front: when hundreds of streams fall due at the same instant, each send is then just a write.
-  const frames = chunks.map(frame);
+  const frames = x.format ? x.format.frames(plan, model, responseId) : chunks.map(frame);
   // A stall with a single chunk happens before the first byte; otherwise after the first chunk.
   const stallBeforeFirst = chunks.length === 1 ? faults.stallMs : 0;
   const stallAfterFirst = chunks.length > 1 ? faults.stallMs : 0;
@@ -171,7 +172,7 @@ async function streamAnswer(
       if (faults.midStreamError && chunks.length === 1) {
         // The only chunk is also the final one (it carries finishReason): the error takes its place.
         const error = statusError(x.state.config.faults.midStreamError.status, x.state.config.overloadWording);
-        res.end(sse ? error.body : `[${error.body}]`);
+        res.end(x.format ? x.format.streamError(error) : sse ? error.body : `[${error.body}]`);
         x.ttfb = now() - x.start;
         record(x);
         return;
@@ -184,7 +185,7 @@ async function streamAnswer(
       if (faults.midStreamError) {
         x.outputTokens = plan.chunkTokens[0] ?? 0;
         const error = statusError(x.state.config.faults.midStreamError.status, x.state.config.overloadWording);
-        res.end(sse ? error.body : `\n,\r\n${error.body}]`);
+        res.end(x.format ? x.format.streamError(error) : sse ? error.body : `\n,\r\n${error.body}]`);
         record(x);
         return;
       }

@@ -4,6 +4,21 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { now } from "./timing.ts";
 import { NO_BODY_KEY } from "./answer-cache.ts";
 import type { EmulatorState } from "./state.ts";
+import type { ContentPlan } from "./content.ts";
+import type { ModelInfo } from "./models.ts";
+import type { ApiError } from "./errors.ts";
+
+/** Answers and errors in another API dialect (the OpenAI-compatible surface, openai-format.ts). */
+export interface AnswerFormat {
+  /** The whole non-streamed answer. */
+  whole(plan: ContentPlan, model: ModelInfo, responseId: string): string;
+  /** One SSE frame per streamed chunk (as many as streamChunks gives); the last ends the stream. */
+  frames(plan: ContentPlan, model: ModelInfo, responseId: string): string[];
+  /** The frame of an error after the stream started. */
+  streamError(error: ApiError): string;
+  /** The body of an error answered before any byte. */
+  error(error: ApiError): string;
+}
 
 /** Per-request bookkeeping for the stats sample. */
 export interface Exchange {
@@ -31,6 +46,8 @@ export interface Exchange {
   intEnums: boolean;
   /** The answer cache's key of the request body (bodyKey). */
   bodyKey: number;
+  /** Set by the OpenAI-compatible surface; undefined for the native API. */
+  format: AnswerFormat | undefined;
 }
 
 /** A new exchange for a request that just arrived; counted as in flight until recorded. */
@@ -57,6 +74,7 @@ export function newExchange(state: EmulatorState, req: IncomingMessage, res: Ser
     sse: false,
     intEnums: false,
     bodyKey: NO_BODY_KEY,
+    format: undefined,
   };
   state.stats.enter();
   res.on("close", () => {

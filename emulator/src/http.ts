@@ -87,7 +87,7 @@ function sendJsonGzipped(x: Exchange, body: string): Promise<void> {
 
 /** Sends an API error at once. */
 export function sendError(x: Exchange, error: ApiError): void {
-  sendJson(x, error.httpStatus, error.body);
+  sendJson(x, error.httpStatus, x.format ? x.format.error(error) : error.body);
 }
 
 /** JSON of an answer, pretty-printed unless the client asked `prettyPrint=false`. */

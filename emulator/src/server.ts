@@ -17,6 +17,7 @@ import { answerGenerate, cachedAnswer, serveGenerate } from "./api-generate.ts";
 import { serveCountTokens } from "./api-count-tokens.ts";
 import { serveEmbed } from "./api-embed.ts";
 import { serveModelGet, serveModelList } from "./api-models.ts";
+import { OPENAI_PREFIX, serveOpenAi } from "./openai-api.ts";
 import type { EmulatorState } from "./state.ts";
 
 /** The node:http request listener of the emulator. */
@@ -46,6 +47,7 @@ export function createHandler(state: EmulatorState): (req: IncomingMessage, res:
 
 async function serve(x: Exchange, path: string, query: URLSearchParams | undefined): Promise<void> {
   const { state, req } = x;
+  if (path.startsWith(OPENAI_PREFIX)) return serveOpenAi(x, path, query);
   const route = parseRoute(path);
   const wantsPost = route?.kind === "method";
   if (!route || (wantsPost ? req.method !== "POST" : req.method !== "GET")) {

@@ -1,0 +1,188 @@
+// The OpenAI-compatible surface under /v1beta/openai/: chat/completions, embeddings, models and
+// models/{id}. Requests are translated to native ones and served by the same plan, admission, timing,
+// fault and stats code as the native API (stats methods openai.chat.completions, openai.embeddings,
+// openai.models); answers and errors leave in the OpenAI forms (openai-format.ts, openai-errors.ts).
+
+import { badKeyError, noKeyError, pathNotFound, invalidArgument } from "./errors.ts";
+import { parseJsonBody, checkGenerateRequest } from "./validate.ts";
+import { planContent } from "./content.ts";
+import { answerGenerate } from "./api-generate.ts";
+import { countContentTokens } from "./tokens.ts";
+import { embeddingValues } from "./response.ts";
+import { lognormalQuantile, waitUntil } from "./timing.ts";
+import { admit } from "./admission.ts";
+import { controlDelay, multiplier, refuse } from "./delays.ts";
+import { apiKeyOf, readBody, sendJson } from "./http.ts";
+import { redact } from "./request-log.ts";
+import { compatModelNotFound } from "./openai-errors.ts";
+import { COMPAT_ERRORS, ChatFormat } from "./openai-format.ts";
+import { cutAtStop, translateChat, translateEmbeddings, type EmbeddingsRequest } from "./openai-translate.ts";
+import type { ModelInfo } from "./models.ts";
+import type { Exchange } from "./exchange.ts";
+
+/** Path prefix of the surface. */
+export const OPENAI_PREFIX = "/v1beta/openai/";
+
+/** The key from `Authorization: Bearer <key>` (the OpenAI SDKs' form), else the native header or `?key=`. */
+function bearerKey(x: Exchange, query: URLSearchParams | undefined): string | undefined {
+  const auth = x.req.headers.authorization;
+  if (auth?.startsWith("Bearer ")) return auth.slice(7).trim() || undefined;
+  return apiKeyOf(x.req, query);
+}
+
+function findModel(x: Exchange, id: string): ModelInfo | undefined {
+  return x.state.models.get(id.startsWith("models/") ? id.slice(7) : id);
+}
+
+function modelObject(model: ModelInfo): Record<string, unknown> {
+  return { id: `models/${model.id}`, object: "model", created: 0, owned_by: "google" };
+}
+
+/** Serves a request whose path starts with {@link OPENAI_PREFIX}. */
+export async function serveOpenAi(x: Exchange, path: string, query: URLSearchParams | undefined): Promise<void> {
+  const { req, state } = x;
+  x.format = COMPAT_ERRORS;
+  const rest = path.slice(OPENAI_PREFIX.length);
+  let modelId: string | undefined;
+  if (rest === "chat/completions" || rest === "embeddings") {
+    x.method = rest === "embeddings" ? "openai.embeddings" : "openai.chat.completions";
+    if (req.method !== "POST") {
+      req.resume();
+      return refuse(x, pathNotFound());
+    }
+  } else if (rest === "models" || rest.startsWith("models/")) {
+    x.method = "openai.models";
+    if (rest !== "models") {
+      try {
+        modelId = decodeURIComponent(rest.slice(7));
+      } catch {
+        modelId = "";
+      }
+      if (modelId === "") {
+        req.resume();
+        return refuse(x, pathNotFound());
+      }
+    }
+    if (req.method !== "GET") {
+      req.resume();
+      return refuse(x, pathNotFound());
+    }
+  } else {
+    req.resume();
+    return refuse(x, pathNotFound());
+  }
+
+  const key = bearerKey(x, query);
+  if (!key) {
+    req.resume();
+    return refuse(x, noKeyError());
+  }
+  if (state.config.apiKeys.length > 0 && !state.config.apiKeys.includes(key)) {
+    req.resume();
+    return refuse(x, badKeyError());
+  }
+  let raw = "";
+  if (req.method === "POST") {
+    const body = await readBody(x, state.config.maxBodyBytes);
+    if (typeof body !== "string") return body ? refuse(x, body) : undefined;
+    raw = body;
+  } else req.resume();
+  if (state.config.requestLog) logRequest(x, path, query, raw);
+
+  if (x.method === "openai.models") {
+    if (modelId === undefined) {
+      await controlDelay(x);
+      return sendJson(x, 200, JSON.stringify({ object: "list", data: state.modelList.map(modelObject) }));
+    }
+    const model = findModel(x, modelId);
+    if (!model) return refuse(x, compatModelNotFound(modelId, "generateContent"));
+    x.model = model.id;
+    await controlDelay(x);
+    return sendJson(x, 200, JSON.stringify(modelObject(model)));
+  }
+  const parsed = parseJsonBody(raw);
+  if ("error" in parsed) return refuse(x, parsed.error);
+  if (x.method === "openai.embeddings") return serveEmbeddings(x, parsed.value, key);
+  return serveChat(x, parsed.value, raw, key);
+}
+
+function logRequest(x: Exchange, path: string, query: URLSearchParams | undefined, raw: string): void {
+  let body: unknown = raw;
+  try {
+    body = raw === "" ? null : JSON.parse(raw);
+  } catch {
+    // Malformed bodies are logged as received.
+  }
+  const redacted = redact(x.req.headers, query ?? new URLSearchParams());
+  x.state.log.add({ method: x.req.method ?? "", path, query: redacted.query, headers: redacted.headers, body });
+}
+
+function serveChat(x: Exchange, body: unknown, raw: string, key: string): void | Promise<void> {
+  const { state } = x;
+  const chat = translateChat(body);
+  if ("httpStatus" in chat) return refuse(x, chat);
+  const model = findModel(x, chat.model);
+  if (!model || model.kind !== "generate") return refuse(x, compatModelNotFound(chat.model, "generateContent"));
+  x.model = model.id;
+  x.stream = chat.stream;
+  x.sse = true;
+  const semantic = checkGenerateRequest(chat.native, model);
+  if (semantic) return refuse(x, semantic);
+  const config = state.config;
+  const plan = planContent({
+    request: chat.native,
+    rawBody: raw,
+    model,
+    settings: state.settings(model.id),
+    seed: config.seed,
+    promptBlockTerms: config.safety.promptBlockTerms,
+    responseBlockTerms: config.safety.responseBlockTerms,
+    stream: chat.stream,
+  });
+  const inputLimit = model.resource.inputTokenLimit;
+  if (typeof inputLimit === "number" && plan.promptTokens > inputLimit) {
+    return refuse(
+      x,
+      invalidArgument(`The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`),
+    );
+  }
+  x.format = new ChatFormat(chat.includeUsage);
+  return answerGenerate(x, { plan: cutAtStop(plan, chat.stops) }, model, key);
+}
+
+/** Float32 little-endian bytes in base64, the SDKs' compact encoding of a vector. */
+function base64Vector(values: number[]): string {
+  return Buffer.from(new Float32Array(values).buffer).toString("base64");
+}
+
+async function serveEmbeddings(x: Exchange, body: unknown, key: string): Promise<void> {
+  const { state } = x;
+  const request = translateEmbeddings(body);
+  if ("httpStatus" in request) return refuse(x, request);
+  const model = findModel(x, request.model);
+  if (!model || model.kind !== "embed") return refuse(x, compatModelNotFound(request.model, "embedContent"));
+  x.model = model.id;
+  let tokens = 0;
+  for (const content of request.contents) tokens += countContentTokens(content);
+  x.promptTokens = tokens;
+  const slot = await admit(x, model, key, tokens);
+  if (!slot) return;
+  try {
+    const settings = state.settings(model.id);
+    const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(model.ttftKey)) * multiplier(x);
+    if (ttft > 0) await waitUntil(x.serviceStart + ttft);
+    sendJson(x, 200, embeddingsBody(x, request, model, tokens));
+  } finally {
+    slot.release();
+  }
+}
+
+function embeddingsBody(x: Exchange, request: EmbeddingsRequest, model: ModelInfo, tokens: number): string {
+  const dims = request.dimensions ?? 3072;
+  const data = request.contents.map((content, index) => {
+    // The same vector as embedContent gives for the same content.
+    const values = embeddingValues(JSON.stringify(content), dims, x.state.config.seed);
+    return { object: "embedding", embedding: request.base64 ? base64Vector(values) : values, index };
+  });
+  return JSON.stringify({ object: "list", data, model: model.id, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+}
