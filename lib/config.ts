@@ -16,6 +16,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
   "GEMINI_BACKOFF_MAX_MS",
   "GEMINI_BASE_URL",
   "GEMINI_DASHBOARD",
+  "GEMINI_DIALECT",
   "GEMINI_DURATION",
   "GEMINI_MAX_ATTEMPTS",
   "GEMINI_MAX_COST_USD",
@@ -106,6 +107,8 @@ export interface GeminiConfig {
   apiKey: string;
   model: string;
   apiVersion: "v1" | "v1beta";
+  /** The API dialect the client speaks (GEMINI_DIALECT): Gemini's native REST API, or its OpenAI-compatible surface. */
+  dialect: "native" | "openai";
   scenario: ScenarioChoice;
   /** The test type (GEMINI_SHAPE); `load` runs `scenario`. */
   shape: ShapeName;
@@ -286,6 +289,7 @@ export function parseConfig(env: Env): GeminiConfig {
   if (!/^(models\/)?[a-z0-9][a-z0-9.-]*$/i.test(model)) bad("GEMINI_MODEL", "a model id such as gemini-2.5-flash", model);
 
   const apiVersion = oneOf("GEMINI_API_VERSION", "v1beta", ["v1beta", "v1"] as const);
+  const dialect = oneOf("GEMINI_DIALECT", "native", ["native", "openai"] as const);
   const scenario = oneOf("GEMINI_SCENARIO", "both", ["closed", "open", "both"] as const);
   const stream = flag("GEMINI_STREAM", true);
   const rate = positive("GEMINI_RATE", 5, "of requests per second");
@@ -452,6 +456,7 @@ export function parseConfig(env: Env): GeminiConfig {
     apiKey,
     model: model.replace(/^models\//, ""),
     apiVersion,
+    dialect,
     scenario,
     shape,
     arrivals,

@@ -10,6 +10,7 @@ import { VerifyFailure } from "./failures.ts";
 import { writeVerifyPoint } from "./influx.ts";
 import { computeLoadImpact, impactFields, readSummary, type Baseline, type K6Summary, type LoadImpact } from "./post-run.ts";
 import { describePreflightPlan, preflightBudgetProblem, runPreflight, type PreflightOptions } from "./preflight.ts";
+import { runOpenAiPreflight } from "./openai-preflight.ts";
 import { redactValue } from "./redact.ts";
 import { mergeVerifyJson, readVerifyJson } from "./results-file.ts";
 import { interpolatedPercentile } from "./spread.ts";
@@ -288,7 +289,7 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
     if (overBudget) throw new VerifyFailure("bad_usage", overBudget);
     const host = urlHost(options.baseUrl);
     if (host === undefined || !isLoopbackHost(host)) options.log?.(describePreflightPlan(options, displayUrl(options.baseUrl)));
-    const fresh = await runPreflight(options);
+    const fresh = await (options.dialect === "openai" ? runOpenAiPreflight(options) : runPreflight(options));
     if (!fresh.ok || !fresh.baseline) {
       const failure = fresh.failure;
       throw new VerifyFailure(

@@ -6,9 +6,11 @@ import { newRunId } from "../lib/run-id.ts";
 import { type CliFailure, runCli } from "../tools/cli.ts";
 import { runAfter } from "./after.ts";
 import { parseVerifyConfig, VerifyConfigError, type VerifyConfig } from "./config.ts";
-import { formatContract, runContractCheck } from "./contract.ts";
+import { formatContract, runContractCheck, type ContractResult } from "./contract.ts";
+import { formatOpenAiContract, runOpenAiContractCheck, type OpenAiContractResult } from "./openai-contract.ts";
 import { classifyError, FAILURES, VerifyFailure } from "./failures.ts";
 import { describePreflightPlan, runPreflight } from "./preflight.ts";
+import { runOpenAiPreflight } from "./openai-preflight.ts";
 import { formatAfter, formatPreflight, helpText } from "./report.ts";
 import { redact, redactValue } from "./redact.ts";
 import { mergeVerifyJson } from "./results-file.ts";
@@ -22,15 +24,15 @@ async function preflight(config: VerifyConfig, out: (text: string) => void): Pro
   const runId = config.runId ?? newRunId(new Date());
   // A paid endpoint is told what the preflight will spend before its first request.
   if (!config.isLoopback) out(describePreflightPlan(config, displayUrl(config.baseUrl)));
-  const result = await runPreflight(config);
+  const result = await (config.dialect === "openai" ? runOpenAiPreflight(config) : runPreflight(config));
   const file = await mergeVerifyJson(config.resultsDir, runId, "preflight", redactValue(result, config.apiKey));
   out(formatPreflight(result, runId, shown(file)));
   return result.failure?.exitCode ?? 0;
 }
 
 async function contract(config: VerifyConfig, out: (text: string) => void): Promise<number> {
-  const result = await runContractCheck(config);
-  out(formatContract(result));
+  const result = config.dialect === "openai" ? await runOpenAiContractCheck(config) : await runContractCheck(config);
+  out(config.dialect === "openai" ? formatOpenAiContract(result as OpenAiContractResult) : formatContract(result as ContractResult));
   if (config.runId) {
     const part = {
       at: new Date().toISOString(),

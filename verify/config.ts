@@ -16,6 +16,8 @@ export interface VerifyConfig {
   apiKey: string;
   model: string;
   apiVersion: "v1beta" | "v1";
+  /** GEMINI_DIALECT: which API surface and SDK the preflight and contract check use. */
+  dialect: "native" | "openai";
   runId: string | undefined;
   afterRunId: string | undefined;
   resultsDir: string;
@@ -139,6 +141,7 @@ export function parseVerifyConfig(argv: readonly string[], env: Readonly<Record<
     apiKey: lib.apiKey,
     model: lib.model,
     apiVersion: lib.apiVersion,
+    dialect: lib.dialect,
     runId: lib.runId,
     afterRunId,
     // Resolved like every tool's (a relative GEMINI_RESULTS_DIR from the folder npm was run in).

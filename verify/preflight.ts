@@ -25,6 +25,8 @@ export interface PreflightOptions {
   baselineCalls: number;
   /** Whether the baseline's calls stream, as the load test does with GEMINI_STREAM (the default). */
   stream: boolean;
+  /** GEMINI_DIALECT: `openai` runs the preflight with the openai SDK (openai-preflight.ts); default native. */
+  dialect?: "native" | "openai";
 }
 
 /** The fewest and most baseline calls verify accepts: fewer than 5 leave the median no interval. */
@@ -143,7 +145,7 @@ async function measureStream(ai: GoogleGenAI, params: GenerateParams, check = tr
  * The posts the baseline asks about: `n` spread evenly over the load test's own set, so its calls
  * carry the load's mix of prompts (how long a model thinks depends on the post, not only on luck).
  */
-function baselinePosts(n: number): string[] {
+export function baselinePosts(n: number): string[] {
   const file = path.join(import.meta.dirname, "..", "data", "moderation-posts.json");
   const posts = validatePosts(JSON.parse(readFileSync(file, "utf8")));
   return Array.from({ length: n }, (_, i) => (posts[Math.floor((i * posts.length) / n)] as { text: string }).text);
@@ -181,7 +183,8 @@ async function measureBaseline(ai: GoogleGenAI, options: PreflightOptions): Prom
   };
 }
 
-function baselineDetail(baseline: Baseline): string {
+/** The baseline step's one-line detail: median and p95 with their intervals. */
+export function baselineDetail(baseline: Baseline): string {
   const figure = (name: string, spread: Baseline["totalMs"]): string =>
     `${name} p50 ${Math.round(spread.p50.value)} ms (${Math.round(spread.p50.low)}–${Math.round(spread.p50.high)}), p95 ${Math.round(spread.p95.value)} ms (${Math.round(spread.p95.low)}–${Math.round(spread.p95.high)})`;
   const parts = [figure("total", baseline.totalMs)];
