@@ -7,6 +7,7 @@ import { sleep } from "k6";
 import { budgetProblem, describePlan, estimateUsage, planRun, priceFor, requestCaps, tokenCostUsd, type PriceTable } from "./budget.ts";
 import { ConfigError, displayUrl, parseConfig, redactedConfig, unknownVariables, type GeminiConfig } from "./config.ts";
 import { GeminiClient, type GenerateOutcome } from "./gemini-client.ts";
+import { OpenAiClient } from "./openai-client.ts";
 import { countTokensRequest } from "./gemini-requests.ts";
 import * as metrics from "./metrics.ts";
 import { preflightFailure } from "./preflight.ts";
@@ -89,7 +90,11 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
   const config = scenarioConfig();
   const price = priceFor(PRICES, config.model);
   const target = { baseUrl: config.baseUrl, apiKey: config.apiKey, apiVersion: config.apiVersion, timeout: config.timeoutMs };
-  const client = new GeminiClient(target, config.model, config.retry);
+  // GEMINI_DIALECT=openai speaks the OpenAI-compatible surface with the same metrics, retries and outcome.
+  const client =
+    config.dialect === "openai"
+      ? new OpenAiClient(target, config.model, config.retry)
+      : new GeminiClient(target, config.model, config.retry);
   const caps = requestCaps(config);
   // Poisson arrivals count k6's skipped iterations too: the cap becomes an index of its clock.
   const openCap = openIterationCap(config, caps.open);
@@ -117,8 +122,11 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
     // Retried like any request, so one passing 429 or 503 does not end the run; under a request budget
     // the preflight is the one request it reserves (lib/budget.ts), so no retries then.
     const preflightRetries = new RetryBudget(0, config.budget.maxRequests === undefined ? config.retry.maxAttempts : 0);
-    const request = countTokensRequest(target, config.model, [{ role: "user", parts: [{ text: "preflight" }] }]);
-    const failure = preflightFailure(client.send(request, preflightRetries), config);
+    const outcome =
+      client instanceof OpenAiClient
+        ? client.preflight(preflightRetries)
+        : client.send(countTokensRequest(target, config.model, [{ role: "user", parts: [{ text: "preflight" }] }]), preflightRetries);
+    const failure = preflightFailure(outcome, config);
     if (failure !== undefined) exec.test.abort(failure);
   }
 
