@@ -193,7 +193,8 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
       outputPrefix,
       model: config.model,
       baseUrl: displayUrl(config.baseUrl),
-      apiVersion: config.apiVersion,
+      // The dialect's path says which API was measured: the summary line reads "(v1beta/openai)".
+      apiVersion: config.dialect === "openai" ? "v1beta/openai" : config.apiVersion,
       ...shapeSummaryContext(config),
       dashboard: config.dashboard,
       config: redactedConfig(config),

@@ -43,6 +43,7 @@ test("a smoke run over the openai dialect passes and speaks only /v1beta/openai/
   });
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
   const summary = await readSummary(run.resultsDir);
+  assert.match(run.stdout, /\(v1beta\/openai\)/, "the summary names the dialect's path");
   assert.equal(metricValue(summary, "gemini_errors", "rate"), 0);
   assert.equal(metricValue(summary, "gemini_moderation_correct", "rate") > 0, true);
   assert.ok(metricValue(summary, "gemini_output_tokens", "count") > 0);
