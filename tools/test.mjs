@@ -62,5 +62,6 @@ const run = spawnSync(
 );
 if (run.error) throw run.error;
 if (!typesOk) process.stdout.write(`\nnpm test: failed — the type check failed (see "== typecheck" above)\n`);
-if (!lintOk) process.stdout.write(`\nnpm test: failed — lint or formatting failed (see "== lint" above; npm run format fixes formatting)\n`);
+if (!lintOk)
+  process.stdout.write(`\nnpm test: failed — lint or formatting failed (see "== lint" above; npm run format fixes formatting)\n`);
 process.exit(typesOk && lintOk ? (run.status ?? 1) : 1);
