@@ -122,7 +122,7 @@ function serveChat(x: Exchange, body: unknown, raw: string, key: string): void |
   const chat = translateChat(body);
   if ("httpStatus" in chat) return refuse(x, chat);
   const model = findModel(x, chat.model);
-  if (!model || model.kind !== "generate") return refuse(x, compatModelNotFound(chat.model, "generateContent"));
+  if (model?.kind !== "generate") return refuse(x, compatModelNotFound(chat.model, "generateContent"));
   x.model = model.id;
   x.stream = chat.stream;
   x.sse = true;
@@ -160,7 +160,7 @@ async function serveEmbeddings(x: Exchange, body: unknown, key: string): Promise
   const request = translateEmbeddings(body);
   if ("httpStatus" in request) return refuse(x, request);
   const model = findModel(x, request.model);
-  if (!model || model.kind !== "embed") return refuse(x, compatModelNotFound(request.model, "embedContent"));
+  if (model?.kind !== "embed") return refuse(x, compatModelNotFound(request.model, "embedContent"));
   x.model = model.id;
   let tokens = 0;
   for (const content of request.contents) tokens += countContentTokens(content);
