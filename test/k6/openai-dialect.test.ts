@@ -6,8 +6,18 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { start } from "../../emulator/index.ts";
-import { buildScenarios, emulatorStats, metricValue, readSummary, resetEmulator, runScenario, tempResultsRoot } from "../helpers/k6.ts";
+import {
+  buildScenarios,
+  emulatorStats,
+  metricValue,
+  readAllFiles,
+  readSummary,
+  resetEmulator,
+  runScenario,
+  tempResultsRoot,
+} from "../helpers/k6.ts";
 
+const SECRET_KEY = "sk-openai-dialect-secret-4242";
 const LOOPBACK_ALLOWANCE_MS = 15;
 const CLOCK_SLACK_MS = 2;
 
@@ -39,8 +49,11 @@ test("a smoke run over the openai dialect passes and speaks only /v1beta/openai/
   const run = await runScenario({
     baseUrl: emulator.url,
     resultsRoot,
-    env: { GEMINI_DIALECT: "openai", GEMINI_SHAPE: "smoke", GEMINI_SMOKE_ITERATIONS: "10" },
+    env: { GEMINI_DIALECT: "openai", GEMINI_SHAPE: "smoke", GEMINI_SMOKE_ITERATIONS: "10", GEMINI_API_KEY: SECRET_KEY },
   });
+  // The key travels only in the Authorization header: never in output or results.
+  assert.ok(!run.stdout.includes(SECRET_KEY) && !run.stderr.includes(SECRET_KEY), "the key is printed");
+  for (const [file, text] of await readAllFiles(run.resultsDir)) assert.ok(!text.includes(SECRET_KEY), `the key is in ${file}`);
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
   const summary = await readSummary(run.resultsDir);
   assert.match(run.stdout, /\(v1beta\/openai\)/, "the summary names the dialect's path");
