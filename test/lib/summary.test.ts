@@ -1,17 +1,57 @@
 // Unit tests for lib/summary.ts: threshold results, offered versus achieved load, JUnit XML, and output paths.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cutShort, junitXml, loadReport, summaryOutputs, textSummary, thresholdResults, xmlEscape, type SummaryContext, type SummaryData } from "../../lib/summary.ts";
+import {
+  cutShort,
+  junitXml,
+  loadReport,
+  summaryOutputs,
+  textSummary,
+  thresholdResults,
+  xmlEscape,
+  type SummaryContext,
+  type SummaryData,
+} from "../../lib/summary.ts";
 
 const data: SummaryData = {
   state: { testRunDurationMs: 125_000 },
   metrics: {
-    gemini_ttft: { type: "trend", contains: "time", values: { med: 40, "p(90)": 60, "p(95)": 75.5, "p(99)": 90, max: 120, count: 100 }, thresholds: { "p(95)<3000": { ok: true } } },
-    gemini_errors: { type: "rate", contains: "default", values: { rate: 0.2, passes: 20, fails: 80 }, thresholds: { "rate<=0.05": { ok: false }, "rate<0.5": { ok: true } } },
-    "gemini_errors{error_class:overloaded}": { type: "rate", contains: "default", values: { rate: 1, passes: 20, fails: 0 }, thresholds: { "rate>=0": { ok: true } } },
-    "iterations{scenario:open_constant_arrival}": { type: "counter", contains: "default", values: { count: 294, rate: 4.5 }, thresholds: { "count>=0": { ok: true } } },
-    "iterations{scenario:closed_ramping_vus}": { type: "counter", contains: "default", values: { count: 300, rate: 4.6 }, thresholds: { "count>=0": { ok: true } } },
-    "http_reqs{scenario:open_constant_arrival}": { type: "counter", contains: "default", values: { count: 310, rate: 4.7 }, thresholds: { "count>=0": { ok: true } } },
+    gemini_ttft: {
+      type: "trend",
+      contains: "time",
+      values: { med: 40, "p(90)": 60, "p(95)": 75.5, "p(99)": 90, max: 120, count: 100 },
+      thresholds: { "p(95)<3000": { ok: true } },
+    },
+    gemini_errors: {
+      type: "rate",
+      contains: "default",
+      values: { rate: 0.2, passes: 20, fails: 80 },
+      thresholds: { "rate<=0.05": { ok: false }, "rate<0.5": { ok: true } },
+    },
+    "gemini_errors{error_class:overloaded}": {
+      type: "rate",
+      contains: "default",
+      values: { rate: 1, passes: 20, fails: 0 },
+      thresholds: { "rate>=0": { ok: true } },
+    },
+    "iterations{scenario:open_constant_arrival}": {
+      type: "counter",
+      contains: "default",
+      values: { count: 294, rate: 4.5 },
+      thresholds: { "count>=0": { ok: true } },
+    },
+    "iterations{scenario:closed_ramping_vus}": {
+      type: "counter",
+      contains: "default",
+      values: { count: 300, rate: 4.6 },
+      thresholds: { "count>=0": { ok: true } },
+    },
+    "http_reqs{scenario:open_constant_arrival}": {
+      type: "counter",
+      contains: "default",
+      values: { count: 310, rate: 4.7 },
+      thresholds: { "count>=0": { ok: true } },
+    },
     dropped_iterations: { type: "counter", contains: "default", values: { count: 6, rate: 0.1 } },
     http_reqs: { type: "counter", contains: "default", values: { count: 620, rate: 9.5 } },
     gemini_request_duration: { type: "trend", contains: "time", values: { count: 600, "p(95)": 900 } },
@@ -98,7 +138,11 @@ test("xmlEscape handles the five special characters", () => {
 
 test("outputs: summary.json, junit.xml under the run folder, and a text summary naming offered and achieved rates", () => {
   const outputs = summaryOutputs(data, context);
-  assert.deepEqual(Object.keys(outputs).sort(), ["results/20261126-010203-a1b2/junit.xml", "results/20261126-010203-a1b2/summary.json", "stdout"]);
+  assert.deepEqual(Object.keys(outputs).sort(), [
+    "results/20261126-010203-a1b2/junit.xml",
+    "results/20261126-010203-a1b2/summary.json",
+    "stdout",
+  ]);
   const summary = JSON.parse(outputs["results/20261126-010203-a1b2/summary.json"] ?? "{}");
   assert.equal(summary.runId, context.runId);
   assert.equal(summary.passed, false);
@@ -122,7 +166,10 @@ test("a run that sent no requests fails its summary instead of showing empty thr
   assert.equal(JSON.parse(outputs["results/20261126-010203-a1b2/summary.json"] ?? "{}").passed, false);
   assert.match(outputs["results/20261126-010203-a1b2/junit.xml"] ?? "", /failures="1"/);
   assert.match(outputs.stdout ?? "", /no moderation requests were sent/);
-  assert.ok(thresholdResults(data).every((r) => r.expression !== "count>0"), "a run with requests gets no such criterion");
+  assert.ok(
+    thresholdResults(data).every((r) => r.expression !== "count>0"),
+    "a run with requests gets no such criterion",
+  );
 });
 
 test("the reviewer's healthy run: 7/s for 4 s, 28 iterations, none dropped, achieved 7.00 req/s", () => {
@@ -145,12 +192,36 @@ test("metrics without samples print as n/a, not 0, and thresholds keep k6's verd
   const allTimeouts: SummaryData = {
     state: { testRunDurationMs: 12_000 },
     metrics: {
-      gemini_request_duration: { type: "trend", contains: "time", values: { med: 1000, "p(90)": 1000, "p(95)": 1000, "p(99)": 1000, max: 1000, count: 8 } },
-      gemini_ttft: { type: "trend", contains: "time", values: { med: 0, "p(90)": 0, "p(95)": 0, "p(99)": 0, max: 0, count: 0 }, thresholds: { "p(95)<5000": { ok: true } } },
-      gemini_errors: { type: "rate", contains: "default", values: { rate: 1, passes: 8, fails: 0 }, thresholds: { "rate<=0.05": { ok: false } } },
+      gemini_request_duration: {
+        type: "trend",
+        contains: "time",
+        values: { med: 1000, "p(90)": 1000, "p(95)": 1000, "p(99)": 1000, max: 1000, count: 8 },
+      },
+      gemini_ttft: {
+        type: "trend",
+        contains: "time",
+        values: { med: 0, "p(90)": 0, "p(95)": 0, "p(99)": 0, max: 0, count: 0 },
+        thresholds: { "p(95)<5000": { ok: true } },
+      },
+      gemini_errors: {
+        type: "rate",
+        contains: "default",
+        values: { rate: 1, passes: 8, fails: 0 },
+        thresholds: { "rate<=0.05": { ok: false } },
+      },
       gemini_moderation_correct: { ...none, thresholds: { "rate>=0.8": { ok: true } } },
-      gemini_goodput: { type: "rate", contains: "default", values: { rate: 0, passes: 0, fails: 8 }, thresholds: { "rate>=0.9": { ok: false } } },
-      "checks{check_kind:contract}": { type: "rate", contains: "default", values: { rate: 0, passes: 0, fails: 16 }, thresholds: { "rate>=0.95": { ok: false } } },
+      gemini_goodput: {
+        type: "rate",
+        contains: "default",
+        values: { rate: 0, passes: 0, fails: 8 },
+        thresholds: { "rate>=0.9": { ok: false } },
+      },
+      "checks{check_kind:contract}": {
+        type: "rate",
+        contains: "default",
+        values: { rate: 0, passes: 0, fails: 16 },
+        thresholds: { "rate>=0.95": { ok: false } },
+      },
     },
   };
   const outputs = summaryOutputs(allTimeouts, context);
@@ -181,7 +252,12 @@ test("the checks figure is the gated contract sub-metric, not all checks with ac
     metrics: {
       ...data.metrics,
       checks: { type: "rate", contains: "default", values: { rate: 0.7, passes: 140, fails: 60 } },
-      "checks{check_kind:contract}": { type: "rate", contains: "default", values: { rate: 0.995, passes: 199, fails: 1 }, thresholds: { "rate>=0.95": { ok: true } } },
+      "checks{check_kind:contract}": {
+        type: "rate",
+        contains: "default",
+        values: { rate: 0.995, passes: 199, fails: 1 },
+        thresholds: { "rate>=0.95": { ok: true } },
+      },
     },
   };
   const text = textSummary(checked, context, []);
@@ -190,7 +266,11 @@ test("the checks figure is the gated contract sub-metric, not all checks with ac
 });
 
 test("a base URL with credentials or a query is never printed or stored", () => {
-  const leaky = { ...context, baseUrl: "http://secret-canary-123@127.0.0.1:8080/v?key=secret-canary-123", config: { baseUrl: "http://u:secret-canary-123@127.0.0.1:8080/v", apiKey: "[redacted]" } };
+  const leaky = {
+    ...context,
+    baseUrl: "http://secret-canary-123@127.0.0.1:8080/v?key=secret-canary-123",
+    config: { baseUrl: "http://u:secret-canary-123@127.0.0.1:8080/v", apiKey: "[redacted]" },
+  };
   const outputs = summaryOutputs(data, leaky);
   for (const [name, text] of Object.entries(outputs)) assert.ok(!text.includes("secret-canary-123"), name);
   const summary = JSON.parse(outputs["results/20261126-010203-a1b2/summary.json"] ?? "{}");
@@ -201,7 +281,12 @@ test("a base URL with credentials or a query is never printed or stored", () => 
 
 test("a run that ended clearly before its planned length fails as cut short, even with every threshold passed", () => {
   const passing: SummaryData["metrics"] = {
-    gemini_request_duration: { type: "trend", contains: "time", values: { count: 20, "p(95)": 900 }, thresholds: { "p(95)<8000": { ok: true } } },
+    gemini_request_duration: {
+      type: "trend",
+      contains: "time",
+      values: { count: 20, "p(95)": 900 },
+      thresholds: { "p(95)<8000": { ok: true } },
+    },
     http_reqs: { type: "counter", contains: "default", values: { count: 23 } },
     gemini_retries: { type: "counter", contains: "default", values: { count: 2 } },
   };
