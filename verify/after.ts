@@ -252,6 +252,8 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
   const run = await readRunJson(options.resultsDir, options.runId);
   const runBaseUrl = recordedBaseUrl(summary, run);
   if (!options.targetExplicit) options = runTarget(options, summary);
+  // A fresh baseline goes over the dialect the run measured (its summary names /v1beta/openai).
+  if (summary.apiVersion === "v1beta/openai") options = { ...options, dialect: "openai" };
   // The emulator's counts say something about the run only if it is the emulator the run used.
   const otherTarget = options.targetExplicit === true && runBaseUrl !== undefined && !sameTarget(options.baseUrl, runBaseUrl);
   let groundTruthNote: string | undefined;

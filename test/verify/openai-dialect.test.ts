@@ -1,7 +1,7 @@
 // verify over the OpenAI-compatible dialect (GEMINI_DIALECT=openai) with the official openai SDK: the
 // preflight passes against the emulator and reports the same result shape, failures map onto verify's
 // exit codes, and the contract check finds lib/openai-requests.ts equal to the SDK's requests and a
-// planted drift.
+// planted drift; --after on a run over the dialect takes its fresh baseline over the dialect too.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { sampleModerationBody } from "../../verify/sdk-request.ts";
 import { keysConfig } from "../helpers/conformance.ts";
 import { startEmulator, type TestEmulator } from "../helpers/emulator.ts";
 import { runVerifyCli } from "../helpers/verify.ts";
+import { buildScenarios, runScenario } from "../helpers/k6.ts";
 
 const KEY = "openai-dialect-key-5678";
 const MODEL = "gemini-2.5-flash";
@@ -128,5 +129,30 @@ describe("the openai-dialect contract check", () => {
     assert.equal(result.ok, false);
     const paths = result.comparisons.flatMap((c) => c.differences.map((d) => d.path));
     assert.deepEqual(paths, ["body.temperature"]);
+  });
+});
+
+describe("--after on a run over the dialect", () => {
+  test("a fresh baseline is taken over the dialect the run measured, without GEMINI_DIALECT", async () => {
+    await buildScenarios();
+    // A folder of its own: an earlier preflight in the same folder would serve as the baseline.
+    const runsDir = path.join(resultsDir, "after");
+    const run = await runScenario({
+      baseUrl: emulator.url,
+      resultsRoot: runsDir,
+      env: { GEMINI_DIALECT: "openai", GEMINI_SHAPE: "smoke", GEMINI_SMOKE_ITERATIONS: "5", GEMINI_API_KEY: KEY },
+    });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    await emulator.admin.reset();
+    const outcome = await runVerifyCli(["--after", run.runId, "--baseline-calls", "5"], {
+      GEMINI_BASE_URL: emulator.url,
+      GEMINI_API_KEY: KEY,
+      GEMINI_RESULTS_DIR: runsDir,
+    });
+    assert.equal(outcome.code, 0, outcome.stdout + outcome.stderr);
+    assert.match(outcome.stdout, /baseline from a fresh preflight/);
+    const stats = await emulator.admin.stats();
+    assert.equal(stats.requests.byMethod["openai.chat.completions"], 7, "the check, the stream and 5 baseline calls over the dialect");
+    assert.equal(stats.requests.byMethod.streamGenerateContent, undefined);
   });
 });
