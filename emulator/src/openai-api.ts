@@ -17,6 +17,7 @@ import { redact } from "./request-log.ts";
 import { compatModelNotFound } from "./openai-errors.ts";
 import { COMPAT_ERRORS, ChatFormat } from "./openai-format.ts";
 import { cutAtStop, translateChat, translateEmbeddings, type EmbeddingsRequest } from "./openai-translate.ts";
+import type { CachedAnswer } from "./answer-cache.ts";
 import type { ModelInfo } from "./models.ts";
 import type { Exchange } from "./exchange.ts";
 
@@ -100,6 +101,11 @@ export async function serveOpenAi(x: Exchange, path: string, query: URLSearchPar
     await controlDelay(x);
     return sendJson(x, 200, JSON.stringify(modelObject(model)));
   }
+  if (x.method === "openai.chat.completions") {
+    // A repeated body (a load test replaying its data) is served from its cached plan, unparsed.
+    const cached = state.answers.get(CHAT_FORM, x.bodyKey, raw) as ChatAnswer | undefined;
+    if (cached) return serveCachedChat(x, cached, key);
+  }
   const parsed = parseJsonBody(raw);
   if ("error" in parsed) return refuse(x, parsed.error);
   if (x.method === "openai.embeddings") return serveEmbeddings(x, parsed.value, key);
@@ -115,6 +121,24 @@ function logRequest(x: Exchange, path: string, query: URLSearchParams | undefine
   }
   const redacted = redact(x.req.headers, query ?? new URLSearchParams());
   x.state.log.add({ method: x.req.method ?? "", path, query: redacted.query, headers: redacted.headers, body });
+}
+
+/** A planned chat answer with what serving it again needs: cached by raw body like native answers. */
+interface ChatAnswer extends CachedAnswer {
+  model: ModelInfo;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+// The model and stream flag are in the body, so one cache form serves every chat request.
+const CHAT_FORM = "openai:chat";
+
+function serveCachedChat(x: Exchange, answer: ChatAnswer, key: string): void | Promise<void> {
+  x.model = answer.model.id;
+  x.stream = answer.stream;
+  x.sse = true;
+  x.format = new ChatFormat(answer.includeUsage);
+  return answerGenerate(x, answer, answer.model, key);
 }
 
 function serveChat(x: Exchange, body: unknown, raw: string, key: string): void | Promise<void> {
@@ -146,8 +170,10 @@ function serveChat(x: Exchange, body: unknown, raw: string, key: string): void |
       invalidArgument(`The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`),
     );
   }
-  x.format = new ChatFormat(chat.includeUsage);
-  return answerGenerate(x, { plan: cutAtStop(plan, chat.stops) }, model, key);
+  const answer: ChatAnswer = { plan: cutAtStop(plan, chat.stops), model, stream: chat.stream, includeUsage: chat.includeUsage };
+  // Checked before it is cached: a cached answer is served without validation, as natively.
+  state.answers.set(CHAT_FORM, x.bodyKey, raw, answer);
+  return serveCachedChat(x, answer, key);
 }
 
 /** Float32 little-endian bytes in base64, the SDKs' compact encoding of a vector. */

@@ -155,6 +155,25 @@ describe("chat completions", () => {
     assert.ok(["easy", "medium", "hard"].includes(recipe.difficulty as string));
   });
 
+  test("a repeated body gets the same answer with a fresh id and is counted again; a config change plans anew", async () => {
+    type Whole = { id: string; choices: { message: { content: string } }[]; usage: { completion_tokens: number } };
+    const first = (await chat({ reasoning_effort: "none" })).json as Whole;
+    const again = (await chat({ reasoning_effort: "none" })).json as Whole;
+    assert.equal(again.choices[0]?.message.content, first.choices[0]?.message.content);
+    assert.notEqual(again.id, first.id);
+    const stats = await emulator.admin.stats({ method: "openai.chat.completions" });
+    assert.equal(stats.requests.total, 2);
+    assert.equal(stats.tokens.output, first.usage.completion_tokens * 2);
+    const seed = (await emulator.admin.config()).seed;
+    await emulator.admin.patchConfig({ seed: seed + 1 });
+    try {
+      const reseeded = (await chat({ reasoning_effort: "none" })).json as Whole;
+      assert.notEqual(reseeded.choices[0]?.message.content, first.choices[0]?.message.content);
+    } finally {
+      await emulator.admin.patchConfig({ seed });
+    }
+  });
+
   test("a system message and models/ ids are accepted", async () => {
     const r = await chat({ model: "models/gemini-2.5-flash", messages: [{ role: "system", content: "Be brief." }, ...USER] });
     assert.equal(r.status, 200);
