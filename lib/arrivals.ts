@@ -7,12 +7,12 @@
 import { POISSON_OVERSAMPLING } from "./shapes.ts";
 
 /** Seed of the fire decisions: fixed, so a schedule is the same in every VU and in every run. */
-export const ARRIVAL_SEED = 0x5eed_c0de;
+const ARRIVAL_SEED = 0x5eed_c0de;
 
 const FIRE_BELOW = Math.floor(2 ** 32 / POISSON_OVERSAMPLING);
 
 /** A 32-bit hash of an iteration index (any whole number below 2^53): murmur3's finalizer over both halves. */
-export function indexHash(seed: number, index: number): number {
+function indexHash(seed: number, index: number): number {
   const low = index >>> 0;
   const high = Math.floor(index / 2 ** 32);
   return fmix32(Math.imul(low, 0x9e3779b1) ^ fmix32(seed ^ Math.imul(high, 0x85ebca6b)));

@@ -31,7 +31,7 @@ export interface BuiltRequest {
 }
 
 /** `{base}/{version}/models/{model}:{method}`; a `models/` prefix on the model is accepted and not doubled. */
-export function methodUrl(target: Target, model: string, method: GeminiMethod, query = ""): string {
+function methodUrl(target: Target, model: string, method: GeminiMethod, query = ""): string {
   const base = target.baseUrl.replace(/\/+$/, "");
   const modelId = model.replace(/^models\//, "");
   return `${base}/${target.apiVersion}/models/${encodeURIComponent(modelId)}:${method}${query}`;
@@ -43,7 +43,7 @@ export interface JsonText {
 }
 
 /** True for a {@link JsonText} wrapper. */
-export function isJsonText(body: unknown): body is JsonText {
+function isJsonText(body: unknown): body is JsonText {
   return typeof body === "object" && body !== null && typeof (body as JsonText).json === "string" && !("contents" in body);
 }
 

@@ -92,9 +92,3 @@ function build(target: Target, path: string, method: OpenAiMethod, body: string,
 export function chatCompletionsRequest(target: Target, model: string, request: GenerateContentRequest, stream: boolean): OpenAiRequest {
   return build(target, "chat/completions", "openai.chat.completions", JSON.stringify(chatBody(model, request, stream)), stream);
 }
-
-/** Embeddings of texts, as floats. */
-export function embeddingsRequest(target: Target, model: string, texts: string[]): OpenAiRequest {
-  const body = { model: model.replace(/^models\//, ""), input: texts, encoding_format: "float" };
-  return build(target, "embeddings", "openai.embeddings", JSON.stringify(body), false);
-}

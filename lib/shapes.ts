@@ -16,7 +16,7 @@ import {
 } from "./workloads.ts";
 
 /** The k6 `scenario` tag of each shape other than `load` (which keeps closed_ramping_vus / open_constant_arrival). */
-export const SHAPE_SCENARIOS: Readonly<Record<Exclude<ShapeName, "load">, string>> = {
+const SHAPE_SCENARIOS: Readonly<Record<Exclude<ShapeName, "load">, string>> = {
   smoke: "smoke",
   stress: "stress_steps",
   spike: "spike",
@@ -131,18 +131,6 @@ export function shapeHardStopMs(config: ShapeConfig): number {
 /** Smoke's time limit: every iteration may take its whole timeout on every attempt, plus a minute. */
 function smokeMaxDurationMs(config: Pick<GeminiConfig, "shapes" | "timeoutMs" | "retry">): number {
   return config.shapes.smokeIterations * config.timeoutMs * config.retry.maxAttempts + 60_000;
-}
-
-/** Offered rate at `atMs` after the open scenario's start, requests per second. */
-export function rateAt(plan: RatePlan, atMs: number): number {
-  let from = plan.startRate;
-  let start = 0;
-  for (const stage of plan.stages) {
-    if (atMs < start + stage.durationMs) return from + ((stage.target - from) * (atMs - start)) / stage.durationMs;
-    from = stage.target;
-    start += stage.durationMs;
-  }
-  return from;
 }
 
 /** Requests offered between `fromMs` and `toMs` after the open scenario's start (the area under the timeline). */

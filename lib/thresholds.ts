@@ -9,7 +9,7 @@ import { scenarioName, shapeModel } from "./shapes.ts";
 export type Threshold = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string };
 
 /** Error share at which a run is hopeless: it is stopped rather than left to burn time and quota. */
-export const HOPELESS_ERROR_RATE = 0.5;
+const HOPELESS_ERROR_RATE = 0.5;
 
 /**
  * Always-true thresholds that only make k6 keep the sub-metrics the summary needs to show offered

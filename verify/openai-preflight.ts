@@ -23,7 +23,7 @@ import { interpolatedPercentile, spreadOf } from "./spread.ts";
 const round = (value: number): number => Math.round(value * 10) / 10;
 
 /** The SDK client pointed at the compatibility root of `baseUrl`; it never retries (each request counts). */
-export function openAiClient(options: Pick<PreflightOptions, "baseUrl" | "apiKey" | "timeoutMs">, fetcher?: typeof fetch): OpenAI {
+function openAiClient(options: Pick<PreflightOptions, "baseUrl" | "apiKey" | "timeoutMs">, fetcher?: typeof fetch): OpenAI {
   return new OpenAI({
     apiKey: options.apiKey,
     baseURL: openAiBaseUrl(options.baseUrl),

@@ -9,7 +9,7 @@ import type { ApiError } from "./errors.ts";
 import type { ContentPlan } from "./content.ts";
 
 /** Budgets of reasoning_effort on 2.5 models, from Google's OpenAI compatibility page ("none" turns thinking off). */
-export const REASONING_BUDGETS: Readonly<Record<string, number>> = { none: 0, minimal: 1024, low: 1024, medium: 8192, high: 24576 };
+const REASONING_BUDGETS: Readonly<Record<string, number>> = { none: 0, minimal: 1024, low: 1024, medium: 8192, high: 24576 };
 
 // Chat fields the layer accepts; those without an effect here are accepted and ignored.
 const CHAT_FIELDS = new Set([
