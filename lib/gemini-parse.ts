@@ -116,6 +116,11 @@ export function parseSseGeneration(body: string): GenerationResult {
 const PLAIN_EVENT = 'data: {"candidates":[{"content":{"parts":[{"text":"';
 const PLAIN_EVENT_SPACED = 'data: {"candidates": [{"content": {"parts": [{"text": "';
 
+// The reader calls string methods through these, as `indexOf.call(body, …)`: called on a string
+// primitive (`body.indexOf(…)`), a method makes k6's runtime (sobek) load the string into its wrapper
+// object first, which allocates and costs about a quarter of each call; the reader makes ~40 per stream.
+const { indexOf, lastIndexOf, startsWith, charCodeAt, slice } = String.prototype;
+
 /**
  * Reads a stream of plain chunks — every event one `data: ` line whose JSON starts with a single
  * candidate holding a single text part — without decoding the chunks; undefined for any other
@@ -131,8 +136,8 @@ const PLAIN_EVENT_SPACED = 'data: {"candidates": [{"content": {"parts": [{"text"
 export function readPlainSse(body: string): GenerationResult | undefined {
   // An error, framed as an event or appended raw, cannot start like a plain event and fails the frame
   // check below; prompt feedback may follow a chunk's candidates, so only it needs a scan of the body.
-  if (body.indexOf('"promptFeedback"') !== -1) return undefined;
-  const firstSeparator = body.indexOf("\r\n\r\n");
+  if (indexOf.call(body, '"promptFeedback"') !== -1) return undefined;
+  const firstSeparator = indexOf.call(body, "\r\n\r\n");
   const separator = firstSeparator !== -1 ? "\r\n\r\n" : "\n\n";
   const length = body.length;
   let escapedText = "";
@@ -142,36 +147,41 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   let firstLiteralEnd = 0;
   while (pos < length) {
     // The first event's end is already known with CRLF framing: every call into a string method costs.
-    let end = pos === 0 && firstSeparator !== -1 ? firstSeparator : body.indexOf(separator, pos);
+    let end = pos === 0 && firstSeparator !== -1 ? firstSeparator : indexOf.call(body, separator, pos);
     if (end === -1) end = length;
     if (end === pos) {
       pos += separator.length;
       continue;
     }
     let start: number;
-    if (body.startsWith(PLAIN_EVENT, pos)) start = pos + PLAIN_EVENT.length;
-    else if (body.startsWith(PLAIN_EVENT_SPACED, pos)) start = pos + PLAIN_EVENT_SPACED.length;
+    if (startsWith.call(body, PLAIN_EVENT, pos)) start = pos + PLAIN_EVENT.length;
+    else if (startsWith.call(body, PLAIN_EVENT_SPACED, pos)) start = pos + PLAIN_EVENT_SPACED.length;
     else return undefined;
-    const newline = body.indexOf("\n", pos);
-    if ((newline !== -1 && newline < end) || body.charCodeAt(end - 1) !== 125 /* } */) return undefined;
+    const newline = indexOf.call(body, "\n", pos);
+    if ((newline !== -1 && newline < end) || charCodeAt.call(body, end - 1) !== 125 /* } */) return undefined;
     // `"}]` right after the literal: the part has no other field (no thought flag) and is the only one.
-    let close = body.indexOf('"}]', start);
+    let close = indexOf.call(body, '"}]', start);
     if (close === -1 || close >= end) return undefined;
     // The last backslash before the quote serves both checks below: an escaped quote, and a \u escape cut.
-    let backslash = body.lastIndexOf("\\", close - 1);
+    let backslash = lastIndexOf.call(body, "\\", close - 1);
     while (backslash === close - 1 && isEscapedAt(body, close)) {
-      close = body.indexOf('"}]', close + 1);
+      close = indexOf.call(body, '"}]', close + 1);
       if (close === -1 || close >= end) return undefined;
-      backslash = body.lastIndexOf("\\", close - 1);
+      backslash = lastIndexOf.call(body, "\\", close - 1);
     }
     // A \u escape cut at the chunk's end would be made whole by the next chunk's text once joined, where
     // the exact parser rejects the chunk: such a stream takes that path.
-    if (backslash > close - 6 && backslash >= start && body.charCodeAt(backslash + 1) === 117 /* u */ && !isEscapedAt(body, backslash))
+    if (
+      backslash > close - 6 &&
+      backslash >= start &&
+      charCodeAt.call(body, backslash + 1) === 117 /* u */ &&
+      !isEscapedAt(body, backslash)
+    )
       return undefined;
     // What follows belongs to the candidate and the response; another candidate would carry content.
-    const content = body.indexOf('"content"', close);
+    const content = indexOf.call(body, '"content"', close);
     if (content !== -1 && content < end) return undefined;
-    escapedText += body.slice(start, close);
+    escapedText += slice.call(body, start, close);
     if (chunks === 0) {
       firstEventEnd = end;
       firstLiteralEnd = escapedText.length;
@@ -183,7 +193,7 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   const text = decodeStringContent(escapedText);
   if (text === undefined) return undefined;
   let finishReason: string | undefined;
-  const reasonKey = body.lastIndexOf('"finishReason":');
+  const reasonKey = lastIndexOf.call(body, '"finishReason":');
   if (reasonKey !== -1) {
     finishReason = enumValue(body, reasonKey + 15);
     // An empty value would leave an earlier chunk's reason in force: the exact path knows.
@@ -192,11 +202,11 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   let promptTokenCount = 0;
   let candidatesTokenCount = 0;
   let thoughtsTokenCount = 0;
-  const usageKey = body.lastIndexOf('"usageMetadata":');
+  const usageKey = lastIndexOf.call(body, '"usageMetadata":');
   if (usageKey !== -1) {
     let open = usageKey + 16;
-    if (body.charCodeAt(open) === 32) open++;
-    if (body.charCodeAt(open) !== 123 /* { */) return undefined;
+    if (charCodeAt.call(body, open) === 32) open++;
+    if (charCodeAt.call(body, open) !== 123 /* { */) return undefined;
     // These keys exist only in usageMetadata, and no later chunk carries one.
     promptTokenCount = countAfter(body, '"promptTokenCount":', open);
     candidatesTokenCount = countAfter(body, '"candidatesTokenCount":', open);
@@ -206,14 +216,14 @@ export function readPlainSse(body: string): GenerationResult | undefined {
   const result: GenerationResult = { text, chunks, usage: { promptTokenCount, candidatesTokenCount, thoughtsTokenCount } };
   if (finishReason !== undefined) result.finishReason = finishReason;
   // Searched back from the first chunk's end, so only that chunk is read (2.0 streams count in the last one only).
-  const firstCountKey = body.lastIndexOf('"candidatesTokenCount":', firstEventEnd);
+  const firstCountKey = lastIndexOf.call(body, '"candidatesTokenCount":', firstEventEnd);
   if (firstCountKey !== -1) {
     const first = countAt(body, firstCountKey + 23);
     if (first < 0) return undefined;
     result.firstChunkTokens = first;
   } else {
     // Only streams without a count in their first chunk pay for decoding that chunk's text apart.
-    const firstText = decodeStringContent(escapedText.slice(0, firstLiteralEnd));
+    const firstText = decodeStringContent(slice.call(escapedText, 0, firstLiteralEnd));
     if (firstText === undefined) return undefined;
     result.firstChunkTextLength = firstText.length;
   }
@@ -233,18 +243,19 @@ function decodeStringContent(escaped: string): string | undefined {
 /** True when the character at `at` is preceded by an odd number of backslashes. */
 function isEscapedAt(text: string, at: number): boolean {
   let backslashes = 0;
-  for (let k = at - 1; text.charCodeAt(k) === 92 /* \ */; k--) backslashes++;
+  for (let k = at - 1; charCodeAt.call(text, k) === 92 /* \ */; k--) backslashes++;
   return backslashes % 2 === 1;
 }
 
 /** The string value right after a key ending at `at` (one optional space) when it needs no unescaping. */
 function enumValue(text: string, at: number): string | undefined {
-  const open = text.indexOf('"', at);
-  if (open !== at && open !== at + 1) return undefined;
-  const close = text.indexOf('"', open + 1);
+  let open = at;
+  if (charCodeAt.call(text, open) === 32) open++;
+  if (charCodeAt.call(text, open) !== 34 /* " */) return undefined;
+  const close = indexOf.call(text, '"', open + 1);
   if (close === -1) return undefined;
-  const value = text.slice(open + 1, close);
-  return value.indexOf("\\") === -1 ? value : undefined;
+  const value = slice.call(text, open + 1, close);
+  return indexOf.call(value, "\\") === -1 ? value : undefined;
 }
 
 /**
@@ -253,13 +264,13 @@ function enumValue(text: string, at: number): string | undefined {
  * protos, so their JSON is plain digits.
  */
 function countAfter(text: string, key: string, from: number): number {
-  const at = text.indexOf(key, from);
+  const at = indexOf.call(text, key, from);
   return at === -1 ? 0 : countAt(text, at + key.length);
 }
 
 /** The count that starts at `at` (after one optional space), or -1 when none does. */
 function countAt(text: string, at: number): number {
-  const value = parseInt(text.slice(at, at + 16), 10);
+  const value = parseInt(slice.call(text, at, at + 16), 10);
   return value >= 0 ? value : -1;
 }
 

@@ -91,9 +91,13 @@ export function jsonStringContent(text: string): string {
 /** The outcome of reading a model answer as a verdict. */
 export type VerdictResult = { valid: true; verdict: Verdict } | { valid: false; problem: string };
 
+// A property read instead of a call into Array.prototype.includes: this runs for every answer. Compared
+// with `=== true`, so inherited names such as "constructor" are no category.
+const IS_CATEGORY: Readonly<Record<string, boolean>> = Object.fromEntries(CATEGORIES.map((category) => [category, true]));
+
 /** True when `value` is one of the categories. */
 export function isCategory(value: unknown): value is Category {
-  return typeof value === "string" && (CATEGORIES as readonly string[]).includes(value);
+  return typeof value === "string" && IS_CATEGORY[value] === true;
 }
 
 /** Parses and validates the model's text against {@link VERDICT_SCHEMA}; extra fields make it invalid too. */

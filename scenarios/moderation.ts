@@ -2,7 +2,6 @@
 // and/or open (constant arrival rate) model, with thresholds that fail CI. Run: k6 run dist/moderation.js
 // The workload only; configuration, plan, budget, preflight, shapes and summary come from lib/scenario-kit.ts.
 
-import { check } from "k6";
 import { SharedArray } from "k6/data";
 import { defineScenario, scenarioConfig } from "../lib/scenario-kit.ts";
 import type { GenerateOutcome } from "../lib/gemini-client.ts";
@@ -16,7 +15,7 @@ import {
   VERDICT_SCHEMA,
   type LabeledPost,
 } from "../lib/moderation.ts";
-import { ACCURACY_CHECK, ACCURACY_TAGS, CONTRACT_CHECKS, CONTRACT_TAGS, moderationCorrect } from "../lib/moderation-checks.ts";
+import { checkAccuracy, checkContract, moderationCorrect } from "../lib/moderation-checks.ts";
 
 const config = scenarioConfig();
 
@@ -30,9 +29,6 @@ const postCache: LabeledPost[] = [];
 const escapedCache: string[] = [];
 const moderationBody = moderationBodyBuilder({ maxOutputTokens: config.maxOutputTokens, thinkingBudget: config.thinkingBudget });
 
-// k6 builds its module's exports anew on every read of an imported binding such as `check` (a map and
-// a wrapped Go function each time), so the function is read once.
-const checkNow = check;
 // Per-label tags are built once.
 const LABEL_TAGS: Record<string, { label: string }> = {};
 
@@ -57,11 +53,11 @@ function checkAnswer(outcome: GenerateOutcome, index: number): boolean {
   const result = outcome.result;
   const verdict = outcome.ok && result !== undefined ? readVerdict(result.text) : undefined;
   const valid = verdict !== undefined;
-  checkNow({ ok: outcome.ok, status: outcome.status, valid }, CONTRACT_CHECKS, CONTRACT_TAGS);
+  checkContract(outcome.ok, outcome.status, valid);
   if (verdict !== undefined) {
     const label = post(index).label;
     const correct = verdict.verdict === label;
-    checkNow(correct, ACCURACY_CHECK, ACCURACY_TAGS);
+    checkAccuracy(correct);
     // biome-ignore lint/suspicious/noAssignInExpressions: tags built once per label, not per sample
     moderationCorrect.add(correct, (LABEL_TAGS[label] ??= { label }));
   }
