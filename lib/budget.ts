@@ -61,14 +61,19 @@ export interface RunPlan {
 /** Assumed time per closed-model request when estimating its count: VUs wait for answers, so the count depends on latency. */
 export const CLOSED_ASSUMED_REQUEST_MS = 1000;
 
-/** The one countTokens request setup() sends before the load. */
-const PREFLIGHT_REQUESTS = 1;
+/** The config the plan and the caps read; `runners` (GEMINI_RUNNERS) defaults to 1. */
+type PlanConfig = ShapeConfig & Pick<GeminiConfig, "budget"> & Partial<Pick<GeminiConfig, "runners">>;
 
-/** The config the plan and the caps read. */
-type PlanConfig = ShapeConfig & Pick<GeminiConfig, "budget">;
+/**
+ * The preflight requests setup() sends before the load: one per runner of a distributed run, the
+ * most it can be (where the k6-operator runs setup() once, the rest of the reserve stays unspent).
+ */
+function preflightRequests(config: PlanConfig): number {
+  return config.runners ?? 1;
+}
 
 /** Share of requests that may be retried on top (0 when retries are off). */
-function retryShare(config: Pick<GeminiConfig, "retry">): number {
+export function retryShare(config: Pick<GeminiConfig, "retry">): number {
   return config.retry.maxAttempts > 1 ? config.retry.budgetRatio : 0;
 }
 
@@ -88,7 +93,7 @@ export function requestCaps(config: PlanConfig): RequestCaps {
   const max = config.budget.maxRequests;
   if (max === undefined) return { closed: undefined, open: undefined };
   // The epsilon keeps 99 / 1.1 at 90, not 89.999…
-  const requests = Math.max(0, Math.floor((max - PREFLIGHT_REQUESTS) / (1 + retryShare(config)) + 1e-9));
+  const requests = Math.max(0, Math.floor((max - preflightRequests(config)) / (1 + retryShare(config)) + 1e-9));
   const model = shapeModel(config);
   if (model === "closed") return { closed: requests, open: undefined };
   if (model === "open") return { closed: undefined, open: requests };
@@ -128,8 +133,9 @@ export function planRun(config: PlanConfig, perRequest: TokenUsage, price: Model
   }
   const retries = retryShare(config) > 0 ? Math.ceil(requests * retryShare(config)) + vus * config.retry.budgetMinRetries : 0;
   if (retries > 0) basis.push(`+${retries} retries at most`);
-  basis.push(`+${PREFLIGHT_REQUESTS} preflight`);
-  const planned = requests + retries + PREFLIGHT_REQUESTS;
+  const preflights = preflightRequests(config);
+  basis.push(preflights === 1 ? "+1 preflight" : `+${preflights} preflights (one per runner)`);
+  const planned = requests + retries + preflights;
   const max = config.budget.maxRequests;
   const capped = max !== undefined && planned > max;
   if (capped) basis.push(`capped at GEMINI_MAX_REQUESTS=${max}`);

@@ -34,6 +34,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
   "GEMINI_RESULTS_DIR",
   "GEMINI_RETRY_BUDGET",
   "GEMINI_RUN_ID",
+  "GEMINI_RUNNERS",
   "GEMINI_SCENARIO",
   "GEMINI_SLO_MS",
   "GEMINI_STREAM",
@@ -138,6 +139,8 @@ export interface GeminiConfig {
   retry: RetryPolicy;
   budget: { maxRequests: number | undefined; maxCostUsd: number | undefined };
   runId: string | undefined;
+  /** k6 processes of one distributed run, each on an equal execution segment (lib/segments.ts); 1 alone. */
+  runners: number;
   resultsDir: string;
   dashboard: boolean;
 }
@@ -431,6 +434,12 @@ export function parseConfig(env: Env): GeminiConfig {
   if (runId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(runId)) {
     bad("GEMINI_RUN_ID", "letters, digits, '.', '_' or '-' (at most 64), such as 20261126-010203-a1b2", runId);
   }
+  const runners = count("GEMINI_RUNNERS", 1, "of k6 processes sharing the run, each on an equal execution segment");
+  if (runners > 1 && runId === undefined) {
+    problems.push(
+      `missing GEMINI_RUN_ID: the ${runners} runners of GEMINI_RUNNERS must share one run id (the testid tag); give every runner the same GEMINI_RUN_ID`,
+    );
+  }
   const resultsDir = (raw("GEMINI_RESULTS_DIR") ?? "results").replace(/\/+$/, "");
   const dashboard = flag("GEMINI_DASHBOARD", false);
 
@@ -475,6 +484,7 @@ export function parseConfig(env: Env): GeminiConfig {
     retry,
     budget,
     runId,
+    runners,
     resultsDir,
     dashboard,
   });

@@ -12,6 +12,7 @@ import { countTokensRequest } from "./gemini-requests.ts";
 import * as metrics from "./metrics.ts";
 import { preflightFailure } from "./preflight.ts";
 import { RetryBudget } from "./retry.ts";
+import { runnerSummaryContext, runnerThresholds, SegmentError, segmentOf, segmentProblem, type Segment } from "./segments.ts";
 import { newRunId } from "./run-id.ts";
 import { summaryOutputs, type SummaryData } from "./summary.ts";
 import { loadReportThresholds, thresholdsFor, type Threshold } from "./thresholds.ts";
@@ -105,14 +106,41 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
 
   const options: KitOptions = {
     scenarios: shapeScenarios(config, { closed: "closedRampingVus", open: "openConstantArrival" }),
-    thresholds: { ...thresholdsFor(config), ...spec.thresholds, ...loadReportThresholds(config), ...windowThresholds(config) },
+    // One runner of a distributed run aborts on its share of the budget (lib/segments.ts).
+    thresholds: runnerThresholds(
+      { ...thresholdsFor(config), ...spec.thresholds, ...loadReportThresholds(config), ...windowThresholds(config) },
+      config,
+    ),
     // Read back everywhere through exec.test.options, so a generated id is the same in every VU.
     tags: { testid: config.runId ?? newRunId(new Date()), model: config.model },
     summaryTrendStats: ["avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "count"],
   };
 
+  /**
+   * This process's execution segment, checked against GEMINI_RUNNERS, and its `instance` tag on this
+   * VU's samples. Once per VU: k6 shows the segment only outside the init context.
+   */
+  let segment: Segment | undefined;
+  let joined = false;
+  function readSegment(): Segment | undefined {
+    try {
+      return segmentOf(exec.test.options.executionSegment, exec.test.options.executionSegmentSequence);
+    } catch (error) {
+      if (error instanceof SegmentError) exec.test.abort(`gemini-k6: ${error.message}`);
+      throw error;
+    }
+  }
+  function joinRun(): void {
+    joined = true;
+    segment = readSegment();
+    const problem = segmentProblem(segment, config.runners);
+    if (problem !== undefined) exec.test.abort(`gemini-k6: ${problem}`);
+    if (segment !== undefined) exec.vu.metrics.tags.instance = segment.instance;
+  }
+
   /** Prints the plan, then one preflight request, so a wrong URL, key or model stops the run with a clear message. */
   function setup(): void {
+    joinRun();
     // A misspelled variable would otherwise be ignored without a word (the run tools say the same, with a
     // guess, and do not pass such variables on to k6).
     for (const name of unknownVariables(__ENV))
@@ -168,12 +196,14 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
   let openHardStopAtMs: number | undefined;
 
   function closedRampingVus(): void {
+    if (!joined) joinRun();
     closedHardStopAtMs ??= exec.scenario.startTime + shapeHardStopMs(config);
     if (caps.closed !== undefined && exec.scenario.iterationInTest >= caps.closed) budgetSpent("closed", closedHardStopAtMs);
     else request(closedHardStopAtMs);
   }
 
   function openConstantArrival(): void {
+    if (!joined) joinRun();
     openHardStopAtMs ??= exec.scenario.startTime + shapeHardStopMs(config);
     if (beforeOpenIteration?.()) return;
     if (openCap !== undefined && exec.scenario.iterationInTest >= openCap) budgetSpent("open", openHardStopAtMs);
@@ -183,6 +213,8 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
   /** Writes summary.json and junit.xml under the run's results folder and prints the text summary. */
   function handleSummary(data: SummaryData): Record<string, string> {
     const runId = String(exec.test.options.tags?.testid ?? "unknown");
+    // Its own VU: read the segment, but too late to abort on it (the iterations did).
+    if (!joined) segment = readSegment();
     // k6 cannot create folders: the run tool (npm run load / npm start) creates results/<run-id>/ and
     // passes GEMINI_RUN_ID; a bare `k6 run` writes results/<run-id>-summary.json etc. instead.
     const outputPrefix = config.runId !== undefined ? `${config.resultsDir}/${runId}/` : `${config.resultsDir}/${runId}-`;
@@ -195,7 +227,8 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
       baseUrl: displayUrl(config.baseUrl),
       // The dialect's path says which API was measured: the summary line reads "(v1beta/openai)".
       apiVersion: config.dialect === "openai" ? "v1beta/openai" : config.apiVersion,
-      ...shapeSummaryContext(config),
+      ...runnerSummaryContext(shapeSummaryContext(config), segment),
+      ...(segment ? { runner: { instance: segment.instance, segment: segment.text, runners: segment.runners } } : {}),
       dashboard: config.dashboard,
       config: redactedConfig(config),
     });

@@ -61,6 +61,17 @@ export interface SummaryContext {
   windows?: ShapeContext["windows"];
   spike?: ShapeContext["spike"];
   breakpoint?: ShapeContext["breakpoint"];
+  /** One runner of a distributed run (lib/segments.ts): its rates are already its share. */
+  runner?: RunnerInfo;
+}
+
+/** Which runner of a distributed run wrote a summary; `npm run results:merge` joins them. */
+export interface RunnerInfo {
+  /** The `instance` tag, e.g. "2-of-3". */
+  instance: string;
+  /** The execution segment, e.g. "1/3:2/3". */
+  segment: string;
+  runners: number;
 }
 
 /** One threshold's result, with the measured value it was compared against. */
@@ -274,8 +285,9 @@ export function textSummary(data: SummaryData, context: SummaryContext, files: s
   const lines: string[] = [];
   lines.push("");
   const shown = context.shape === undefined || context.shape === "load" ? `scenario ${context.scenario}` : `shape ${context.shape}`;
+  const runner = context.runner ? ` · runner ${context.runner.instance} (segment ${context.runner.segment})` : "";
   lines.push(
-    `gemini-k6 ${context.name} · run ${context.runId} · ${context.model} at ${displayUrl(context.baseUrl)} (${context.apiVersion}) · ${shown}`,
+    `gemini-k6 ${context.name} · run ${context.runId} · ${context.model} at ${displayUrl(context.baseUrl)} (${context.apiVersion}) · ${shown}${runner}`,
   );
   const load = loadReport(data, context);
   if (load.open) {
@@ -361,6 +373,8 @@ export interface SummaryFile {
   windows?: WindowReport[];
   spike?: SpikeResult;
   breakpoint?: BreakpointResult;
+  /** Present on one runner's summary of a distributed run. */
+  runner?: RunnerInfo;
   thresholds: Array<Omit<ThresholdResult, "actual"> & { actual: number | null }>;
   config: unknown;
   testRunDurationMs: number;
@@ -394,6 +408,7 @@ export function summaryOutputs(data: SummaryData, context: SummaryContext): Reco
     ...(context.windows ? { windows: shape.windows } : {}),
     ...(shape.spike ? { spike: shape.spike } : {}),
     ...(shape.breakpoint ? { breakpoint: shape.breakpoint } : {}),
+    ...(context.runner ? { runner: context.runner } : {}),
     // null, not a missing key, where a metric had no samples (k6's own verdict, `ok`, is kept).
     thresholds: results.map((r) => ({ ...r, actual: r.actual ?? null })),
     config: withDisplayUrl(context.config),
