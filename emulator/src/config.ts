@@ -183,6 +183,7 @@ function checkValues(c: EmulatorConfig): void {
   num(c.requestLogLimit, "requestLogLimit", 1, 1_000_000, true);
   num(c.maxSamples, "maxSamples", 1, 100_000_000, true);
   num(c.maxBodyBytes, "maxBodyBytes", 1024, 1024 ** 3, true);
+  for (const key of ["pendingMs", "runMs", "runMsPerRequest", "expireMs"] as const) num(c.batch[key], `batch.${key}`, 0);
 }
 
 /** Checks the per-model and per-key faults: their values, and that each model exists. */

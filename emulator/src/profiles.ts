@@ -67,6 +67,17 @@ export interface QuotaLimits {
   rpd: number;
 }
 
+/**
+ * Batch Mode turnaround: a job waits `pendingMs`, then runs `runMs + runMsPerRequest` × its requests;
+ * one not done `expireMs` after creation expires (the service: 48 h).
+ */
+export interface BatchSettings {
+  pendingMs: number;
+  runMs: number;
+  runMsPerRequest: number;
+  expireMs: number;
+}
+
 /** The effective emulator configuration. */
 export interface EmulatorConfig {
   profile: string;
@@ -88,6 +99,7 @@ export interface EmulatorConfig {
   requestLogLimit: number;
   maxSamples: number;
   maxBodyBytes: number;
+  batch: BatchSettings;
 }
 
 /** Quota presets per tier and model family (flash, flash-lite, pro); other models use the flash row. */
@@ -220,8 +232,16 @@ function base(profile: string): EmulatorConfig {
     requestLogLimit: 1000,
     maxSamples: 1_000_000,
     maxBodyBytes: 20 * 1024 * 1024,
+    batch: structuredClone(REALISTIC_BATCH),
   };
 }
+
+// The service states a 24 h target and says jobs often finish much sooner (BEHAVIOR-MORE.md, 2025-26);
+// no turnaround figures are published, so these are assumptions: a minute queued, then two minutes
+// plus 50 ms a request.
+const REALISTIC_BATCH: BatchSettings = { pendingMs: 60_000, runMs: 120_000, runMsPerRequest: 50, expireMs: 48 * 3600_000 };
+// A small batch is done within a second, so tests see every state in a few polls.
+const FAST_BATCH: BatchSettings = { pendingMs: 150, runMs: 300, runMsPerRequest: 5, expireMs: 48 * 3600_000 };
 
 const FAST_MODEL = (name: string, s: ModelSettings): ModelSettings => ({
   ...s,
@@ -250,6 +270,7 @@ export const PROFILES: Record<string, () => EmulatorConfig> = {
     models: mapModels(FAST_MODEL),
     control: { medianMs: 2, p95Ms: 5 },
     errorDelay: { medianMs: 2, p95Ms: 5 },
+    batch: { ...FAST_BATCH },
   }),
   "zero-latency": () => ({
     ...base("zero-latency"),
@@ -262,6 +283,7 @@ export const PROFILES: Record<string, () => EmulatorConfig> = {
       slots: 0,
       queue: 0,
     })),
+    batch: { pendingMs: 0, runMs: 0, runMsPerRequest: 0, expireMs: 48 * 3600_000 },
   }),
   degraded: () => {
     const config = {
@@ -269,6 +291,7 @@ export const PROFILES: Record<string, () => EmulatorConfig> = {
       models: mapModels(FAST_MODEL),
       control: { medianMs: 2, p95Ms: 5 },
       errorDelay: { medianMs: 2, p95Ms: 5 },
+      batch: { ...FAST_BATCH },
     };
     config.faults.errorRates["503"] = 0.3;
     config.faults.latencyMultiplier = 5;

@@ -18,6 +18,7 @@ import { serveCountTokens } from "./api-count-tokens.ts";
 import { serveEmbed } from "./api-embed.ts";
 import { serveModelGet, serveModelList } from "./api-models.ts";
 import { OPENAI_PREFIX, serveOpenAi } from "./openai-api.ts";
+import { parseBatchRoute, serveBatches } from "./api-batches.ts";
 import type { EmulatorState } from "./state.ts";
 
 /** The node:http request listener of the emulator. */
@@ -48,6 +49,8 @@ export function createHandler(state: EmulatorState): (req: IncomingMessage, res:
 async function serve(x: Exchange, path: string, query: URLSearchParams | undefined): Promise<void> {
   const { state, req } = x;
   if (path.startsWith(OPENAI_PREFIX)) return serveOpenAi(x, path, query);
+  const batch = parseBatchRoute(path);
+  if (batch) return serveBatches(x, batch, query);
   const route = parseRoute(path);
   const wantsPost = route?.kind === "method";
   if (!route || (wantsPost ? req.method !== "POST" : req.method !== "GET")) {

@@ -9,6 +9,7 @@ import { RequestLog } from "./request-log.ts";
 import { QuantileSequence } from "./timing.ts";
 import { Rng, hashString } from "./random.ts";
 import { AnswerCache } from "./answer-cache.ts";
+import { BatchStore } from "./batch-store.ts";
 import { keyLabel } from "./config.ts";
 import type { EmulatorConfig, ModelSettings } from "./profiles.ts";
 
@@ -33,6 +34,7 @@ export class EmulatorState {
   readonly stats: Stats;
   readonly log: RequestLog;
   readonly answers = new AnswerCache();
+  readonly batches = new BatchStore();
   private readonly sequences = new Map<string, QuantileSequence>();
   faultRng: Rng;
   /** True while no fault is scoped to a key, so requests skip hashing their key. */
@@ -103,11 +105,12 @@ export class EmulatorState {
     this.faultRng = new Rng(this.config.seed ^ 0x5eed);
   }
 
-  /** Clears stats, samples, quota windows and the request log. */
+  /** Clears stats, samples, quota windows, the request log and the Batch Mode jobs. */
   reset(): void {
     this.stats.reset();
     this.quota.reset();
     this.log.reset();
+    this.batches.clear();
     this.reseed();
   }
 }
