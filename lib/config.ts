@@ -11,6 +11,7 @@ import { arrivalRate, RATE_TOLERANCE, SMALLEST_RATE_TEXT } from "./arrival-rate.
 export const KNOWN_VARIABLES: readonly string[] = [
   "GEMINI_API_KEY",
   "GEMINI_API_VERSION",
+  "GEMINI_APP_URL",
   "GEMINI_ARRIVALS",
   "GEMINI_BACKOFF_BASE_MS",
   "GEMINI_BACKOFF_MAX_MS",
@@ -103,6 +104,8 @@ export interface ShapeSettings {
 /** The whole run configuration. `apiKey` must never be printed: use {@link redactedConfig}. */
 export interface GeminiConfig {
   baseUrl: string;
+  /** The moderation service scenarios/app-moderation.ts loads (GEMINI_APP_URL; docs/app.md gives its contract). */
+  appUrl: string;
   /** True for 127.0.0.0/8, localhost and ::1 (see {@link isLoopbackHost}): the emulator, where no key or budget is needed. */
   isLoopback: boolean;
   apiKey: string;
@@ -288,6 +291,10 @@ export function parseConfig(env: Env): GeminiConfig {
   const host = urlProblem === undefined ? urlHost(baseUrl) : undefined;
   const isLoopback = host !== undefined && isLoopbackHost(host);
 
+  const appUrl = (raw("GEMINI_APP_URL") ?? "http://127.0.0.1:8090").replace(/\/+$/, "");
+  if (!/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/.test(appUrl))
+    bad("GEMINI_APP_URL", "an http:// or https:// URL without credentials, query or fragment, such as http://127.0.0.1:8090", appUrl);
+
   const model = raw("GEMINI_MODEL") ?? "gemini-2.5-flash";
   if (!/^(models\/)?[a-z0-9][a-z0-9.-]*$/i.test(model)) bad("GEMINI_MODEL", "a model id such as gemini-2.5-flash", model);
 
@@ -461,6 +468,7 @@ export function parseConfig(env: Env): GeminiConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
     baseUrl,
+    appUrl,
     isLoopback,
     apiKey,
     model: model.replace(/^models\//, ""),

@@ -42,6 +42,14 @@ export interface ScenarioSpec<Item> {
   thresholds?: Record<string, Threshold[]>;
   /** The scenario's own rate metrics shown on its line of the text summary, as [label, metric name]. */
   summaryRates?: ReadonlyArray<readonly [label: string, metric: string]>;
+  /**
+   * For a scenario aimed at a service other than Gemini (scenarios/app-moderation.ts): sends `item`
+   * itself instead of the Gemini client, records gemini_request_duration and gemini_errors, and
+   * returns the outcome (`result` undefined). Its attempt must end before `hardStopAtMs` (epoch ms).
+   */
+  send?(item: Item, hardStopAtMs: number): GenerateOutcome;
+  /** With `send`: the scenario's own preflight, replacing countTokens; the message to stop with, or undefined when the target is fine. */
+  preflight?(): string | undefined;
 }
 
 /** The k6 options the kit builds. */
@@ -149,6 +157,11 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
     for (const line of describePlan(plan, config, PRICES).split("\n")) console.log(`gemini-k6 plan: ${line}`);
     // Retried like any request, so one passing 429 or 503 does not end the run; under a request budget
     // the preflight is the one request it reserves (lib/budget.ts), so no retries then.
+    if (spec.preflight !== undefined) {
+      const own = spec.preflight();
+      if (own !== undefined) exec.test.abort(own);
+      return;
+    }
     const preflightRetries = new RetryBudget(0, config.budget.maxRequests === undefined ? config.retry.maxAttempts : 0);
     const outcome =
       client instanceof OpenAiClient
@@ -177,10 +190,11 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
   const pickItem = spec.pickItem;
   const buildRequest = spec.buildRequest;
   const checkAnswer = spec.checkAnswer;
+  const send = spec.send;
 
   function request(hardStopAtMs: number): void {
     const item = pickItem();
-    const outcome = client.generate(buildRequest(item), stream, hardStopAtMs);
+    const outcome = send === undefined ? client.generate(buildRequest(item), stream, hardStopAtMs) : send(item, hardStopAtMs);
     const valid = checkAnswer(outcome, item);
     metrics.goodput.add(valid && outcome.durationMs <= sloMs);
     const result = outcome.result;

@@ -132,6 +132,30 @@ function loadTestDashboard(): Dashboard {
       ],
       unit: "short",
     })
+    // scenarios/app-moderation.ts: the service's own Server-Timing, split into its queue, the model and the rest.
+    .row("App in front of the model (app-moderation)")
+    .add({
+      title: "Where the app's time went (mean per request, stacked)",
+      description: "From each answer's Server-Timing: the app's queue, the model (every attempt), and the rest of the app (docs/app.md).",
+      queries: [
+        { query: rate("gemini_app_queue"), alias: "queue" },
+        { query: rate("gemini_app_model"), alias: "model" },
+        { query: rate("gemini_app_overhead"), alias: "app overhead" },
+      ],
+      unit: "ms",
+      stack: true,
+    })
+    .add({
+      title: "Answers per upstream (model@key)",
+      queries: [
+        {
+          query: `SELECT sum("value") ${PER_SECOND} FROM "gemini_app_upstream_requests" WHERE ${RUN} ${EVERY}, "upstream" fill(none)`,
+          alias: "$tag_upstream",
+        },
+      ],
+      unit: "reqps",
+      stack: true,
+    })
     .row("Errors")
     .add({
       title: "Error responses by status",
