@@ -3,8 +3,9 @@
 // "instrumentation floor" that also records what the moderation script records per answer without
 // reading it (dist/bench/instrumentation-floor.js), and dist/moderation.js; it reports k6's CPU per
 // request for each, the requests/s one k6 core drives, that as a multiple of the highest published
-// quota, k6's memory per VU, and moderation's CPU per request against its bound (≤ 2.2× bare). A report,
-// not a gate: figures go to docs/benchmarks.md (k6 section).
+// quota, what k6 allocates per request (Go's own count, which the machine's other load cannot blur), k6's
+// memory per VU, and moderation's CPU per request against its bound (≤ 2.2× bare). A report, not a gate:
+// figures go to docs/benchmarks.md (k6 section).
 
 import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -12,6 +13,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ensureK6 } from "../setup/k6.ts";
+import { freePort } from "../setup/influxdb.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { SetupError } from "../errors.ts";
 import { spawnNodeServer, type NodeServerProcess } from "../run/node-server.ts";
@@ -47,6 +49,8 @@ async function resetEmulator(url: string): Promise<void> {
 
 interface K6Run {
   requests: number;
+  /** Bytes k6 allocated and requests sent over the steady middle of the run (from Go's MemStats), when read. */
+  steady?: { allocatedBytes: number; gcCycles: number; requests: number };
   peakRssBytes: number;
   /** CPU time k6 used (user + system), from /proc polling: the last ≤ 100 ms are missed. */
   cpuMs: number;
@@ -56,10 +60,33 @@ interface K6Run {
 /** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
 
-/** Runs k6 quietly while polling its resident memory from /proc, and counts requests the emulator saw. */
+/** Go's running totals in a k6 process: bytes allocated and garbage collections, from its pprof endpoint. */
+async function goMemStats(address: string): Promise<{ totalAlloc: number; numGc: number } | undefined> {
+  try {
+    const text = await (await fetch(`http://${address}/debug/pprof/heap?debug=1`)).text();
+    const totalAlloc = /^# TotalAlloc = (\d+)$/m.exec(text)?.[1];
+    const numGc = /^# NumGC = (\d+)$/m.exec(text)?.[1];
+    return totalAlloc && numGc ? { totalAlloc: Number(totalAlloc), numGc: Number(numGc) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Go's totals and the emulator's request count at one moment of a run. */
+async function steadySample(address: string, emulatorUrl: string) {
+  const [memory, requests] = await Promise.all([goMemStats(address), emulatorCount(emulatorUrl)]);
+  return memory && { ...memory, requests };
+}
+
+/**
+ * Runs k6 quietly while polling its resident memory from /proc, and counts requests the emulator saw.
+ * Between 30% and 70% of the run (the closed shape's plateau) it also reads how many bytes Go allocated
+ * and how often it collected: CPU time moves with the machine's other load, allocations do not.
+ */
 async function runK6(k6: string, script: string, env: Record<string, string>, emulatorUrl: string): Promise<K6Run> {
   await resetEmulator(emulatorUrl);
-  const child = spawn(k6, ["run", "--quiet", "--summary-mode=disabled", script], {
+  const address = `127.0.0.1:${await freePort()}`;
+  const child = spawn(k6, ["run", "--quiet", "--summary-mode=disabled", "--profiling-enabled", "--address", address, script], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],
@@ -83,10 +110,19 @@ async function runK6(k6: string, script: string, env: Record<string, string>, em
       })
       .catch(() => {});
   }, 100);
+  const durationMs = durationSeconds(env.GEMINI_DURATION ?? DURATION) * 1000;
+  const at = (share: number) =>
+    new Promise((resolve) => setTimeout(resolve, durationMs * share)).then(() => steadySample(address, emulatorUrl));
+  const samples = Promise.all([at(0.3), at(0.7)]);
   const exitCode = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
   clearInterval(poll);
   if (exitCode !== 0 && exitCode !== 99) throw new Error(`k6 failed on ${script} (exit ${exitCode}):\n${stderr.slice(-2000)}`);
-  return { requests: await emulatorCount(emulatorUrl), peakRssBytes, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS, exitCode };
+  const [first, last] = await samples;
+  const steady =
+    first && last && last.requests > first.requests
+      ? { allocatedBytes: last.totalAlloc - first.totalAlloc, gcCycles: last.numGc - first.numGc, requests: last.requests - first.requests }
+      : undefined;
+  return { requests: await emulatorCount(emulatorUrl), steady, peakRssBytes, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS, exitCode };
 }
 
 /** The settings every script of one bench run reads: the emulator, the model and the closed load shape. */
@@ -106,12 +142,25 @@ const MODERATION_SCRIPT = "dist/moderation.js";
 interface ScriptFigures {
   ratesPerRound: string[];
   cpuPerRequestUs: number;
+  /** KiB k6 allocated per request on the plateau, and garbage collections per 1,000 requests; undefined when unread. */
+  allocatedKiB?: number;
+  gcPerThousand?: number;
 }
 
 function summarize(runs: K6Run[], durationS: number): ScriptFigures {
   const requests = runs.reduce((sum, run) => sum + run.requests, 0);
   const cpuMs = runs.reduce((sum, run) => sum + run.cpuMs, 0);
-  return { ratesPerRound: runs.map((run) => (run.requests / durationS).toFixed(0)), cpuPerRequestUs: (cpuMs * 1000) / requests };
+  const figures: ScriptFigures = {
+    ratesPerRound: runs.map((run) => (run.requests / durationS).toFixed(0)),
+    cpuPerRequestUs: (cpuMs * 1000) / requests,
+  };
+  const steady = runs.map((run) => run.steady);
+  if (steady.every((s) => s !== undefined)) {
+    const steadyRequests = steady.reduce((sum, s) => sum + s.requests, 0);
+    figures.allocatedKiB = steady.reduce((sum, s) => sum + s.allocatedBytes, 0) / 1024 / steadyRequests;
+    figures.gcPerThousand = (steady.reduce((sum, s) => sum + s.gcCycles, 0) * 1000) / steadyRequests;
+  }
+  return figures;
 }
 
 async function main(): Promise<void> {
@@ -185,15 +234,19 @@ function renderTable(f: {
 }): string {
   const perVuMiB = (f.highRssMiB - f.lowRssMiB) / (MEMORY_VUS[1] - MEMORY_VUS[0]);
   const moderationRatio = f.moderation.cpuPerRequestUs / f.bare.cpuPerRequestUs;
+  const allocated = (figures: ScriptFigures) =>
+    figures.allocatedKiB === undefined || figures.gcPerThousand === undefined
+      ? "not read"
+      : `${figures.allocatedKiB.toFixed(1)} KiB, ${figures.gcPerThousand.toFixed(1)} GCs`;
   const row = (name: string, figures: ScriptFigures) =>
     `| ${name} | ${figures.cpuPerRequestUs.toFixed(0)} µs | ${(figures.cpuPerRequestUs / f.bare.cpuPerRequestUs).toFixed(2)}× | ` +
-    `${perCore(figures.cpuPerRequestUs).toFixed(0)} | ${quotaMultiple(figures.cpuPerRequestUs).toFixed(0)}× | ${figures.ratesPerRound.join(", ")} |`;
+    `${allocated(figures)} | ${perCore(figures.cpuPerRequestUs).toFixed(0)} | ${quotaMultiple(figures.cpuPerRequestUs).toFixed(0)}× | ${figures.ratesPerRound.join(", ")} |`;
   return [
     `Measured ${f.date} with \`npm run bench:k6\` on ${f.machine}; k6 v${K6_VERSION}, emulator \`zero-latency\` in its own process.`,
     `Load: the closed shape (ramping VUs to ${VUS}, ${DURATION}), the same for every script, ${ROUNDS} alternating rounds after an unmeasured warm-up run.`,
     ``,
-    `| script | k6 CPU per request | × bare | requests/s one k6 core drives | × highest published quota | requests/s per round (k6 and emulator sharing the cores) |`,
-    `|---|---|---|---|---|---|`,
+    `| script | k6 CPU per request | × bare | k6 allocated per request, GC cycles per 1,000 requests | requests/s one k6 core drives | × highest published quota | requests/s per round (k6 and emulator sharing the cores) |`,
+    `|---|---|---|---|---|---|---|`,
     row("bare k6 script (same bodies, no parsing, metrics or checks)", f.bare),
     row(
       "instrumentation floor (the same posts, plus moderation's 12 `gemini_` samples, 2 checks and thresholds; the answer not read)",
@@ -206,6 +259,7 @@ function renderTable(f: {
     ``,
     `The highest published quota: ${HIGHEST_PUBLISHED_RPM.toLocaleString("en-US")} requests per minute (${MODEL}, tier 3).`,
     `k6 and the emulator share the machine's cores, so requests/s per round mixes both; k6's CPU per request is the script's cost alone.`,
+    `Allocations are Go's own count (MemStats) over the middle 40% of each run: unlike CPU time, the machine's other load does not move them.`,
     ``,
     `k6 memory: peak RSS ${f.lowRssMiB.toFixed(0)} MiB at ${MEMORY_VUS[0]} VUs, ${f.highRssMiB.toFixed(0)} MiB at ${MEMORY_VUS[1]} VUs: ` +
       `**${perVuMiB.toFixed(2)} MiB per VU**.`,
