@@ -1,7 +1,7 @@
 // Parses the GEMINI_* environment once into a typed, frozen config and reports every bad variable at once.
 // Pure (no k6 import): the scenario passes in k6's __ENV; Node tests pass a plain object.
 
-import type { RetryPolicy } from "./retry.ts";
+import { RETRY_STRATEGIES, type RetryPolicy } from "./retry.ts";
 import { arrivalRate, RATE_TOLERANCE, SMALLEST_RATE_TEXT } from "./arrival-rate.ts";
 
 /**
@@ -34,6 +34,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
   "GEMINI_RATE",
   "GEMINI_RESULTS_DIR",
   "GEMINI_RETRY_BUDGET",
+  "GEMINI_RETRY_POLICY",
   "GEMINI_RUN_ID",
   "GEMINI_RUNNERS",
   "GEMINI_SCENARIO",
@@ -421,6 +422,8 @@ export function parseConfig(env: Env): GeminiConfig {
     maxCostUsd: optionalPositive("GEMINI_MAX_COST_USD", "a positive amount in US dollars", (n) => n > 0),
   };
   const retry = {
+    // The comparison policies of scenarios/retry-strategies.ts; `ours` everywhere else.
+    strategy: oneOf("GEMINI_RETRY_POLICY", "ours", RETRY_STRATEGIES),
     // A smoke test shows a failure rather than retrying it away.
     maxAttempts: count("GEMINI_MAX_ATTEMPTS", shape === "smoke" ? 1 : 3, "of attempts per request (1 turns retries off)"),
     baseDelayMs: positive("GEMINI_BACKOFF_BASE_MS", 500, "of milliseconds"),

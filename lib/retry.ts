@@ -4,8 +4,21 @@
 
 import type { ErrorClass } from "./errors.ts";
 
+/**
+ * Which retry policy a client follows (GEMINI_RETRY_POLICY): `ours` (RetryInfo on 429, backoff with full
+ * jitter otherwise, a retry budget), or, for comparison (scenarios/retry-strategies.ts), `none`, `fixed`
+ * (every retry after GEMINI_BACKOFF_BASE_MS) and `exponential` (capped, full jitter): the common client
+ * policies, which ignore RetryInfo and have no budget.
+ */
+export type RetryStrategy = "ours" | "none" | "fixed" | "exponential";
+
+/** The accepted values of GEMINI_RETRY_POLICY. */
+export const RETRY_STRATEGIES: readonly RetryStrategy[] = ["ours", "none", "fixed", "exponential"];
+
 /** Retry settings (from GEMINI_MAX_ATTEMPTS, GEMINI_BACKOFF_BASE_MS, … in lib/config.ts). */
 export interface RetryPolicy {
+  /** Default `ours`. */
+  strategy?: RetryStrategy;
   /** Attempts per request including the first; 1 turns retries off. */
   maxAttempts: number;
   baseDelayMs: number;
@@ -125,6 +138,8 @@ export function decideRetry(
   random: () => number = Math.random,
 ): RetryDecision {
   if (!isRetryable(failure)) return { retry: false, reason: "not_retryable" };
+  const strategy = policy.strategy;
+  if (strategy !== undefined && strategy !== "ours") return decideCommon(strategy, policy, attempt, timeLeftMs, random);
   if (attempt >= policy.maxAttempts) return { retry: false, reason: "attempts_exhausted" };
   const fromServer = failure.errorClass === "rate_limited" && failure.retryInfoMs !== undefined;
   if (fromServer && (failure.retryInfoMs as number) > policy.maxDelayMs) return { retry: false, reason: "retry_delay_too_long" };
@@ -132,4 +147,18 @@ export function decideRetry(
   if (delayMs + MIN_RETRY_WINDOW_MS > timeLeftMs) return { retry: false, reason: "no_time_left" };
   if (!budget.tryTake()) return { retry: false, reason: "budget_exhausted" };
   return { retry: true, delayMs, reason: fromServer ? "retry_info" : "backoff" };
+}
+
+/** The comparison policies: a retryable failure is retried after a fixed or a jittered exponential delay, RetryInfo unread, no budget. */
+function decideCommon(
+  strategy: Exclude<RetryStrategy, "ours">,
+  policy: RetryPolicy,
+  attempt: number,
+  timeLeftMs: number,
+  random: () => number,
+): RetryDecision {
+  if (strategy === "none" || attempt >= policy.maxAttempts) return { retry: false, reason: "attempts_exhausted" };
+  const delayMs = strategy === "fixed" ? policy.baseDelayMs : backoffDelayMs(policy, attempt, random);
+  if (delayMs + MIN_RETRY_WINDOW_MS > timeLeftMs) return { retry: false, reason: "no_time_left" };
+  return { retry: true, delayMs, reason: "backoff" };
 }

@@ -131,6 +131,7 @@ function checkValues(c: EmulatorConfig): void {
   if (!TIERS.includes(c.quotaTier)) {
     throw new ConfigError(`invalid config field "quotaTier": expected one of ${TIERS.join(", ")}, got ${JSON.stringify(c.quotaTier)}`);
   }
+  num(c.quotaWindowMs, "quotaWindowMs", 1000, 60_000, true);
   if (!isObject(c.models)) throw new ConfigError(`invalid config field "models": expected an object`);
   for (const [name, s] of Object.entries(c.models)) {
     if (!MODEL_NAME.test(name)) throw new ConfigError(`invalid config field "models.${name}": model names use a-z, 0-9, "." and "-"`);

@@ -86,6 +86,8 @@ export interface EmulatorConfig {
   apiKeys: string[];
   admin: boolean;
   quotaTier: QuotaTier;
+  /** Length of the per-minute quota window (RPM, TPM), ms: 60,000; shorter compresses time for short experiments. */
+  quotaWindowMs: number;
   models: Record<string, ModelSettings>;
   /** Latency of countTokens and models.get/list. */
   control: { medianMs: number; p95Ms: number };
@@ -222,6 +224,7 @@ function base(profile: string): EmulatorConfig {
     apiKeys: [],
     admin: true,
     quotaTier: "unlimited",
+    quotaWindowMs: 60_000,
     models: {},
     control: { medianMs: 0, p95Ms: 0 },
     errorDelay: { medianMs: 0, p95Ms: 0 },

@@ -82,8 +82,15 @@ export class QuotaTracker {
   private readonly usage = new Map<string, Usage>();
   private lastPruneMs = 0;
 
-  /** The tier decides the quota names in 429 bodies (free-tier metrics carry a `_free_tier` suffix). */
-  constructor(public tier: QuotaTier) {}
+  /**
+   * The tier decides the quota names in 429 bodies (free-tier metrics carry a `_free_tier` suffix).
+   * `windowMs` is the per-minute window's length: a minute, or less to compress a quota's dynamics
+   * into a short experiment (config `quotaWindowMs`).
+   */
+  constructor(
+    public tier: QuotaTier,
+    public windowMs = MINUTE_MS,
+  ) {}
 
   /**
    * Admits a request of `tokens` input tokens or names the quota it would exceed. Admitted requests count
@@ -91,14 +98,15 @@ export class QuotaTracker {
    */
   admit(key: string, model: string, tokens: number, limits: QuotaLimits, nowMs = Date.now()): QuotaViolation | undefined {
     if (limits.rpm === 0 && limits.tpm === 0 && limits.rpd === 0) return undefined;
-    if (nowMs - this.lastPruneMs >= MINUTE_MS) this.prune(nowMs);
+    const windowMs = this.windowMs;
+    if (nowMs - this.lastPruneMs >= windowMs) this.prune(nowMs);
     const id = `${key}\u0000${model}`;
     let u = this.usage.get(id);
     if (!u) {
       u = { times: [], tokens: [], head: 0, tokensInWindow: 0, day: pacificDay(nowMs), dayCount: 0, lastMs: nowMs, countsDays: false };
       this.usage.set(id, u);
     }
-    while (u.head < u.times.length && (u.times[u.head] as number) <= nowMs - MINUTE_MS) {
+    while (u.head < u.times.length && (u.times[u.head] as number) <= nowMs - windowMs) {
       u.tokensInWindow -= u.tokens[u.head] as number;
       u.head++;
     }
@@ -110,14 +118,14 @@ export class QuotaTracker {
     const inWindow = u.times.length - u.head;
     const suffix = quotaSuffix(this.tier);
     if (limits.rpm > 0 && inWindow >= limits.rpm) {
-      return requestsPerMinuteViolation(this.tier, model, limits.rpm, ((u.times[u.head] as number) + MINUTE_MS - nowMs) / 1000);
+      return requestsPerMinuteViolation(this.tier, model, limits.rpm, ((u.times[u.head] as number) + windowMs - nowMs) / 1000);
     }
     if (limits.tpm > 0 && u.tokensInWindow + tokens > limits.tpm) {
       // The window frees up as the oldest requests age out; point at the first moment enough has.
       let freed = 0;
       let i = u.head;
       while (i < u.times.length && u.tokensInWindow - freed + tokens > limits.tpm) freed += u.tokens[i++] as number;
-      const until = i > u.head ? (u.times[i - 1] as number) + MINUTE_MS : nowMs + MINUTE_MS;
+      const until = i > u.head ? (u.times[i - 1] as number) + windowMs : nowMs + windowMs;
       return {
         quotaMetric: `generativelanguage.googleapis.com/generate_content${suffix.metric}_input_token_count`,
         quotaId: `GenerateContentInputTokensPerModelPerMinute${suffix.id}`,
@@ -162,7 +170,7 @@ export class QuotaTracker {
     this.lastPruneMs = nowMs;
     const today = pacificDay(nowMs);
     for (const [id, u] of this.usage) {
-      if (u.lastMs > nowMs - MINUTE_MS) continue;
+      if (u.lastMs > nowMs - this.windowMs) continue;
       if (u.countsDays && u.day === today) continue;
       this.usage.delete(id);
     }

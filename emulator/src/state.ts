@@ -67,6 +67,7 @@ export class EmulatorState {
       } else this.capacity.set(m.id, new Capacity(s.slots, s.queue));
     }
     this.quota.tier = config.quotaTier;
+    this.quota.windowMs = config.quotaWindowMs;
     this.log.limit = config.requestLogLimit;
     this.answers.clear();
     if (seedChanged) this.reseed();
