@@ -16,6 +16,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
   "GEMINI_BACKOFF_BASE_MS",
   "GEMINI_BACKOFF_MAX_MS",
   "GEMINI_BASE_URL",
+  "GEMINI_BATCH_SIZE",
   "GEMINI_DASHBOARD",
   "GEMINI_DIALECT",
   "GEMINI_DURATION",
@@ -141,6 +142,8 @@ export interface GeminiConfig {
     minGoodput: number;
   };
   retry: RetryPolicy;
+  /** Items per request of the batching scenarios (GEMINI_BATCH_SIZE): posts for moderation-batch, texts for embeddings. */
+  batchSize: number;
   budget: { maxRequests: number | undefined; maxCostUsd: number | undefined };
   runId: string | undefined;
   /** k6 processes of one distributed run, each on an equal execution segment (lib/segments.ts); 1 alone. */
@@ -421,6 +424,13 @@ export function parseConfig(env: Env): GeminiConfig {
     maxRequests: optionalPositive("GEMINI_MAX_REQUESTS", "a whole number ≥ 1 of requests", (n) => Number.isInteger(n) && n >= 1),
     maxCostUsd: optionalPositive("GEMINI_MAX_COST_USD", "a positive amount in US dollars", (n) => n > 0),
   };
+  // batchEmbedContents takes at most 100 texts; one prompt of more than 100 posts is no workload either.
+  const batchSize = number(
+    "GEMINI_BATCH_SIZE",
+    10,
+    "a whole number from 1 to 100 of items per request",
+    (n) => Number.isInteger(n) && n >= 1 && n <= 100,
+  );
   const retry = {
     // The comparison policies of scenarios/retry-strategies.ts; `ours` everywhere else.
     strategy: oneOf("GEMINI_RETRY_POLICY", "ours", RETRY_STRATEGIES),
@@ -493,6 +503,7 @@ export function parseConfig(env: Env): GeminiConfig {
     sloMs,
     thresholds,
     retry,
+    batchSize,
     budget,
     runId,
     runners,

@@ -60,14 +60,41 @@ function collectTexts(content: unknown, texts: string[]): void {
 
 /** Text of the last user turn, which is what a moderation prompt asks about. */
 function lastUserText(request: Record<string, unknown>): string {
+  return lastUserParts(request).join("\n");
+}
+
+/** The parts' texts of the last user turn ("" for a part without text). */
+function lastUserParts(request: Record<string, unknown>): string[] {
   const contents = Array.isArray(request.contents) ? request.contents : [];
   for (let i = contents.length - 1; i >= 0; i--) {
     const c = asObj(contents[i]);
     if (!c || (c.role !== undefined && c.role !== "user" && c.role !== "")) continue;
     const parts = Array.isArray(c.parts) ? c.parts : [];
-    return parts.map((p) => (typeof asObj(p)?.text === "string" ? (asObj(p)?.text as string) : "")).join("\n");
+    return parts.map((p) => (typeof asObj(p)?.text === "string" ? (asObj(p)?.text as string) : ""));
   }
-  return "";
+  return [];
+}
+
+/** The item schema of a schema whose top level is an array, else undefined. */
+function arrayItems(schema: unknown): unknown {
+  const o = asObj(schema);
+  return o && typeof o.type === "string" && o.type.toLowerCase() === "array" ? o.items : undefined;
+}
+
+/**
+ * Several posts moderated in one request (scenarios/moderation-batch.ts): the schema is an array and each
+ * part of the last user turn is one post, so each array item gets that post's lexicon verdict, in order.
+ */
+function verdictPerPart(parts: string[], items: unknown, rng: Rng, budgetChars: number): { text: string; cut: boolean } {
+  let cut = false;
+  const share = Math.floor(budgetChars / parts.length);
+  const value = parts.map((part) => {
+    const verdict = classifyText(textToClassify(part));
+    const filled = fillSchemaWithin(items, rng, share, moderationChooser(verdict.label, verdict.matches, rng));
+    cut ||= filled.cut;
+    return filled.value;
+  });
+  return { text: JSON.stringify(value), cut };
 }
 
 /**
@@ -420,6 +447,11 @@ function answerText(
     }
   }
   if (mime === "application/json") {
+    const items = moderation ? arrayItems(schema) : undefined;
+    if (items !== undefined) {
+      const parts = lastUserParts(request);
+      if (parts.length > 1) return verdictPerPart(parts, items, rng, budgetTokens * CHARS_PER_TOKEN);
+    }
     if (schema !== undefined) {
       const filled = fillSchemaWithin(schema, rng, budgetTokens * CHARS_PER_TOKEN, chooser);
       return { text: JSON.stringify(filled.value), cut: filled.cut };
