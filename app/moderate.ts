@@ -162,7 +162,12 @@ async function hedgedAttempt(
     const timer = setTimeout(() => {
       if (settled) return;
       const other = ctx.router.pick(performance.now(), tried);
-      if (!other || other.id === upstream.id) return;
+      if (!other) return;
+      if (other.id === upstream.id) {
+        // Nothing else to hedge on: the pick is given back unsent.
+        ctx.router.abandon(other.id, 0, performance.now());
+        return;
+      }
       tried.add(other.id);
       pending++;
       second = startAttempt(ctx, other, text, deadline, timing);

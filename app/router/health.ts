@@ -35,6 +35,8 @@ export class UpstreamHealth {
   quotaBlockedUntil = 0;
   lastObservedAt = Number.NEGATIVE_INFINITY;
   sent = 0;
+  /** When each attempt still unanswered was sent, oldest first. */
+  private readonly sentAt: number[] = [];
   readonly breaker: CircuitBreaker;
   private readonly latencies: number[] = [];
 
@@ -48,6 +50,7 @@ export class UpstreamHealth {
   /** Folds one outcome in; a 429 with a retry delay blocks the upstream's key for that model until then. */
   record(outcome: Outcome, now: number): void {
     this.lastObservedAt = now;
+    this.settle(outcome.latencyMs, now);
     const failed = outcome.ok ? 0 : 1;
     this.errorRate += ALPHA * (failed - this.errorRate);
     this.rate429 += ALPHA * ((outcome.status === 429 ? 1 : 0) - this.rate429);
@@ -68,8 +71,35 @@ export class UpstreamHealth {
   /** An attempt cancelled unanswered (a hedge that lost): its time so far is a latency lower bound, its breaker undecided. */
   abandon(elapsedMs: number, now: number): void {
     this.lastObservedAt = now;
+    this.settle(elapsedMs, now);
     if (this.latencyEwmaMs !== undefined && elapsedMs > this.latencyEwmaMs) this.latencyEwmaMs += ALPHA * (elapsedMs - this.latencyEwmaMs);
     this.breaker.cancelProbe();
+  }
+
+  /** Notes an attempt sent at `now`. */
+  onSend(now: number): void {
+    this.sentAt.push(now);
+  }
+
+  /** Attempts sent and not yet answered or abandoned. */
+  get inFlight(): number {
+    return this.sentAt.length;
+  }
+
+  /** How long the oldest unanswered attempt has been out (0 with none). */
+  oldestInFlightMs(now: number): number {
+    return this.sentAt.length === 0 ? 0 : now - (this.sentAt[0] as number);
+  }
+
+  // The attempt that ended is the one sent `elapsedMs` ago: its entry is the closest to that time.
+  private settle(elapsedMs: number, now: number): void {
+    if (this.sentAt.length === 0) return;
+    const sent = now - elapsedMs;
+    let best = 0;
+    for (let i = 1; i < this.sentAt.length; i++) {
+      if (Math.abs((this.sentAt[i] as number) - sent) < Math.abs((this.sentAt[best] as number) - sent)) best = i;
+    }
+    this.sentAt.splice(best, 1);
   }
 
   /** The `p`-quantile (0–1) of the recent successful latencies, nearest rank; undefined with fewer than `min` samples. */

@@ -37,6 +37,7 @@ export interface UpstreamSnapshot {
   model: string;
   keyName: string;
   sent: number;
+  inFlight: number;
   latencyEwmaMs: number | null;
   latencyP95Ms: number | null;
   errorRate: number;
@@ -79,6 +80,7 @@ export class Router {
     const chosen = this.choose(now, exclude);
     if (!chosen) return undefined;
     chosen.sent++;
+    chosen.onSend(now);
     chosen.breaker.onSend(now);
     return chosen.upstream;
   }
@@ -104,15 +106,19 @@ export class Router {
     const explore = this.options.exploreEvery > 0 && this.picks % this.options.exploreEvery === 0;
     let best = candidates[0] as UpstreamHealth;
     for (const h of candidates) {
-      if (explore ? h.lastObservedAt < best.lastObservedAt : this.score(h) < this.score(best)) best = h;
+      if (explore ? h.lastObservedAt < best.lastObservedAt : this.score(h, now) < this.score(best, now)) best = h;
     }
     return best;
   }
 
-  /** Lower is better; an upstream never observed scores 0, so it is tried first; one that only ever failed, the worst. */
-  private score(h: UpstreamHealth): number {
+  /**
+   * Lower is better: latency × (1 + penalty × error rate), the latency being the EWMA or, when longer,
+   * the age of the oldest attempt still out, so an upstream turning slow loses traffic before its first
+   * slow answer returns. Never observed scores 0, so it is tried first; one that only ever failed, the worst.
+   */
+  private score(h: UpstreamHealth, now: number): number {
     if (h.latencyEwmaMs === undefined) return h.errorRate > 0 ? Number.POSITIVE_INFINITY : 0;
-    return h.latencyEwmaMs * (1 + this.options.errorPenalty * h.errorRate);
+    return Math.max(h.latencyEwmaMs, h.oldestInFlightMs(now)) * (1 + this.options.errorPenalty * h.errorRate);
   }
 
   /** Tells the router how an attempt on upstream `id` ended. */
@@ -157,6 +163,7 @@ export class Router {
         model: h.upstream.model,
         keyName: h.upstream.keyName,
         sent: h.sent,
+        inFlight: h.inFlight,
         latencyEwmaMs: orNull(h.latencyEwmaMs, round),
         latencyP95Ms: orNull(h.latencyQuantile(0.95, 1), round),
         errorRate: round(h.errorRate),
@@ -165,7 +172,7 @@ export class Router {
         breaker: h.breaker.current(now),
         breakerTransitions: [...h.breaker.transitions],
         quotaBlockedForMs: Math.max(0, h.quotaBlockedUntil - now),
-        score: h.latencyEwmaMs === undefined ? null : round(this.score(h)),
+        score: h.latencyEwmaMs === undefined ? null : round(this.score(h, now)),
       })),
     };
   }

@@ -191,3 +191,19 @@ test("the snapshot shows each upstream's observed state by key name, never a key
   assert.equal(a.rate429, 0);
   assert.equal(a.sent + (snap.upstreams[1]?.sent ?? 0), 10);
 });
+
+test("adaptive weighs the oldest attempt still out: an upstream turning slow loses traffic before a slow answer returns", () => {
+  const clock = fakeClock();
+  const r = router("adaptive");
+  drive(r, clock, 10, (u) => (u === A ? ok(90) : ok(100)));
+  const held = r.pick(clock.now());
+  assert.equal(held?.id, A.id, "A is faster");
+  clock.advance(50);
+  assert.equal(r.pick(clock.now())?.id, A.id, "an attempt out for less than A's usual latency says nothing");
+  clock.advance(100);
+  assert.equal(r.pick(clock.now())?.id, B.id, "out for 150 ms, longer than B's 100: A is avoided");
+  assert.equal(r.snapshot(clock.now()).upstreams[0]?.inFlight, 2);
+  r.record(A.id, ok(150), clock.now());
+  r.record(A.id, ok(100), clock.now());
+  assert.equal(r.snapshot(clock.now()).upstreams[0]?.inFlight, 0);
+});
