@@ -50,6 +50,8 @@ export interface ScenarioSpec<Item> {
   send?(item: Item, hardStopAtMs: number): GenerateOutcome;
   /** With `send`: the scenario's own preflight, replacing countTokens; the message to stop with, or undefined when the target is fine. */
   preflight?(): string | undefined;
+  /** With `send`: the URL the summary names as the target (default GEMINI_BASE_URL). */
+  target?: string;
 }
 
 /** The k6 options the kit builds. */
@@ -238,7 +240,7 @@ export function defineScenario<Item>(spec: ScenarioSpec<Item>): Scenario {
       runId,
       outputPrefix,
       model: config.model,
-      baseUrl: displayUrl(config.baseUrl),
+      baseUrl: displayUrl(spec.target ?? config.baseUrl),
       // The dialect's path says which API was measured: the summary line reads "(v1beta/openai)".
       apiVersion: config.dialect === "openai" ? "v1beta/openai" : config.apiVersion,
       ...runnerSummaryContext(shapeSummaryContext(config), segment),

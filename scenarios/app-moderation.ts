@@ -125,6 +125,7 @@ export const { options, setup, handleSummary, closedRampingVus, openConstantArri
   promptChars,
   send,
   preflight,
+  target: config.appUrl,
   thresholds: moderationThresholds(config),
   summaryRates: [["accuracy", "gemini_moderation_correct"]],
 });

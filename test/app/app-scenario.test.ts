@@ -38,6 +38,7 @@ function run(appUrl: string, env: Record<string, string> = {}) {
 test("a run against the app passes its checks and records the queue, model and overhead split per request", async () => {
   const result = await run(stack.app.url);
   assert.equal(result.exitCode, 0, result.stdout.slice(-2000));
+  assert.ok(result.stdout.includes(`at ${stack.app.url}`), "the summary names the app as the target, not the emulator behind it");
   const summary = await readSummary(result.resultsDir);
   const requests = metricValue(summary, "gemini_request_duration", "count");
   assert.ok(requests >= 55, `about 60 requests, got ${requests}`);
