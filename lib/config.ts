@@ -17,6 +17,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
   "GEMINI_BACKOFF_MAX_MS",
   "GEMINI_BASE_URL",
   "GEMINI_BATCH_SIZE",
+  "GEMINI_CHAT_TURNS",
   "GEMINI_DASHBOARD",
   "GEMINI_DIALECT",
   "GEMINI_DURATION",
@@ -144,6 +145,8 @@ export interface GeminiConfig {
   retry: RetryPolicy;
   /** Items per request of the batching scenarios (GEMINI_BATCH_SIZE): posts for moderation-batch, texts for embeddings. */
   batchSize: number;
+  /** Turns of one conversation in scenarios/chat.ts (GEMINI_CHAT_TURNS); then a VU starts a new one. */
+  chatTurns: number;
   budget: { maxRequests: number | undefined; maxCostUsd: number | undefined };
   runId: string | undefined;
   /** k6 processes of one distributed run, each on an equal execution segment (lib/segments.ts); 1 alone. */
@@ -431,6 +434,7 @@ export function parseConfig(env: Env): GeminiConfig {
     "a whole number from 1 to 100 of items per request",
     (n) => Number.isInteger(n) && n >= 1 && n <= 100,
   );
+  const chatTurns = number("GEMINI_CHAT_TURNS", 5, "a whole number from 1 to 50 of turns", (n) => Number.isInteger(n) && n >= 1 && n <= 50);
   const retry = {
     // The comparison policies of scenarios/retry-strategies.ts; `ours` everywhere else.
     strategy: oneOf("GEMINI_RETRY_POLICY", "ours", RETRY_STRATEGIES),
@@ -504,6 +508,7 @@ export function parseConfig(env: Env): GeminiConfig {
     thresholds,
     retry,
     batchSize,
+    chatTurns,
     budget,
     runId,
     runners,
