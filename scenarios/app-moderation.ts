@@ -7,6 +7,7 @@ import http from "k6/http";
 import { SharedArray } from "k6/data";
 import { Counter, Trend } from "k6/metrics";
 import { defineScenario, scenarioConfig } from "../lib/scenario-kit.ts";
+import { isLoopbackHost, urlHost } from "../lib/config.ts";
 import type { GenerateOutcome } from "../lib/gemini-client.ts";
 import { classifyStatus } from "../lib/errors.ts";
 import * as metrics from "../lib/metrics.ts";
@@ -99,6 +100,11 @@ function checkAnswer(outcome: GenerateOutcome, index: number): boolean {
 
 /** One request before the load: a wrong URL or a service that breaks the contract stops the run with one line. */
 function preflight(): string | undefined {
+  // A service off this machine may well call the real API on every request: as with GEMINI_BASE_URL, no budget, no run.
+  const host = urlHost(config.appUrl);
+  if ((host === undefined || !isLoopbackHost(host)) && config.budget.maxRequests === undefined && config.budget.maxCostUsd === undefined) {
+    return `gemini-k6: missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD: GEMINI_APP_URL ${config.appUrl} is not a loopback address, and a service there may spend real API quota; set a budget`;
+  }
   const res = http.post(url, appRequestBody("preflight: is this post fine?"), {
     headers: { "Content-Type": "application/json" },
     timeout: config.timeoutMs,

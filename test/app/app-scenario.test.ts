@@ -61,3 +61,13 @@ test("a target that does not keep the contract stops the run at the preflight wi
     /preflight failed: POST http:\/\/127\.0\.0\.1:\d+\/v1\/moderate answered 404; GEMINI_APP_URL must point at a service keeping the contract in docs\/app\.md/,
   );
 });
+
+test("a service off this machine is not loaded without a budget: one line, before any request", async () => {
+  const result = await run("http://192.0.2.1:8090");
+  assert.equal(result.exitCode, 108);
+  assert.match(
+    result.stdout + result.stderr,
+    /missing GEMINI_MAX_REQUESTS or GEMINI_MAX_COST_USD: GEMINI_APP_URL http:\/\/192\.0\.2\.1:8090 is not a loopback address/,
+  );
+  assert.doesNotMatch(result.stdout + result.stderr, /preflight failed/, "stopped before sending anything");
+});
