@@ -42,6 +42,8 @@ export const KNOWN_VARIABLES: readonly string[] = [
   "GEMINI_SCENARIO",
   "GEMINI_SLO_MS",
   "GEMINI_STREAM",
+  "GEMINI_SWEEP_OUTPUT_TOKENS",
+  "GEMINI_SWEEP_PROMPT_TOKENS",
   "GEMINI_THINKING_BUDGET",
   "GEMINI_TIMEOUT",
   "GEMINI_TTFT_P95_MS",
@@ -147,6 +149,8 @@ export interface GeminiConfig {
   batchSize: number;
   /** Turns of one conversation in scenarios/chat.ts (GEMINI_CHAT_TURNS); then a VU starts a new one. */
   chatTurns: number;
+  /** The grid of scenarios/prompt-sweep.ts: prompt sizes and maxOutputTokens, in tokens (GEMINI_SWEEP_PROMPT_TOKENS, GEMINI_SWEEP_OUTPUT_TOKENS). */
+  sweep: { promptTokens: number[]; outputTokens: number[] };
   budget: { maxRequests: number | undefined; maxCostUsd: number | undefined };
   runId: string | undefined;
   /** k6 processes of one distributed run, each on an equal execution segment (lib/segments.ts); 1 alone. */
@@ -435,6 +439,19 @@ export function parseConfig(env: Env): GeminiConfig {
     (n) => Number.isInteger(n) && n >= 1 && n <= 100,
   );
   const chatTurns = number("GEMINI_CHAT_TURNS", 5, "a whole number from 1 to 50 of turns", (n) => Number.isInteger(n) && n >= 1 && n <= 50);
+  const tokenList = (name: string, fallback: string, max: number): number[] => {
+    const text = raw(name) ?? fallback;
+    const values = text.split(",").map((v) => Number(v.trim()));
+    if (values.length > 6 || !values.every((v) => Number.isInteger(v) && v >= 1 && v <= max)) {
+      bad(name, `a comma-separated list of up to 6 whole numbers of tokens from 1 to ${max}`, text);
+      return fallback.split(",").map(Number);
+    }
+    return values;
+  };
+  const sweep = {
+    promptTokens: tokenList("GEMINI_SWEEP_PROMPT_TOKENS", "100,1000,8000,32000", 1_000_000),
+    outputTokens: tokenList("GEMINI_SWEEP_OUTPUT_TOKENS", "64,512,2048", 65_536),
+  };
   const retry = {
     // The comparison policies of scenarios/retry-strategies.ts; `ours` everywhere else.
     strategy: oneOf("GEMINI_RETRY_POLICY", "ours", RETRY_STRATEGIES),
@@ -509,6 +526,7 @@ export function parseConfig(env: Env): GeminiConfig {
     retry,
     batchSize,
     chatTurns,
+    sweep,
     budget,
     runId,
     runners,
