@@ -3,7 +3,8 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorState } from "./state.ts";
-import { applyPatch, ConfigError } from "./config.ts";
+import { applyPatch, ConfigError, keyLabel } from "./config.ts";
+import type { EmulatorConfig } from "./profiles.ts";
 
 const ADMIN_BODY_LIMIT = 1024 * 1024;
 
@@ -15,6 +16,11 @@ function reply(res: ServerResponse, status: number, value: unknown): void {
     "Cache-Control": "no-store",
   });
   res.end(body);
+}
+
+/** The effective config as the admin API shows it: API keys by their labels, never the keys themselves. */
+function shownConfig(config: EmulatorConfig): EmulatorConfig {
+  return { ...config, apiKeys: config.apiKeys.map(keyLabel) };
 }
 
 function adminError(res: ServerResponse, status: number, message: string): void {
@@ -60,7 +66,7 @@ export async function handleAdmin(
       return reply(res, 200, { status: "reset" });
     case "GET /__emulator/config":
       req.resume();
-      return reply(res, 200, state.config);
+      return reply(res, 200, shownConfig(state.config));
     case "PATCH /__emulator/config": {
       const text = await readBody(req);
       if (text === undefined) return adminError(res, 400, "config patch too large");
@@ -76,7 +82,7 @@ export async function handleAdmin(
         if (err instanceof ConfigError) return adminError(res, 400, err.message);
         throw err;
       }
-      return reply(res, 200, state.config);
+      return reply(res, 200, shownConfig(state.config));
     }
     case "GET /__emulator/requests":
       req.resume();

@@ -124,3 +124,19 @@ test("with the admin API off, /__emulator/* is an ordinary 404 and no public pat
     assert.ok(!(await r.text()).includes("samplesKept"), path);
   }
 });
+
+test("the config answers name API keys by their labels, never the keys", async () => {
+  const keyed = await startEmulator({ profile: "zero-latency", config: { apiKeys: ["secret-admin-key"] } });
+  try {
+    const patched = await keyed.admin.patchConfig({ faults: { latencyMultiplier: 1 } });
+    for (const shown of [await (await fetch(`${keyed.url}/__emulator/config`)).text(), JSON.stringify(patched)]) {
+      assert.ok(!shown.includes("secret-admin-key"), "a key in the config answer");
+      assert.match(shown, /"apiKeys": ?\[\s*"sha256:[0-9a-f]{12}"\s*\]/);
+    }
+    // The key itself still works: only its display changed.
+    const answer = await fetch(`${keyed.url}/v1beta/models`, { headers: { "x-goog-api-key": "secret-admin-key" } });
+    assert.equal(answer.status, 200);
+  } finally {
+    await keyed.close();
+  }
+});
