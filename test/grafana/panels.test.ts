@@ -90,6 +90,8 @@ const hasNumbers = (series: Series): boolean => series.values.some((row) => row.
 const queryPanels = (board: Dashboard): Panel[] => board.panels.filter((panel) => panel.type !== "row");
 /** Panels of metrics only scenarios/app-moderation.ts records; test/app/app-dashboard.test.ts runs them on such a run. */
 const isAppPanel = (panel: Panel): boolean => (panel.targets ?? []).some((target) => target.query.includes('"gemini_app_'));
+/** The prompt-sweep panel reads `cell`-tagged samples only; test/grafana/sweep-panel.test.ts runs it on a sweep. */
+const isSweepPanel = (panel: Panel): boolean => (panel.targets ?? []).some((target) => target.query.includes('"cell" =~'));
 
 async function assertPanelData(panel: Panel, target: Target, query: string): Promise<Series[]> {
   const series = await execute(query);
@@ -102,7 +104,7 @@ async function assertPanelData(panel: Panel, target: Target, query: string): Pro
 test("every load-test panel returns non-empty series for a run with all scenarios and models selected", async () => {
   const vars = variables(loadBoard, { testid: [faultyRun.runId] });
   let checked = 0;
-  for (const panel of queryPanels(loadBoard).filter((p) => !isAppPanel(p))) {
+  for (const panel of queryPanels(loadBoard).filter((p) => !isAppPanel(p) && !isSweepPanel(p))) {
     for (const target of panel.targets ?? []) {
       const series = await assertPanelData(panel, target, interpolate(target.query, vars, faultyRange, 1000));
       checked++;

@@ -156,6 +156,42 @@ function loadTestDashboard(): Dashboard {
       unit: "reqps",
       stack: true,
     })
+    // scenarios/prompt-sweep.ts: its samples carry a `cell` tag (prompt size × maxOutputTokens).
+    .row("Request complexity (prompt-sweep)")
+    .add({
+      type: "table",
+      title: "Per cell: latency, TTFT, output speed and cost per request",
+      description: "One row per cell of the sweep's grid, named p<prompt tokens>_o<maxOutputTokens> (docs/playbook.md).",
+      width: 24,
+      height: 7,
+      queries: [
+        {
+          query: `SELECT count("value") AS "requests", percentile("value", 50) AS "p50 (ms)", percentile("value", 95) AS "p95 (ms)" FROM "gemini_request_duration" WHERE ${RUN} AND "cell" =~ /.+/ GROUP BY "cell"`,
+          format: "table",
+        },
+        {
+          query: `SELECT percentile("value", 50) AS "TTFT p50 (ms)" FROM "gemini_ttft" WHERE ${RUN} AND "cell" =~ /.+/ GROUP BY "cell"`,
+          format: "table",
+        },
+        {
+          query: `SELECT mean("value") AS "output tokens/s" FROM "gemini_tokens_per_second" WHERE ${RUN} AND "cell" =~ /.+/ GROUP BY "cell"`,
+          format: "table",
+        },
+        {
+          query: `SELECT sum("value") AS "cost (USD)" FROM "gemini_cost_usd" WHERE ${RUN} AND "cell" =~ /.+/ GROUP BY "cell"`,
+          format: "table",
+        },
+      ],
+      transformations: [
+        { id: "merge", options: {} },
+        {
+          id: "calculateField",
+          options: { mode: "binary", binary: { left: "cost (USD)", operator: "/", right: "requests" }, alias: "cost per request (USD)" },
+        },
+        { id: "organize", options: { excludeByName: { Time: true, "cost (USD)": true } } },
+      ],
+      decimals: 6,
+    })
     .row("Errors")
     .add({
       title: "Error responses by status",
