@@ -132,7 +132,7 @@ function answerText(item: BatchJobView["items"][number]): string | undefined {
   return text;
 }
 
-function checkAnswer(outcome: GenerateOutcome, start: number): boolean {
+function checkAnswer(outcome: GenerateOutcome): boolean {
   const valid = check(outcome, CONTRACT, CONTRACT_TAGS);
   const job = lastJob;
   if (!valid || job === undefined) return false;
@@ -158,7 +158,6 @@ function checkAnswer(outcome: GenerateOutcome, start: number): boolean {
     metrics.costUsd.add(cost);
     costPerItem.add(cost / job.items.length);
   }
-  void start;
   return true;
 }
 

@@ -7,6 +7,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { cleanEnv, tempResultsRoot } from "../helpers/k6.ts";
+import { runCaptured } from "../helpers/exec.ts";
+import { REPO_ROOT } from "../../tools/paths.ts";
 import { formatRetryTable, runRetryExperiment, type RetryRow } from "../../tools/experiments/retries.ts";
 
 let resultsRoot: string;
@@ -37,4 +39,17 @@ test("under the free tier, ours sends fewer 429s per success than fixed delay, a
   }
   // Not retrying sends each request once: one attempt per logical request.
   assert.equal(row("none").sent, row("none").requests, table);
+});
+
+test("npm run experiment:retries refuses an unknown policy in one line, exit 2, before any run", async () => {
+  const result = await runCaptured(process.execPath, ["--import", "tsx", "tools/experiments/retries.ts", "--policies", "ours,hopeful"], {
+    cwd: REPO_ROOT,
+    env: cleanEnv(),
+    timeoutMs: 30_000,
+  });
+  assert.equal(result.code, 2);
+  assert.match(
+    result.stderr,
+    /^experiment:retries: invalid --policies: expected a comma-separated list of ours, none, fixed, exponential, got 'hopeful'\n/,
+  );
 });
