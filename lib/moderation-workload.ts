@@ -1,5 +1,5 @@
 // The moderation workload (labeled posts sent for a JSON verdict, checked against their labels) as a
-// reusable piece, for the scenarios that vary something around it (scenarios/retry-strategies.ts).
+// reusable piece: scenarios/moderation.ts is this workload alone, scenarios/retry-strategies.ts varies the retry policy around it.
 // Call at init: it opens the data set.
 
 import { SharedArray } from "k6/data";
