@@ -19,8 +19,13 @@ const lateCount = new Counter(ARRIVAL_METRICS.lateness);
 const lateSum = new Counter(ARRIVAL_METRICS.latenessMs);
 const lateSumSq = new Counter(ARRIVAL_METRICS.latenessMs2);
 
-/** Constant arrivals measure the lateness of one iteration in this many per VU: the variance needs no more, and the hook stays cheap. */
+/**
+ * At high rates constant arrivals measure the lateness of one iteration in this many per VU: the
+ * variance needs no more, and the hook stays cheap. Below {@link SAMPLE_EVERY_FROM_RATE} every iteration
+ * is measured: there a VU may start only a handful of iterations in the whole run.
+ */
 const LATENESS_SAMPLE_EVERY = 8;
+const SAMPLE_EVERY_FROM_RATE = 100;
 
 /**
  * The hook for the open model's iterations, or undefined when the shape needs none. It returns true
@@ -35,6 +40,7 @@ export function openIterationHook(config: GeminiConfig): (() => boolean) | undef
   if (windows === undefined && !poisson && !constantRate) return undefined;
   const factor = poisson ? POISSON_OVERSAMPLING : 1;
   const intervalMs = 1000 / (offeredRate(config) * factor);
+  const sampleEvery = offeredRate(config) >= SAMPLE_EVERY_FROM_RATE ? LATENESS_SAMPLE_EVERY : 1;
   const windowMs = windows?.windowMs ?? 0;
   const lastWindow = (windows?.count ?? 1) - 1;
   let startMs = -1;
@@ -75,7 +81,7 @@ export function openIterationHook(config: GeminiConfig): (() => boolean) | undef
       }
       return false;
     }
-    if (constantRate && ++iterations % LATENESS_SAMPLE_EVERY === 0) late(now, exec.scenario.iterationInTest);
+    if (constantRate && ++iterations % sampleEvery === 0) late(now, exec.scenario.iterationInTest);
     return false;
   };
 }

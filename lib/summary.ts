@@ -436,7 +436,7 @@ function shapeResults(
 function describeArrivals(arrivals: ArrivalsReport): string {
   const cv =
     arrivals.interArrivalCv === null
-      ? "not measured (the rate changes over the run, or k6 dropped iterations)"
+      ? "not measured (the rate changes over the run, k6 dropped iterations, or no iteration was timed)"
       : `${arrivals.interArrivalCv.toFixed(3)} over ${arrivals.samples} samples`;
   const expected = arrivals.process === "poisson" ? `about ${POISSON_PLANNED_CV.toFixed(3)} expected` : "about 0 expected";
   return `${arrivals.process}; inter-arrival CV ${cv} (${expected})`;
