@@ -1,59 +1,20 @@
-// Sends generate calls through k6 http with retries, parses the answer once, and records the gemini_ metrics.
-// The request shapes come from gemini-requests.ts; retry timing from retry.ts.
+// Sends generate calls in the native dialect: request shapes from gemini-requests.ts, answers read by
+// gemini-parse.ts, and the attempts, retries and gemini_ metrics of attempts.ts.
 
-import http from "k6/http";
-import { sleep } from "k6";
 import type { GenerateContentRequest } from "./gemini-types.ts";
 import { generateContentRequest, streamGenerateContentRequest, type BuiltRequest, type Target } from "./gemini-requests.ts";
-import {
-  firstChunkTokenEstimate,
-  foldChunks,
-  InvalidResponseError,
-  isBlocked,
-  parseErrorBody,
-  parseGenerateContentBody,
-  parseSseGeneration,
-  type GenerationResult,
-} from "./gemini-parse.ts";
-import { classifyStatus, classifyStreamError, type ErrorClass } from "./errors.ts";
-import { decideRetry, retryInfoDelayMs, RetryBudget, type RetryPolicy } from "./retry.ts";
-import * as metrics from "./metrics.ts";
+import { foldChunks, parseErrorBody, parseGenerateContentBody, parseSseGeneration } from "./gemini-parse.ts";
+import { RetryBudget, type RetryPolicy } from "./retry.ts";
+import { type AnswerReader, Attempts, type GenerateOutcome, K6_DEFAULT_TIMEOUT_MS } from "./attempts.ts";
 
-/** The outcome of one logical request, after all attempts. */
-export interface GenerateOutcome {
-  ok: boolean;
-  /** HTTP status of the last attempt (0 when there was no answer). */
-  status: number;
-  errorClass?: ErrorClass;
-  /** A short description of the last failure, never including the key. */
-  errorMessage?: string;
-  result?: GenerationResult;
-  attempts: number;
-  /** All attempts plus waits, ms. */
-  durationMs: number;
-  /** First-byte time of the successful streaming attempt, ms. */
-  ttftMs?: number;
-}
+export type { GenerateOutcome } from "./attempts.ts";
 
-/** Why one attempt failed. */
-class AttemptFailure {
-  constructor(
-    readonly errorClass: ErrorClass,
-    readonly status: number,
-    readonly message: string,
-    readonly retryInfoMs?: number,
-  ) {}
-}
-
-/** k6's error code for a request that ran out of time (https://grafana.com/docs/k6/latest/javascript-api/error-codes/). */
-const K6_REQUEST_TIMEOUT_CODE = 1050;
-/** k6's own default per-request timeout, when the target sets none. */
-const K6_DEFAULT_TIMEOUT_MS = 60_000;
-/** Time kept before the hard stop for k6 to give up on an attempt and for the metrics to be recorded. */
-const CUT_MARGIN_MS = 250;
-
-/** How a 2xx answer is read: an SSE stream, one JSON answer, or not at all (the preflight's countTokens). */
-type BodyRead = "sse" | "json" | "none";
+/** How the native dialect's answers read. */
+const NATIVE: AnswerReader = {
+  error: parseErrorBody,
+  json: (body) => foldChunks([parseGenerateContentBody(body)]),
+  sse: parseSseGeneration,
+};
 
 /** A client bound to one target, model and retry policy; create one per VU. */
 export class GeminiClient {
@@ -61,19 +22,13 @@ export class GeminiClient {
   // URL and params depend only on the target, model and method: built once, not per request.
   private readonly streamTemplate: BuiltRequest;
   private readonly unaryTemplate: BuiltRequest;
-  private readonly timeoutMs: number;
-  /** The last params cut short by {@link paramsBefore}, and the prepared ones they were copied from. */
-  private cutParams: { from: BuiltRequest["params"]; params: BuiltRequest["params"] } | undefined;
+  private readonly attempts: Attempts;
 
-  constructor(
-    target: Target,
-    model: string,
-    private readonly policy: RetryPolicy,
-  ) {
+  constructor(target: Target, model: string, policy: RetryPolicy) {
     this.budget = new RetryBudget(policy.budgetRatio, policy.budgetMinRetries);
     this.streamTemplate = streamGenerateContentRequest(target, model, { json: "" });
     this.unaryTemplate = generateContentRequest(target, model, { json: "" });
-    this.timeoutMs = target.timeout ?? K6_DEFAULT_TIMEOUT_MS;
+    this.attempts = new Attempts(policy, target.timeout ?? K6_DEFAULT_TIMEOUT_MS, NATIVE);
   }
 
   /**
@@ -87,7 +42,8 @@ export class GeminiClient {
   generate(body: GenerateContentRequest | string, stream: boolean, hardStopAtMs: number = Number.POSITIVE_INFINITY): GenerateOutcome {
     this.budget.recordRequest();
     const json = typeof body === "string" ? body : JSON.stringify(body);
-    return this.attempts(stream ? this.streamTemplate : this.unaryTemplate, json, stream ? "sse" : "json", this.budget, hardStopAtMs, true);
+    const built = stream ? this.streamTemplate : this.unaryTemplate;
+    return this.attempts.run("POST", built.url, json, built.params, stream ? "sse" : "json", this.budget, hardStopAtMs, true);
   }
 
   /**
@@ -97,156 +53,6 @@ export class GeminiClient {
    */
   send(request: BuiltRequest, budget: RetryBudget): GenerateOutcome {
     budget.recordRequest();
-    return this.attempts(request, request.body, "none", budget, Number.POSITIVE_INFINITY, false);
+    return this.attempts.run("POST", request.url, request.body, request.params, "none", budget, Number.POSITIVE_INFINITY, false);
   }
-
-  /** The attempt and retry loop of every call; `recording` says whether it adds gemini_ samples. */
-  private attempts(
-    built: BuiltRequest,
-    json: string,
-    read: BodyRead,
-    budget: RetryBudget,
-    hardStopAtMs: number,
-    recording: boolean,
-  ): GenerateOutcome {
-    let totalMs = 0;
-    for (let attempt = 1; ; attempt++) {
-      if (attempt > 1 && recording) metrics.retries.add(1);
-      const res = http.post(built.url, json, this.paramsBefore(built, hardStopAtMs));
-      // Each property read on a k6 response converts a Go value; read each one once.
-      const timings = res.timings;
-      const status = res.status;
-      // What the attempt cost the caller, connection set-up included (k6's duration starts after it).
-      const setupMs = timings.blocked + timings.connecting + timings.tls_handshaking;
-      const attemptMs = setupMs + timings.duration;
-      totalMs += attemptMs;
-      if (recording) metrics.attemptDuration.add(attemptMs);
-      const answer = readAttempt(res, status, read);
-      if (!(answer instanceof AttemptFailure)) {
-        // One literal with every field: a property added to an object afterwards costs more in k6's runtime.
-        const ttftMs = read === "sse" ? setupMs + timings.sending + timings.waiting : undefined;
-        const done: GenerateOutcome = { ok: true, status, result: answer, attempts: attempt, durationMs: totalMs, ttftMs };
-        if (recording) record(done, attemptMs);
-        return done;
-      }
-      if (recording && answer.errorClass === "rate_limited") metrics.rateLimited.add(1);
-      if (recording && answer.errorClass === "overloaded") metrics.overloaded.add(1);
-      const decision = decideRetry(this.policy, budget, attempt, answer, hardStopAtMs - Date.now() - CUT_MARGIN_MS);
-      if (!decision.retry) {
-        const failed: GenerateOutcome = {
-          ok: false,
-          status,
-          errorClass: answer.errorClass,
-          errorMessage: answer.message,
-          attempts: attempt,
-          durationMs: totalMs,
-        };
-        if (recording) record(failed, attemptMs);
-        return failed;
-      }
-      const waitStart = Date.now();
-      sleep(decision.delayMs / 1000);
-      totalMs += Date.now() - waitStart;
-    }
-  }
-
-  /** The prepared params, or a copy whose timeout ends before the hard stop when that comes first. */
-  private paramsBefore(built: BuiltRequest, hardStopAtMs: number): BuiltRequest["params"] {
-    const leftMs = hardStopAtMs - Date.now() - CUT_MARGIN_MS;
-    if (!(leftMs < this.timeoutMs)) return built.params;
-    // Whole seconds while more than one is left, so a VU copies the params about once a second rather
-    // than for every request (this runs per request, and runs shorter than the timeout always get here).
-    const timeout = leftMs >= 1000 ? Math.floor(leftMs / 1000) * 1000 : Math.max(1, Math.floor(leftMs));
-    const cut = this.cutParams;
-    if (cut !== undefined && cut.from === built.params && cut.params.timeout === timeout) return cut.params;
-    const params = { ...built.params, timeout };
-    this.cutParams = { from: built.params, params };
-    return params;
-  }
-}
-
-/** The result of a usable answer (undefined when it is not read), or why the attempt failed (no wrapper object on the success path). */
-function readAttempt(res: ReturnType<typeof http.post>, status: number, read: BodyRead): GenerationResult | AttemptFailure | undefined {
-  // k6's error code matters only without an HTTP answer; like every response property, a read converts a Go value.
-  const errorCode = status === 0 ? res.error_code : 0;
-  const errorClass = classifyStatus(status, errorCode);
-  if (errorClass !== undefined) {
-    const error = parseErrorBody(bodyText(res));
-    const message = describeFailure(status, errorCode, status === 0 ? res.error : "", error);
-    return new AttemptFailure(errorClass, status, message, retryInfoDelayMs(error?.details));
-  }
-  if (read === "none") return undefined;
-  try {
-    if (read === "json") return foldChunks([parseGenerateContentBody(bodyText(res))]);
-    const result = parseSseGeneration(bodyText(res));
-    if (result.streamError) {
-      const code = result.streamError.code;
-      return new AttemptFailure(classifyStreamError(code), code, `stream failed after it started: ${result.streamError.status}`);
-    }
-    return result;
-  } catch (error) {
-    if (error instanceof InvalidResponseError) return new AttemptFailure("invalid_response", status, error.message);
-    throw error;
-  }
-}
-
-function bodyText(res: ReturnType<typeof http.post>): string {
-  const body = res.body;
-  return typeof body === "string" ? body : "";
-}
-
-// Custom samples carry only the VU's tags (testid, model, scenario), plus error_class on failures:
-// a per-call tags object costs a conversion into Go on every add, and this runs for every request.
-function record(outcome: GenerateOutcome, lastAttemptMs: number): void {
-  metrics.requestDuration.add(outcome.durationMs);
-  if (!outcome.ok) {
-    metrics.errors.add(true, { error_class: outcome.errorClass ?? "invalid_response" });
-    return;
-  }
-  metrics.errors.add(false);
-  const result = outcome.result;
-  if (!result) return;
-  const usage = result.usage;
-  metrics.promptTokens.add(usage.promptTokenCount);
-  metrics.outputTokens.add(usage.candidatesTokenCount);
-  if (usage.thoughtsTokenCount > 0) metrics.thinkingTokens.add(usage.thoughtsTokenCount);
-  if (isBlocked(result)) metrics.blocked.add(1);
-  const ttftMs = outcome.ttftMs;
-  const generationMs = ttftMs !== undefined ? lastAttemptMs - ttftMs : lastAttemptMs;
-  if (ttftMs !== undefined) metrics.ttft.add(ttftMs);
-  // A stream's first chunk arrives with its first byte, inside the time to first token: only the
-  // tokens after it were generated in `generationMs`. A one-chunk stream has no generation time to
-  // measure, and a rate from it would be noise.
-  if (ttftMs !== undefined && result.chunks < 2) return;
-  const firstCount = result.firstChunkTokens;
-  const generated =
-    ttftMs === undefined
-      ? usage.candidatesTokenCount
-      : usage.candidatesTokenCount - (firstCount !== undefined ? firstCount : firstChunkTokens(result));
-  if (generated <= 0 || generationMs <= 0) return;
-  if (ttftMs !== undefined) metrics.timePerOutputToken.add(generationMs / generated);
-  metrics.tokensPerSecond.add(generated / (generationMs / 1000));
-}
-
-/** Visible tokens of a stream's first chunk (see firstChunkTokenEstimate). */
-function firstChunkTokens(result: GenerationResult): number {
-  return firstChunkTokenEstimate(
-    result.usage.candidatesTokenCount,
-    result.chunks,
-    result.firstChunkTokens,
-    result.firstChunkTextLength,
-    result.text.length,
-  );
-}
-
-/**
- * One line on a failed attempt, never including the key: k6's error text when nothing answered, else the
- * status and the first line of the service's error message. (The preflight adds what to do about it.)
- */
-function describeFailure(status: number, errorCode: number, errorText: string, error: ReturnType<typeof parseErrorBody>): string {
-  if (status === 0) {
-    if (errorCode === K6_REQUEST_TIMEOUT_CODE) return "timed out (no complete answer in time)";
-    return `no answer (${errorText ? errorText : `k6 error code ${errorCode}`})`;
-  }
-  return `HTTP ${status}${error ? ` ${error.status}: ${error.message.split("\n")[0]}` : ""}`;
 }
