@@ -5,20 +5,21 @@
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { chatBody, openAiBaseUrl } from "../lib/openai-requests.ts";
-import { moderationRequest, parseVerdict } from "../lib/moderation.ts";
-import { FAILURES, VerifyFailure } from "./failures.ts";
+import { parseVerdict } from "../lib/moderation.ts";
+import { VerifyFailure } from "./failures.ts";
 import { capturingFetch, classifyOpenAiError } from "./openai-failures.ts";
 import type { Baseline } from "./post-run.ts";
 import {
-  baselinePosts,
-  baselineDetail,
-  tokensPerSecond,
+  baselineBodies,
+  recordBaseline,
+  recordFailure,
+  recordStream,
+  timeBaseline,
   type PreflightOptions,
   type PreflightResult,
   type StreamTiming,
 } from "./preflight.ts";
 import { sampleModerationBody } from "./sdk-request.ts";
-import { interpolatedPercentile, spreadOf } from "./spread.ts";
 
 const round = (value: number): number => Math.round(value * 10) / 10;
 
@@ -64,28 +65,12 @@ async function measureStream(client: OpenAI, params: StreamParams, check: boolea
 }
 
 async function measureBaseline(client: OpenAI, options: PreflightOptions): Promise<Baseline> {
-  const bodies = baselinePosts(options.baselineCalls).map((text) =>
-    moderationRequest(text, { maxOutputTokens: options.maxOutputTokens, thinkingBudget: options.thinkingBudget }),
+  return timeBaseline(
+    baselineBodies(options),
+    options.stream,
+    (body) => client.chat.completions.create(chatBody(options.model, body, false) as unknown as ChatCompletionCreateParamsNonStreaming),
+    (body) => measureStream(client, chatBody(options.model, body, true) as unknown as StreamParams, false),
   );
-  if (!options.stream) {
-    const totals: number[] = [];
-    for (const body of bodies) {
-      const started = performance.now();
-      await client.chat.completions.create(chatBody(options.model, body, false) as unknown as ChatCompletionCreateParamsNonStreaming);
-      totals.push(performance.now() - started);
-    }
-    return { kind: "generateContent", calls: totals.length, totalMs: spreadOf(totals.map(round)), ttftMs: null, tokensPerSecond: null };
-  }
-  const streams: StreamTiming[] = [];
-  for (const body of bodies)
-    streams.push(await measureStream(client, chatBody(options.model, body, true) as unknown as StreamParams, false));
-  return {
-    kind: "stream",
-    calls: streams.length,
-    totalMs: spreadOf(streams.map((s) => round(s.totalMs))),
-    ttftMs: spreadOf(streams.map((s) => round(s.ttftMs))),
-    tokensPerSecond: round(interpolatedPercentile(streams.map(tokensPerSecond), 0.5)),
-  };
 }
 
 /** Runs the dialect's preflight steps in order and stops at the first failure. Never throws for API errors. */
@@ -136,33 +121,16 @@ export async function runOpenAiPreflight(options: PreflightOptions): Promise<Pre
     });
 
     step = "stream";
-    const checked = await measureStream(client, chatBody(options.model, body, true) as unknown as StreamParams, true);
-    const tps = tokensPerSecond(checked);
-    result.stream = {
-      ttftMs: round(checked.ttftMs),
-      totalMs: round(checked.totalMs),
-      chunks: checked.chunks,
-      outputTokens: checked.outputTokens,
-      tokensPerSecond: round(tps),
-    };
-    result.steps.push({
-      name: "stream",
-      ok: true,
-      detail: `time to first token ${Math.round(checked.ttftMs)} ms; ${Math.round(tps)} tokens/s; ${checked.chunks} chunks in ${Math.round(checked.totalMs)} ms`,
-    });
+    recordStream(result, await measureStream(client, chatBody(options.model, body, true) as unknown as StreamParams, true));
 
     step = "baseline";
-    result.baseline = await measureBaseline(client, options);
-    result.steps.push({ name: "baseline", ok: true, detail: baselineDetail(result.baseline) });
-    result.ok = true;
+    recordBaseline(result, await measureBaseline(client, options));
   } catch (error) {
     let failure = classifyOpenAiError(error, capture.lastErrorBody());
     // A 404 that does not name the model is a wrong path prefix, not a missing model.
     if (failure.failure === "unknown_model" && !failure.message.includes(`models/${options.model}`))
       failure = new VerifyFailure("wrong_base_url", failure.message);
-    const info = FAILURES[failure.failure];
-    result.steps.push({ name: step, ok: false, detail: `${info.title}: ${failure.message}` });
-    result.failure = { class: failure.failure, exitCode: info.exitCode, message: failure.message, hint: info.hint };
+    recordFailure(result, step, failure);
   }
   return result;
 }

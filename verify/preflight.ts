@@ -6,6 +6,7 @@ import path from "node:path";
 import { GoogleGenAI } from "@google/genai";
 import { firstChunkTokenEstimate } from "../lib/gemini-parse.ts";
 import { countTokensRequest } from "../lib/gemini-requests.ts";
+import type { GenerateContentRequest } from "../lib/gemini-types.ts";
 import { moderationRequest, parseVerdict, validatePosts, type Verdict } from "../lib/moderation.ts";
 import { classifyError, FAILURES, VerifyFailure, type FailureClass } from "./failures.ts";
 import type { Baseline } from "./post-run.ts";
@@ -157,23 +158,40 @@ export function baselinePosts(n: number): string[] {
  * from what one call's luck does.
  */
 async function measureBaseline(ai: GoogleGenAI, options: PreflightOptions): Promise<Baseline> {
-  const requests = baselinePosts(options.baselineCalls).map((text) =>
-    genaiParameters(
-      options.model,
-      moderationRequest(text, { maxOutputTokens: options.maxOutputTokens, thinkingBudget: options.thinkingBudget }),
-    ),
+  const requests = baselineBodies(options).map((body) => genaiParameters(options.model, body));
+  return timeBaseline(
+    requests,
+    options.stream,
+    (params) => ai.models.generateContent(params),
+    (params) => measureStream(ai, params, false),
   );
-  const totals: number[] = [];
-  if (!options.stream) {
-    for (const params of requests) {
+}
+
+/** The moderation bodies of the baseline's calls, in the load test's generation settings. */
+export function baselineBodies(options: PreflightOptions): GenerateContentRequest[] {
+  return baselinePosts(options.baselineCalls).map((text) =>
+    moderationRequest(text, { maxOutputTokens: options.maxOutputTokens, thinkingBudget: options.thinkingBudget }),
+  );
+}
+
+/** Sends `requests` one after another, as streams timed by `measure` or as unary calls by `call`, and sums them up. */
+export async function timeBaseline<R>(
+  requests: R[],
+  stream: boolean,
+  call: (request: R) => Promise<unknown>,
+  measure: (request: R) => Promise<StreamTiming>,
+): Promise<Baseline> {
+  if (!stream) {
+    const totals: number[] = [];
+    for (const request of requests) {
       const started = performance.now();
-      await ai.models.generateContent(params);
+      await call(request);
       totals.push(performance.now() - started);
     }
     return { kind: "generateContent", calls: totals.length, totalMs: spreadOf(totals.map(round)), ttftMs: null, tokensPerSecond: null };
   }
   const streams: StreamTiming[] = [];
-  for (const params of requests) streams.push(await measureStream(ai, params, false));
+  for (const request of requests) streams.push(await measure(request));
   return {
     kind: "stream",
     calls: streams.length,
@@ -181,6 +199,37 @@ async function measureBaseline(ai: GoogleGenAI, options: PreflightOptions): Prom
     ttftMs: spreadOf(streams.map((s) => round(s.ttftMs))),
     tokensPerSecond: round(interpolatedPercentile(streams.map(tokensPerSecond), 0.5)),
   };
+}
+
+/** Records the stream step's figures and its one-line detail. */
+export function recordStream(result: PreflightResult, checked: StreamTiming): void {
+  const tps = tokensPerSecond(checked);
+  result.stream = {
+    ttftMs: round(checked.ttftMs),
+    totalMs: round(checked.totalMs),
+    chunks: checked.chunks,
+    outputTokens: checked.outputTokens,
+    tokensPerSecond: round(tps),
+  };
+  result.steps.push({
+    name: "stream",
+    ok: true,
+    detail: `time to first token ${Math.round(checked.ttftMs)} ms; ${Math.round(tps)} tokens/s; ${checked.chunks} chunks in ${Math.round(checked.totalMs)} ms`,
+  });
+}
+
+/** Records the baseline, the last step: the preflight passed. */
+export function recordBaseline(result: PreflightResult, baseline: Baseline): void {
+  result.baseline = baseline;
+  result.steps.push({ name: "baseline", ok: true, detail: baselineDetail(baseline) });
+  result.ok = true;
+}
+
+/** Records the step that failed and why, with the failure's exit code and hint. */
+export function recordFailure(result: PreflightResult, step: PreflightStep["name"], failure: VerifyFailure): void {
+  const info = FAILURES[failure.failure];
+  result.steps.push({ name: step, ok: false, detail: `${info.title}: ${failure.message}` });
+  result.failure = { class: failure.failure, exitCode: info.exitCode, message: failure.message, hint: info.hint };
 }
 
 /** The baseline step's one-line detail: median and p95 with their intervals. */
@@ -276,30 +325,12 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
     });
 
     step = "stream";
-    const checked = await measureStream(ai, params);
-    const tps = tokensPerSecond(checked);
-    result.stream = {
-      ttftMs: round(checked.ttftMs),
-      totalMs: round(checked.totalMs),
-      chunks: checked.chunks,
-      outputTokens: checked.outputTokens,
-      tokensPerSecond: round(tps),
-    };
-    result.steps.push({
-      name: "stream",
-      ok: true,
-      detail: `time to first token ${Math.round(checked.ttftMs)} ms; ${Math.round(tps)} tokens/s; ${checked.chunks} chunks in ${Math.round(checked.totalMs)} ms`,
-    });
+    recordStream(result, await measureStream(ai, params));
 
     step = "baseline";
-    result.baseline = await measureBaseline(ai, options);
-    result.steps.push({ name: "baseline", ok: true, detail: baselineDetail(result.baseline) });
-    result.ok = true;
+    recordBaseline(result, await measureBaseline(ai, options));
   } catch (error) {
-    const failure = failureOf(error, options.model);
-    const info = FAILURES[failure.failure];
-    result.steps.push({ name: step, ok: false, detail: `${info.title}: ${failure.message}` });
-    result.failure = { class: failure.failure, exitCode: info.exitCode, message: failure.message, hint: info.hint };
+    recordFailure(result, step, failureOf(error, options.model));
   }
   return result;
 }
