@@ -9,9 +9,9 @@ import {
   type BuiltRequest,
   type Target,
 } from "../lib/gemini-requests.ts";
-import { emulatorAdmin, EmulatorAdminError, type EmulatorAdmin } from "../emulator/client.ts";
 import type { GenerateContentRequest } from "../lib/gemini-types.ts";
-import { classifyError, VerifyFailure } from "./failures.ts";
+import { classifyError } from "./failures.ts";
+import { lastLogged, withRequestLog } from "./contract-log.ts";
 import {
   compareRequests,
   EXPECTED_DIFFERENCES,
@@ -67,32 +67,6 @@ function k6ContractRequests(target: Target, model: string, body: GenerateContent
     streamGenerateContent: streamGenerateContentRequest(target, model, body),
     countTokens: countTokensRequest(target, model, body.contents),
   };
-}
-
-/** One admin call; a target without the admin API is the user's to fix, an unreachable one is classified. */
-async function admin<T>(baseUrl: string, path: string, call: (client: EmulatorAdmin) => Promise<T>): Promise<T> {
-  try {
-    return await call(emulatorAdmin(baseUrl));
-  } catch (error) {
-    if (!(error instanceof EmulatorAdminError)) throw error;
-    if (error.status === undefined) throw classifyError(error.cause);
-    throw new VerifyFailure(
-      "bad_usage",
-      `the contract check needs the emulator's admin API, but ${baseUrl}/__emulator/${path} answered HTTP ${error.status}; point GEMINI_BASE_URL at an emulator started without --no-admin`,
-    );
-  }
-}
-
-function isCaptured(value: unknown): value is CapturedRequest {
-  const r = value as Partial<CapturedRequest> | null;
-  return !!r && typeof r.method === "string" && typeof r.path === "string" && typeof r.headers === "object";
-}
-
-async function lastLogged(baseUrl: string, method: ContractMethod): Promise<CapturedRequest> {
-  const requests = (await admin(baseUrl, "requests", (client) => client.requests())).filter(isCaptured);
-  const found = requests.filter((r) => r.path.endsWith(`:${method}`)).at(-1);
-  if (!found) throw new VerifyFailure("unexpected", `the emulator's request log holds no ${method} request after it was sent`);
-  return { method: found.method, path: found.path, query: found.query ?? {}, headers: found.headers, body: found.body ?? null };
 }
 
 /**
@@ -160,20 +134,18 @@ export async function runContractCheck(options: ContractOptions): Promise<Contra
     },
   ];
 
-  const previous = await admin(options.baseUrl, "config", (client) => client.config());
-  await admin(options.baseUrl, "config", (client) => client.patchConfig({ requestLog: true }));
   const comparisons: Comparison[] = [];
-  try {
+  await withRequestLog(options.baseUrl, async () => {
     for (const method of Object.keys(senders) as ContractMethod[]) {
       const k6Rejected = await sendAsK6(k6[method]);
-      const k6Captured = await lastLogged(options.baseUrl, method);
+      const k6Captured = await lastLogged(options.baseUrl, `:${method}`, method);
       for (const [sdk, send] of Object.entries(senders[method]) as Array<[SdkName, Sender]>) {
         try {
           await send();
         } catch (error) {
           throw classifyError(error);
         }
-        const sdkCaptured = await lastLogged(options.baseUrl, method);
+        const sdkCaptured = await lastLogged(options.baseUrl, `:${method}`, method);
         const comparison: Comparison = {
           method,
           sdk,
@@ -186,11 +158,7 @@ export async function runContractCheck(options: ContractOptions): Promise<Contra
         comparisons.push(comparison);
       }
     }
-  } finally {
-    if (previous.requestLog !== true) {
-      await admin(options.baseUrl, "config", (client) => client.patchConfig({ requestLog: false })).catch(() => undefined);
-    }
-  }
+  });
   return { ok: comparisons.every((c) => c.differences.length === 0 && c.k6Rejected === undefined), comparisons, skipped };
 }
 

@@ -3,9 +3,9 @@
 // the emulator's request log and diffed field by field with the native check's rules.
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import { emulatorAdmin, EmulatorAdminError } from "../emulator/client.ts";
 import { chatBody, chatCompletionsRequest, openAiBaseUrl, type OpenAiRequest } from "../lib/openai-requests.ts";
-import { classifyError, VerifyFailure } from "./failures.ts";
+import { classifyError } from "./failures.ts";
+import { lastLogged, withRequestLog } from "./contract-log.ts";
 import { classifyOpenAiError } from "./openai-failures.ts";
 import {
   compareRequests,
@@ -56,28 +56,7 @@ function withoutSdkTelemetry(request: CapturedRequest): CapturedRequest {
 }
 
 async function logged(baseUrl: string): Promise<CapturedRequest> {
-  const found = (await emulatorAdmin(baseUrl).requests()).filter((r) => r.path.endsWith("/openai/chat/completions")).at(-1);
-  if (!found) throw new VerifyFailure("unexpected", "the emulator's request log holds no chat completions request after it was sent");
-  return withoutSdkTelemetry({
-    method: found.method,
-    path: found.path,
-    query: found.query ?? {},
-    headers: found.headers,
-    body: found.body ?? null,
-  });
-}
-
-async function adminCall<T>(baseUrl: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (!(error instanceof EmulatorAdminError)) throw error;
-    if (error.status === undefined) throw classifyError(error.cause);
-    throw new VerifyFailure(
-      "bad_usage",
-      `the contract check needs the emulator's admin API, but ${baseUrl}/__emulator/ answered HTTP ${error.status}; point GEMINI_BASE_URL at an emulator started without --no-admin`,
-    );
-  }
+  return withoutSdkTelemetry(await lastLogged(baseUrl, "/openai/chat/completions", "chat completions"));
 }
 
 /** Runs the dialect's contract check against an emulator; throws VerifyFailure when a call itself fails. */
@@ -102,11 +81,8 @@ export async function runOpenAiContractCheck(options: OpenAiContractOptions): Pr
       for await (const _chunk of stream) void _chunk;
     },
   };
-  const admin = emulatorAdmin(options.baseUrl);
-  const previous = await adminCall(options.baseUrl, () => admin.config());
-  await adminCall(options.baseUrl, () => admin.patchConfig({ requestLog: true }));
   const comparisons: OpenAiComparison[] = [];
-  try {
+  await withRequestLog(options.baseUrl, async () => {
     for (const method of Object.keys(senders) as OpenAiContractMethod[]) {
       const request = k6[method];
       try {
@@ -115,13 +91,13 @@ export async function runOpenAiContractCheck(options: OpenAiContractOptions): Pr
       } catch (error) {
         throw classifyError(error);
       }
-      const k6Captured = await adminCall(options.baseUrl, () => logged(options.baseUrl));
+      const k6Captured = await logged(options.baseUrl);
       try {
         await senders[method]();
       } catch (error) {
         throw classifyOpenAiError(error, undefined);
       }
-      const sdkCaptured = await adminCall(options.baseUrl, () => logged(options.baseUrl));
+      const sdkCaptured = await logged(options.baseUrl);
       comparisons.push({
         method,
         sdk: "openai",
@@ -131,9 +107,7 @@ export async function runOpenAiContractCheck(options: OpenAiContractOptions): Pr
         tolerated: toleratedDifferences(k6Captured, sdkCaptured),
       });
     }
-  } finally {
-    if (previous.requestLog !== true) await admin.patchConfig({ requestLog: false }).catch(() => undefined);
-  }
+  });
   return { ok: comparisons.every((c) => c.differences.length === 0), comparisons, skipped: [] };
 }
 
