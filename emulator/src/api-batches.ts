@@ -5,14 +5,14 @@
 // creation like a generateContent call; the turnaround (config `batch`) decides when the answers show.
 // Batch calls use no live quota or capacity: the service gives Batch Mode its own limits.
 
-import { badKeyError, invalidArgument, methodNotSupported, modelNotFound, noKeyError, pathNotFound } from "./errors.ts";
+import { invalidArgument, methodNotSupported, modelNotFound, pathNotFound } from "./errors.ts";
 import { checkGenerateRequest, checkShape, parseJsonBody } from "./validate.ts";
 import { planContent } from "./content.ts";
 import { fullResponse, newResponseId } from "./response.ts";
 import { drawInjectedError, faultsFor } from "./faults.ts";
 import { controlDelay, refuse } from "./delays.ts";
-import { apiKeyOf, readBody, sendJson, stringify } from "./http.ts";
-import { redact } from "./request-log.ts";
+import { apiKeyOf, sendJson, stringify } from "./http.ts";
+import { keyedBody } from "./intake.ts";
 import { type BatchItem, type BatchJob, batchStateAt, isDone, newBatchId, scheduleBatch } from "./batch-store.ts";
 import type { ApiError } from "./errors.ts";
 import type { ModelInfo } from "./models.ts";
@@ -78,21 +78,11 @@ export async function serveBatches(x: Exchange, route: BatchRoute, query: URLSea
     return refuse(x, pathNotFound());
   }
   const key = apiKeyOf(req, query);
-  if (!key) {
-    req.resume();
-    return refuse(x, noKeyError());
-  }
-  if (state.config.apiKeys.length > 0 && !state.config.apiKeys.includes(key)) {
-    req.resume();
-    return refuse(x, badKeyError());
-  }
-  let raw = "";
-  if (httpMethod === "POST") {
-    const body = await readBody(x, state.config.maxBodyBytes);
-    if (typeof body !== "string") return body ? refuse(x, body) : undefined;
-    raw = body;
-  } else req.resume();
-  if (state.config.requestLog) logRequest(x, query, raw);
+  const url = req.url ?? "";
+  const path = url.includes("?") ? url.slice(0, url.indexOf("?")) : url;
+  const raw = await keyedBody(x, key, httpMethod === "POST", path, query);
+  // `!key` only narrows: keyedBody answered every request without one.
+  if (raw === undefined || !key) return;
 
   if (route.kind === "create") return create(x, route, raw, key);
   if (route.kind === "list") return list(x, query);
@@ -111,19 +101,6 @@ export async function serveBatches(x: Exchange, route: BatchRoute, query: URLSea
     return sendJson(x, 200, stringify(x, {}));
   }
   sendJson(x, 200, stringify(x, operation(job, Date.now())));
-}
-
-function logRequest(x: Exchange, query: URLSearchParams | undefined, raw: string): void {
-  let body: unknown = raw;
-  try {
-    body = raw === "" ? null : JSON.parse(raw);
-  } catch {
-    // Malformed bodies are logged as received.
-  }
-  const url = x.req.url ?? "";
-  const path = url.includes("?") ? url.slice(0, url.indexOf("?")) : url;
-  const redacted = redact(x.req.headers, query ?? new URLSearchParams());
-  x.state.log.add({ method: x.req.method ?? "", path, query: redacted.query, headers: redacted.headers, body });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -3,7 +3,7 @@
 // fault and stats code as the native API (stats methods openai.chat.completions, openai.embeddings,
 // openai.models); answers and errors leave in the OpenAI forms (openai-format.ts, openai-errors.ts).
 
-import { badKeyError, noKeyError, pathNotFound, invalidArgument } from "./errors.ts";
+import { pathNotFound, invalidArgument } from "./errors.ts";
 import { parseJsonBody, checkGenerateRequest } from "./validate.ts";
 import { planContent } from "./content.ts";
 import { answerGenerate } from "./api-generate.ts";
@@ -12,8 +12,8 @@ import { embeddingValues } from "./response.ts";
 import { lognormalQuantile, waitUntil } from "./timing.ts";
 import { admit } from "./admission.ts";
 import { controlDelay, multiplier, refuse } from "./delays.ts";
-import { apiKeyOf, readBody, sendJson } from "./http.ts";
-import { redact } from "./request-log.ts";
+import { apiKeyOf, sendJson } from "./http.ts";
+import { keyedBody } from "./intake.ts";
 import { compatModelNotFound } from "./openai-errors.ts";
 import { COMPAT_ERRORS, ChatFormat } from "./openai-format.ts";
 import { cutAtStop, translateChat, translateEmbeddings, type EmbeddingsRequest } from "./openai-translate.ts";
@@ -74,21 +74,9 @@ export async function serveOpenAi(x: Exchange, path: string, query: URLSearchPar
   }
 
   const key = bearerKey(x, query);
-  if (!key) {
-    req.resume();
-    return refuse(x, noKeyError());
-  }
-  if (state.config.apiKeys.length > 0 && !state.config.apiKeys.includes(key)) {
-    req.resume();
-    return refuse(x, badKeyError());
-  }
-  let raw = "";
-  if (req.method === "POST") {
-    const body = await readBody(x, state.config.maxBodyBytes);
-    if (typeof body !== "string") return body ? refuse(x, body) : undefined;
-    raw = body;
-  } else req.resume();
-  if (state.config.requestLog) logRequest(x, path, query, raw);
+  const raw = await keyedBody(x, key, req.method === "POST", path, query);
+  // `!key` only narrows: keyedBody answered every request without one.
+  if (raw === undefined || !key) return;
 
   if (x.method === "openai.models") {
     if (modelId === undefined) {
@@ -110,17 +98,6 @@ export async function serveOpenAi(x: Exchange, path: string, query: URLSearchPar
   if ("error" in parsed) return refuse(x, parsed.error);
   if (x.method === "openai.embeddings") return serveEmbeddings(x, parsed.value, key);
   return serveChat(x, parsed.value, raw, key);
-}
-
-function logRequest(x: Exchange, path: string, query: URLSearchParams | undefined, raw: string): void {
-  let body: unknown = raw;
-  try {
-    body = raw === "" ? null : JSON.parse(raw);
-  } catch {
-    // Malformed bodies are logged as received.
-  }
-  const redacted = redact(x.req.headers, query ?? new URLSearchParams());
-  x.state.log.add({ method: x.req.method ?? "", path, query: redacted.query, headers: redacted.headers, body });
 }
 
 /** A planned chat answer with what serving it again needs: cached by raw body like native answers. */

@@ -4,14 +4,14 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseRoute, type ApiMethod, type Route } from "./routes.ts";
-import { badKeyError, methodNotSupported, modelNotFound, noKeyError, pathNotFound, statusError } from "./errors.ts";
+import { methodNotSupported, modelNotFound, pathNotFound, statusError } from "./errors.ts";
 import { parseJsonBody } from "./validate.ts";
 import type { ModelInfo } from "./models.ts";
-import { redact } from "./request-log.ts";
+import { keyedBody } from "./intake.ts";
 import { handleAdmin } from "./admin.ts";
 import { answerEncoding } from "./alt.ts";
 import { newExchange, type Exchange } from "./exchange.ts";
-import { JSON_TYPE, apiKeyOf, readBody, sendError } from "./http.ts";
+import { JSON_TYPE, apiKeyOf, sendError } from "./http.ts";
 import { refuse } from "./delays.ts";
 import { answerGenerate, cachedAnswer, serveGenerate } from "./api-generate.ts";
 import { serveCountTokens } from "./api-count-tokens.ts";
@@ -71,24 +71,9 @@ async function serve(x: Exchange, path: string, query: URLSearchParams | undefin
   x.intEnums = encoding.intEnums;
 
   const key = apiKeyOf(req, query);
-  const config = state.config;
-  if (!key) {
-    req.resume();
-    return refuse(x, noKeyError());
-  }
-  if (config.apiKeys.length > 0 && !config.apiKeys.includes(key)) {
-    req.resume();
-    return refuse(x, badKeyError());
-  }
-
-  let raw = "";
-  if (route.kind === "method") {
-    const body = await readBody(x, config.maxBodyBytes);
-    if (typeof body !== "string") return body ? refuse(x, body) : undefined;
-    raw = body;
-  } else req.resume();
-
-  if (config.requestLog) logRequest(x, path, query, raw);
+  const raw = await keyedBody(x, key, route.kind === "method", path, query);
+  // `!key` only narrows: keyedBody answered every request without one.
+  if (raw === undefined || !key) return;
 
   if (route.kind === "list") return serveModelList(x, query);
   const model = state.models.get(route.model.startsWith("models/") ? route.model.slice(7) : route.model);
@@ -96,17 +81,6 @@ async function serve(x: Exchange, path: string, query: URLSearchParams | undefin
   x.model = model.id;
   if (route.kind === "get") return serveModelGet(x, model);
   return serveMethod(x, route, model, raw, key);
-}
-
-function logRequest(x: Exchange, path: string, query: URLSearchParams | undefined, raw: string): void {
-  let body: unknown = raw;
-  try {
-    body = raw === "" ? null : JSON.parse(raw);
-  } catch {
-    // Malformed bodies are logged as received.
-  }
-  const redacted = redact(x.req.headers, query ?? new URLSearchParams());
-  x.state.log.add({ method: x.req.method ?? "", path, query: redacted.query, headers: redacted.headers, body });
 }
 
 const METHOD_SUPPORT: Record<ApiMethod, "generate" | "embed" | "both"> = {
