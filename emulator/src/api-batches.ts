@@ -7,7 +7,7 @@
 
 import { invalidArgument, methodNotSupported, modelNotFound, pathNotFound } from "./errors.ts";
 import { checkGenerateRequest, checkShape, parseJsonBody } from "./validate.ts";
-import { planContent } from "./content.ts";
+import { planRequest } from "./plan-request.ts";
 import { fullResponse, newResponseId } from "./response.ts";
 import { drawInjectedError, faultsFor } from "./faults.ts";
 import { controlDelay, refuse } from "./delays.ts";
@@ -177,20 +177,9 @@ function runItem(state: EmulatorState, model: ModelInfo, item: { request?: unkno
     out.error = { code: rejected.httpStatus, message: rejected.message, status: rejected.status };
     return out;
   }
-  const config = state.config;
-  const plan = planContent({
-    request: request as Record<string, unknown>,
-    rawBody,
-    model,
-    settings: state.settings(model.id),
-    seed: config.seed,
-    promptBlockTerms: config.safety.promptBlockTerms,
-    responseBlockTerms: config.safety.responseBlockTerms,
-  });
-  const inputLimit = model.resource.inputTokenLimit;
-  if (typeof inputLimit === "number" && plan.promptTokens > inputLimit) {
-    const message = `The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`;
-    out.error = { code: 400, message, status: "INVALID_ARGUMENT" };
+  const plan = planRequest(state, request as Record<string, unknown>, rawBody, model);
+  if ("httpStatus" in plan) {
+    out.error = { code: plan.httpStatus, message: plan.message, status: plan.status };
     return out;
   }
   out.response = fullResponse(plan, model, newResponseId());

@@ -1,9 +1,10 @@
 // generateContent and streamGenerateContent: checked, planned (and the plan cached by body), admitted,
 // timed (TTFT, thinking, output speed, injected faults) and sent whole or as a stream (SSE or JSON array).
 
-import { invalidArgument, statusError } from "./errors.ts";
+import { statusError } from "./errors.ts";
 import { checkGenerateRequest, checkShape } from "./validate.ts";
-import { planContent, type ContentPlan } from "./content.ts";
+import type { ContentPlan } from "./content.ts";
+import { planRequest } from "./plan-request.ts";
 import { fullResponse, newResponseId, streamChunks } from "./response.ts";
 import { RESPONSE_ID_SLOT, splitAtResponseId, type CachedAnswer } from "./answer-cache.ts";
 import { withIntEnums } from "./alt.ts";
@@ -33,25 +34,9 @@ export function serveGenerate(x: Exchange, body: unknown, model: ModelInfo, raw:
   const request = body as Record<string, unknown>;
   const semantic = checkGenerateRequest(request, model);
   if (semantic) return refuse(x, semantic);
-  const config = state.config;
-  const plan = planContent({
-    request,
-    rawBody: raw,
-    model,
-    settings: state.settings(model.id),
-    seed: config.seed,
-    promptBlockTerms: config.safety.promptBlockTerms,
-    responseBlockTerms: config.safety.responseBlockTerms,
-    stream: x.stream,
-  });
+  const plan = planRequest(state, request, raw, model, x.stream);
   // Checked before the answer is cached: a cached answer is served without validation.
-  const inputLimit = model.resource.inputTokenLimit;
-  if (typeof inputLimit === "number" && plan.promptTokens > inputLimit) {
-    return refuse(
-      x,
-      invalidArgument(`The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`),
-    );
-  }
+  if ("httpStatus" in plan) return refuse(x, plan);
   const answer: CachedAnswer = { plan };
   state.answers.set(cacheForm(x, model), x.bodyKey, raw, answer);
   return answerGenerate(x, answer, model, key);

@@ -3,9 +3,9 @@
 // fault and stats code as the native API (stats methods openai.chat.completions, openai.embeddings,
 // openai.models); answers and errors leave in the OpenAI forms (openai-format.ts, openai-errors.ts).
 
-import { pathNotFound, invalidArgument } from "./errors.ts";
+import { pathNotFound } from "./errors.ts";
 import { parseJsonBody, checkGenerateRequest } from "./validate.ts";
-import { planContent } from "./content.ts";
+import { planRequest } from "./plan-request.ts";
 import { answerGenerate } from "./api-generate.ts";
 import { countContentTokens } from "./tokens.ts";
 import { embeddingValues } from "./response.ts";
@@ -129,24 +129,8 @@ function serveChat(x: Exchange, body: unknown, raw: string, key: string): void |
   x.sse = true;
   const semantic = checkGenerateRequest(chat.native, model);
   if (semantic) return refuse(x, semantic);
-  const config = state.config;
-  const plan = planContent({
-    request: chat.native,
-    rawBody: raw,
-    model,
-    settings: state.settings(model.id),
-    seed: config.seed,
-    promptBlockTerms: config.safety.promptBlockTerms,
-    responseBlockTerms: config.safety.responseBlockTerms,
-    stream: chat.stream,
-  });
-  const inputLimit = model.resource.inputTokenLimit;
-  if (typeof inputLimit === "number" && plan.promptTokens > inputLimit) {
-    return refuse(
-      x,
-      invalidArgument(`The input token count (${plan.promptTokens}) exceeds the maximum number of tokens allowed (${inputLimit}).`),
-    );
-  }
+  const plan = planRequest(state, chat.native, raw, model, chat.stream);
+  if ("httpStatus" in plan) return refuse(x, plan);
   const answer: ChatAnswer = { plan: cutAtStop(plan, chat.stops), model, stream: chat.stream, includeUsage: chat.includeUsage };
   // Checked before it is cached: a cached answer is served without validation, as natively.
   state.answers.set(CHAT_FORM, x.bodyKey, raw, answer);
