@@ -10,6 +10,7 @@ import { admit } from "./admission.ts";
 import { multiplier, refuse } from "./delays.ts";
 import { sendJson, stringify } from "./http.ts";
 import type { ModelInfo } from "./models.ts";
+import type { Capacity } from "./capacity.ts";
 import type { Exchange } from "./exchange.ts";
 
 /** Answers an embed call whose body parsed as JSON. */
@@ -38,13 +39,9 @@ export async function serveEmbed(
     if (error) return refuse(x, error);
     tokens += countContentTokens(item.content);
   }
-  x.promptTokens = tokens;
-  const slot = await admit(x, model, key, tokens);
+  const slot = await admitEmbedding(x, model, key, tokens);
   if (!slot) return;
   try {
-    const settings = state.settings(model.id);
-    const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(model.ttftKey)) * multiplier(x);
-    if (ttft > 0) await waitUntil(x.serviceStart + ttft);
     const embeddings = items.map((item) => {
       const text = JSON.stringify(item.content ?? "");
       const dims = Number(item.outputDimensionality ?? item.output_dimensionality ?? 3072) || 3072;
@@ -54,4 +51,21 @@ export async function serveEmbed(
   } finally {
     slot.release();
   }
+}
+
+/**
+ * Admits an embedding call of `tokens` prompt tokens and waits out its time to answer (embeddings have
+ * no output to pace). Returns the held slot for the caller to release after answering, or undefined once
+ * admission has answered with a refusal.
+ */
+export async function admitEmbedding(x: Exchange, model: ModelInfo, key: string, tokens: number): Promise<Capacity | undefined> {
+  const { state } = x;
+  x.promptTokens = tokens;
+  const slot = await admit(x, model, key, tokens);
+  if (!slot) return undefined;
+  const settings = state.settings(model.id);
+  const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(model.ttftKey)) * multiplier(x);
+  // waitUntil never rejects, so the slot cannot be left held here.
+  if (ttft > 0) await waitUntil(x.serviceStart + ttft);
+  return slot;
 }

@@ -7,11 +7,10 @@ import { pathNotFound } from "./errors.ts";
 import { parseJsonBody, checkGenerateRequest } from "./validate.ts";
 import { planRequest } from "./plan-request.ts";
 import { answerGenerate } from "./api-generate.ts";
+import { admitEmbedding } from "./api-embed.ts";
 import { countContentTokens } from "./tokens.ts";
 import { embeddingValues } from "./response.ts";
-import { lognormalQuantile, waitUntil } from "./timing.ts";
-import { admit } from "./admission.ts";
-import { controlDelay, multiplier, refuse } from "./delays.ts";
+import { controlDelay, refuse } from "./delays.ts";
 import { apiKeyOf, sendJson } from "./http.ts";
 import { keyedBody } from "./intake.ts";
 import { compatModelNotFound } from "./openai-errors.ts";
@@ -143,7 +142,6 @@ function base64Vector(values: number[]): string {
 }
 
 async function serveEmbeddings(x: Exchange, body: unknown, key: string): Promise<void> {
-  const { state } = x;
   const request = translateEmbeddings(body);
   if ("httpStatus" in request) return refuse(x, request);
   const model = findModel(x, request.model);
@@ -151,13 +149,9 @@ async function serveEmbeddings(x: Exchange, body: unknown, key: string): Promise
   x.model = model.id;
   let tokens = 0;
   for (const content of request.contents) tokens += countContentTokens(content);
-  x.promptTokens = tokens;
-  const slot = await admit(x, model, key, tokens);
+  const slot = await admitEmbedding(x, model, key, tokens);
   if (!slot) return;
   try {
-    const settings = state.settings(model.id);
-    const ttft = lognormalQuantile(settings.ttftMedianMs, settings.ttftP95Ms, state.nextQuantile(model.ttftKey)) * multiplier(x);
-    if (ttft > 0) await waitUntil(x.serviceStart + ttft);
     sendJson(x, 200, embeddingsBody(x, request, model, tokens));
   } finally {
     slot.release();
