@@ -2,23 +2,13 @@
 // SUCCEEDED, turnaround recorded, every item's verdict read, and the cost per item at Batch Mode prices
 // agreeing with the emulator's token counts; per-request errors counted apart from the job's success.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { start } from "../../emulator/index.ts";
 import { runLoadTest } from "../../tools/run/run-load.ts";
 import { batchCreateBody, jobState, pollDelayMs, readBatchJob } from "../../lib/batch-mode.ts";
-import {
-  buildScenarios,
-  cleanEnv,
-  emulatorStats,
-  metricValue,
-  patchEmulatorConfig,
-  readSummary,
-  resetEmulator,
-  tempResultsRoot,
-} from "../helpers/k6.ts";
+import { cleanEnv, emulatorStats, metricValue, patchEmulatorConfig, readSummary, resetEmulator } from "../helpers/k6.ts";
+import { fastEmulatorSuite } from "../helpers/k6-suite.ts";
 
 const JOBS = 3;
 const PER_JOB = 10;
@@ -27,28 +17,18 @@ const prices = JSON.parse(readFileSync(new URL("../../data/prices.json", import.
   batch: { models: Record<string, { input: number; output: number }> };
 };
 
-let emulator: Awaited<ReturnType<typeof start>>;
-let resultsRoot: string;
-before(async () => {
-  await buildScenarios();
-  emulator = await start({ port: 0, profile: "fast" });
-  resultsRoot = await tempResultsRoot();
-});
-after(async () => {
-  await emulator?.close();
-  await rm(resultsRoot, { recursive: true, force: true });
-});
+const suite = fastEmulatorSuite();
 
 function run() {
   return runLoadTest({
-    baseUrl: emulator.url,
+    baseUrl: suite.url,
     profile: "fast",
     script: "dist/batch-mode.js",
     build: false,
     stdio: "pipe",
     log: () => {},
     baseEnv: cleanEnv(),
-    resultsRoot,
+    resultsRoot: suite.resultsRoot,
     env: { GEMINI_SHAPE: "smoke", GEMINI_SMOKE_ITERATIONS: String(JOBS), GEMINI_BATCH_SIZE: String(PER_JOB) },
   });
 }
@@ -77,7 +57,7 @@ test("the create body, the Operation reading and the poll backoff", () => {
 });
 
 test("jobs are polled to SUCCEEDED, their turnaround and Batch Mode cost per item recorded", async () => {
-  await resetEmulator(emulator.url);
+  await resetEmulator(suite.url);
   const result = await run();
   assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
   const summary = await readSummary(result.resultsDir);
@@ -87,7 +67,7 @@ test("jobs are polled to SUCCEEDED, their turnaround and Batch Mode cost per ite
   assert.equal(metricValue(summary, "gemini_batch_items", "count"), JOBS * PER_JOB);
   assert.ok(metricValue(summary, "gemini_batch_polls", "count") >= JOBS);
   assert.ok(metricValue(summary, "gemini_moderation_correct", "rate") > 0.5);
-  const stats = await emulatorStats(emulator.url, { method: "batchGenerateContent" });
+  const stats = await emulatorStats(suite.url, { method: "batchGenerateContent" });
   const cost = (p: { input: number; output: number }) =>
     (stats.tokens.prompt * p.input + (stats.tokens.output + stats.tokens.thoughts) * p.output) / 1_000_000 / (JOBS * PER_JOB);
   const batchCost = cost(prices.batch.models["gemini-2.5-flash"] as { input: number; output: number });
@@ -97,8 +77,8 @@ test("jobs are polled to SUCCEEDED, their turnaround and Batch Mode cost per ite
 });
 
 test("requests that fail inside a job are counted as item errors while the job succeeds", async () => {
-  await resetEmulator(emulator.url);
-  await patchEmulatorConfig(emulator.url, { faults: { errorRates: { "503": 0.3 } } });
+  await resetEmulator(suite.url);
+  await patchEmulatorConfig(suite.url, { faults: { errorRates: { "503": 0.3 } } });
   try {
     const result = await run();
     assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
@@ -107,6 +87,6 @@ test("requests that fail inside a job are counted as item errors while the job s
     assert.ok(errors > 0, "no item error");
     assert.equal(errors + metricValue(summary, "gemini_batch_items", "count"), JOBS * PER_JOB);
   } finally {
-    await patchEmulatorConfig(emulator.url, { faults: { errorRates: { "503": 0 } } });
+    await patchEmulatorConfig(suite.url, { faults: { errorRates: { "503": 0 } } });
   }
 });

@@ -2,37 +2,26 @@
 // embedContent request and ten per batchEmbedContents request. Both smoke runs pass, embed every text,
 // send the emulator the same tokens, and batching cuts the latency per text; a generate model is refused.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
-import { start } from "../../emulator/index.ts";
 import { runLoadTest } from "../../tools/run/run-load.ts";
 import { embedBody, readEmbeddingCount } from "../../lib/embeddings.ts";
-import { buildScenarios, cleanEnv, emulatorStats, metricValue, readSummary, resetEmulator, tempResultsRoot } from "../helpers/k6.ts";
+import { cleanEnv, emulatorStats, metricValue, readSummary, resetEmulator } from "../helpers/k6.ts";
+import { fastEmulatorSuite } from "../helpers/k6-suite.ts";
 
 const TEXTS = 20;
-let emulator: Awaited<ReturnType<typeof start>>;
-let resultsRoot: string;
-before(async () => {
-  await buildScenarios();
-  emulator = await start({ port: 0, profile: "fast" });
-  resultsRoot = await tempResultsRoot();
-});
-after(async () => {
-  await emulator?.close();
-  await rm(resultsRoot, { recursive: true, force: true });
-});
+const suite = fastEmulatorSuite();
 
 function run(env: Record<string, string>) {
   return runLoadTest({
-    baseUrl: emulator.url,
+    baseUrl: suite.url,
     profile: "fast",
     script: "dist/embeddings.js",
     build: false,
     stdio: "pipe",
     log: () => {},
     baseEnv: cleanEnv(),
-    resultsRoot,
+    resultsRoot: suite.resultsRoot,
     env: { GEMINI_SHAPE: "smoke", GEMINI_MODEL: "gemini-embedding-001", ...env },
   });
 }
@@ -55,11 +44,11 @@ test("ten texts per batchEmbedContents embed the same texts as one per embedCont
     [1, "embedContent"],
     [10, "batchEmbedContents"],
   ] as const) {
-    await resetEmulator(emulator.url);
+    await resetEmulator(suite.url);
     const result = await run({ GEMINI_BATCH_SIZE: String(size), GEMINI_SMOKE_ITERATIONS: String(TEXTS / size) });
     assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
     const summary = await readSummary(result.resultsDir);
-    const stats = await emulatorStats(emulator.url, { method });
+    const stats = await emulatorStats(suite.url, { method });
     figures.push({
       tokens: stats.tokens.prompt,
       requests: stats.requests.total,
@@ -75,12 +64,12 @@ test("ten texts per batchEmbedContents embed the same texts as one per embedCont
 });
 
 test("a generate model is refused before any request with the setting to change", async () => {
-  await resetEmulator(emulator.url);
+  await resetEmulator(suite.url);
   const result = await run({ GEMINI_MODEL: "gemini-2.5-flash" });
   assert.notEqual(result.exitCode, 0);
   assert.match(
     result.stdout + result.stderr,
     /embeddings needs an embedding model, got 'gemini-2\.5-flash': set GEMINI_MODEL=gemini-embedding-001/,
   );
-  assert.equal((await emulatorStats(emulator.url, { method: "embedContent" })).requests.total, 0);
+  assert.equal((await emulatorStats(suite.url, { method: "embedContent" })).requests.total, 0);
 });

@@ -3,22 +3,12 @@
 // post gets its own verdict (the same accuracy both ways), the per-post cost agrees with the emulator's
 // token counts, and batching cuts the cost per post, though not to 1/N: the verdicts are output per post.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { start } from "../../emulator/index.ts";
 import { runLoadTest } from "../../tools/run/run-load.ts";
-import {
-  buildScenarios,
-  cleanEnv,
-  emulatorStats,
-  metricValue,
-  readSummary,
-  resetEmulator,
-  tempResultsRoot,
-  type SummaryFile,
-} from "../helpers/k6.ts";
+import { cleanEnv, emulatorStats, metricValue, readSummary, resetEmulator, type SummaryFile } from "../helpers/k6.ts";
+import { fastEmulatorSuite } from "../helpers/k6-suite.ts";
 
 const POSTS = 50;
 const prices = JSON.parse(readFileSync(new URL("../../data/prices.json", import.meta.url), "utf8")) as {
@@ -26,34 +16,24 @@ const prices = JSON.parse(readFileSync(new URL("../../data/prices.json", import.
 };
 const flash = prices.models["gemini-2.5-flash"] as { input: number; output: number };
 
-let emulator: Awaited<ReturnType<typeof start>>;
-let resultsRoot: string;
-before(async () => {
-  await buildScenarios();
-  emulator = await start({ port: 0, profile: "fast" });
-  resultsRoot = await tempResultsRoot();
-});
-after(async () => {
-  await emulator?.close();
-  await rm(resultsRoot, { recursive: true, force: true });
-});
+const suite = fastEmulatorSuite();
 
 /** A smoke run over the first 50 posts, `size` per request; its summary and the emulator's cost per post. */
 async function run(size: number): Promise<{ summary: SummaryFile; truthCostPerPost: number; requests: number }> {
-  await resetEmulator(emulator.url);
+  await resetEmulator(suite.url);
   const result = await runLoadTest({
-    baseUrl: emulator.url,
+    baseUrl: suite.url,
     profile: "fast",
     script: "dist/moderation-batch.js",
     build: false,
     stdio: "pipe",
     log: () => {},
     baseEnv: cleanEnv(),
-    resultsRoot,
+    resultsRoot: suite.resultsRoot,
     env: { GEMINI_SHAPE: "smoke", GEMINI_SMOKE_ITERATIONS: String(POSTS / size), GEMINI_BATCH_SIZE: String(size), GEMINI_STREAM: "false" },
   });
   assert.equal(result.exitCode, 0, `${result.stdout}\n${result.stderr}`);
-  const stats = await emulatorStats(emulator.url, { method: "generateContent" });
+  const stats = await emulatorStats(suite.url, { method: "generateContent" });
   const truthCost = (stats.tokens.prompt * flash.input + (stats.tokens.output + stats.tokens.thoughts) * flash.output) / 1_000_000;
   return { summary: await readSummary(result.resultsDir), truthCostPerPost: truthCost / POSTS, requests: stats.requests.total };
 }

@@ -2,25 +2,14 @@
 // its prompt tokens are within 5% of the size it names (the emulator's count), and the table is printed
 // and written to summary.json's `sweep`.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
-import { start } from "../../emulator/index.ts";
 import { runLoadTest } from "../../tools/run/run-load.ts";
 import { formatSweep, sweepCells, sweepRows, type SweepRow } from "../../lib/prompt-sweep.ts";
-import { buildScenarios, cleanEnv, emulatorSamples, readSummary, tempResultsRoot } from "../helpers/k6.ts";
+import { cleanEnv, emulatorSamples, readSummary } from "../helpers/k6.ts";
+import { fastEmulatorSuite } from "../helpers/k6-suite.ts";
 
-let emulator: Awaited<ReturnType<typeof start>>;
-let resultsRoot: string;
-before(async () => {
-  await buildScenarios();
-  emulator = await start({ port: 0, profile: "fast" });
-  resultsRoot = await tempResultsRoot();
-});
-after(async () => {
-  await emulator?.close();
-  await rm(resultsRoot, { recursive: true, force: true });
-});
+const suite = fastEmulatorSuite();
 
 test("cells, rows and the table from k6's metrics", () => {
   const cells = sweepCells([100, 1000], [64]);
@@ -41,14 +30,14 @@ test("cells, rows and the table from k6's metrics", () => {
 
 test("a 2 × 2 sweep runs every cell at prompt sizes within 5% of the emulator's count", async () => {
   const result = await runLoadTest({
-    baseUrl: emulator.url,
+    baseUrl: suite.url,
     profile: "fast",
     script: "dist/prompt-sweep.js",
     build: false,
     stdio: "pipe",
     log: () => {},
     baseEnv: cleanEnv(),
-    resultsRoot,
+    resultsRoot: suite.resultsRoot,
     env: {
       GEMINI_SWEEP_PROMPT_TOKENS: "100,2000",
       GEMINI_SWEEP_OUTPUT_TOKENS: "64,512",
@@ -63,7 +52,7 @@ test("a 2 × 2 sweep runs every cell at prompt sizes within 5% of the emulator's
     summary.sweep.map((r) => r.name),
     ["p100_o64", "p100_o512", "p2000_o64", "p2000_o512"],
   );
-  const samples = await emulatorSamples(emulator.url);
+  const samples = await emulatorSamples(suite.url);
   for (const row of summary.sweep) {
     assert.ok(row.requests > 0, `${row.name} has no request`);
     const measured = row.measuredPromptTokens as number;
