@@ -2,63 +2,24 @@
 // number the suite reports would be suspect. Tolerance: 5%, plus loopback overhead on k6's side.
 
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
-import { after, before, test } from "node:test";
-import { start } from "../../emulator/index.ts";
-import {
-  buildScenarios,
-  emulatorConfig,
-  emulatorStats,
-  metricValue,
-  patchEmulatorConfig,
-  readSummary,
-  resetEmulator,
-  runScenario,
-  tempResultsRoot,
-} from "../helpers/k6.ts";
+import { test } from "node:test";
+import { emulatorConfig, emulatorStats, metricValue, patchEmulatorConfig, readSummary, resetEmulator, runScenario } from "../helpers/k6.ts";
+import { fastEmulatorSuite } from "../helpers/k6-suite.ts";
+import { assertAgrees } from "../helpers/agreement.ts";
 
-/**
- * Time k6 may see beyond the emulator's own clock: the loopback hop and the moments before the
- * emulator's handler starts and after its last write. It only ever adds to k6's figure, and a
- * stalled CI machine stretches it, so k6 may read that much higher but hardly lower.
- */
-const LOOPBACK_ALLOWANCE_MS = 15;
-const CLOCK_SLACK_MS = 2;
-
-function assertAgrees(label: string, k6Ms: number, truthMs: number): void {
-  const low = truthMs * 0.95 - CLOCK_SLACK_MS;
-  const high = truthMs * 1.05 + LOOPBACK_ALLOWANCE_MS;
-  assert.ok(
-    k6Ms >= low && k6Ms <= high,
-    `${label}: k6 says ${k6Ms.toFixed(2)} ms, the emulator measured ${truthMs.toFixed(2)} ms (allowed ${low.toFixed(2)}–${high.toFixed(2)} ms)`,
-  );
-}
-
-let emulator: Awaited<ReturnType<typeof start>>;
-let resultsRoot: string;
-
-before(async () => {
-  await buildScenarios();
-  resultsRoot = await tempResultsRoot();
-  emulator = await start({ port: 0, profile: "fast", seed: 7 });
-});
-
-after(async () => {
-  await emulator?.close();
-  await rm(resultsRoot, { recursive: true, force: true });
-});
+const suite = fastEmulatorSuite({ seed: 7 });
 
 test("k6's p95 of request duration and of time to first token match the emulator's ground truth", async (t) => {
   const run = await runScenario({
-    baseUrl: emulator.url,
-    resultsRoot,
+    baseUrl: suite.url,
+    resultsRoot: suite.resultsRoot,
     env: { GEMINI_SCENARIO: "open", GEMINI_DURATION: "12s", GEMINI_RATE: "25", GEMINI_STREAM: "true" },
   });
   // Thresholds are the gate test's business; here the run only has to complete (0 or 99).
   assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
   const summary = await readSummary(run.resultsDir);
-  const all = await emulatorStats(emulator.url);
-  const streaming = await emulatorStats(emulator.url, { method: "streamGenerateContent" });
+  const all = await emulatorStats(suite.url);
+  const streaming = await emulatorStats(suite.url, { method: "streamGenerateContent" });
 
   // Every HTTP request k6 sent is one the emulator timed, so the two populations are the same.
   assert.equal(metricValue(summary, "http_reqs", "count"), all.requests.total);
@@ -75,7 +36,7 @@ test("k6's p95 of request duration and of time to first token match the emulator
   // Output speed: the emulator paces tokens after the first chunk at its configured rate, so k6's
   // median must land on it — counting the first chunk's tokens, which arrive with the first byte,
   // would overstate it.
-  const config = await emulatorConfig(emulator.url);
+  const config = await emulatorConfig(suite.url);
   const configured = config.models["gemini-2.5-flash"]!.tokensPerSecond;
   const measured = metricValue(summary, "gemini_tokens_per_second", "med");
   t.diagnostic(`tokens/s p50 k6 ${measured.toFixed(1)} / configured ${configured}`);
@@ -91,13 +52,13 @@ test("k6's p95 of request duration and of time to first token match the emulator
 });
 
 test("on a model whose first chunk carries no count (gemini-2.0-flash), k6's tokens/s still lands on the emulator's rate", async (t) => {
-  await resetEmulator(emulator.url);
+  await resetEmulator(suite.url);
   // A slower rate than the fast profile's 800 tokens/s stretches each answer's generation to ~180 ms,
   // so a timer's millisecond of jitter stays well inside the tolerance.
-  await patchEmulatorConfig(emulator.url, { models: { "gemini-2.0-flash": { tokensPerSecond: 200 } } });
+  await patchEmulatorConfig(suite.url, { models: { "gemini-2.0-flash": { tokensPerSecond: 200 } } });
   const run = await runScenario({
-    baseUrl: emulator.url,
-    resultsRoot,
+    baseUrl: suite.url,
+    resultsRoot: suite.resultsRoot,
     env: { GEMINI_MODEL: "gemini-2.0-flash", GEMINI_SCENARIO: "open", GEMINI_DURATION: "6s", GEMINI_RATE: "10", GEMINI_STREAM: "true" },
   });
   assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
@@ -105,7 +66,7 @@ test("on a model whose first chunk carries no count (gemini-2.0-flash), k6's tok
   assert.ok(metricValue(summary, "gemini_tokens_per_second", "count") >= 40, "too few streams measured");
   // Its streams grow from a one-token first chunk, and only the last chunk counts the output: an
   // even share per chunk would take several tokens too many off the generated ones.
-  const config = await emulatorConfig(emulator.url);
+  const config = await emulatorConfig(suite.url);
   const configured = config.models["gemini-2.0-flash"]!.tokensPerSecond;
   const measured = metricValue(summary, "gemini_tokens_per_second", "med");
   t.diagnostic(`gemini-2.0-flash tokens/s p50 k6 ${measured.toFixed(1)} / configured ${configured}`);

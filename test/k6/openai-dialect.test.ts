@@ -3,52 +3,19 @@
 // token agree with the emulator's ground truth as the native client's do (test/k6/measurement.test.ts).
 
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
-import { after, before, test } from "node:test";
-import { start } from "../../emulator/index.ts";
-import {
-  buildScenarios,
-  emulatorStats,
-  metricValue,
-  readAllFiles,
-  readSummary,
-  resetEmulator,
-  runScenario,
-  tempResultsRoot,
-} from "../helpers/k6.ts";
+import { test } from "node:test";
+import { emulatorStats, metricValue, readAllFiles, readSummary, resetEmulator, runScenario } from "../helpers/k6.ts";
+import { fastEmulatorSuite } from "../helpers/k6-suite.ts";
+import { assertAgrees } from "../helpers/agreement.ts";
 
 const SECRET_KEY = "sk-openai-dialect-secret-4242";
-const LOOPBACK_ALLOWANCE_MS = 15;
-const CLOCK_SLACK_MS = 2;
-
-function assertAgrees(label: string, k6Ms: number, truthMs: number): void {
-  const low = truthMs * 0.95 - CLOCK_SLACK_MS;
-  const high = truthMs * 1.05 + LOOPBACK_ALLOWANCE_MS;
-  assert.ok(
-    k6Ms >= low && k6Ms <= high,
-    `${label}: k6 says ${k6Ms.toFixed(2)} ms, the emulator measured ${truthMs.toFixed(2)} ms (allowed ${low.toFixed(2)}–${high.toFixed(2)} ms)`,
-  );
-}
-
-let emulator: Awaited<ReturnType<typeof start>>;
-let resultsRoot: string;
-
-before(async () => {
-  await buildScenarios();
-  resultsRoot = await tempResultsRoot();
-  emulator = await start({ port: 0, profile: "fast", seed: 7 });
-});
-
-after(async () => {
-  await emulator?.close();
-  await rm(resultsRoot, { recursive: true, force: true });
-});
+const suite = fastEmulatorSuite({ seed: 7 });
 
 test("a smoke run over the openai dialect passes and speaks only /v1beta/openai/", async () => {
-  await resetEmulator(emulator.url);
+  await resetEmulator(suite.url);
   const run = await runScenario({
-    baseUrl: emulator.url,
-    resultsRoot,
+    baseUrl: suite.url,
+    resultsRoot: suite.resultsRoot,
     env: { GEMINI_DIALECT: "openai", GEMINI_SHAPE: "smoke", GEMINI_SMOKE_ITERATIONS: "10", GEMINI_API_KEY: SECRET_KEY },
   });
   // The key travels only in the Authorization header: never in output or results.
@@ -61,7 +28,7 @@ test("a smoke run over the openai dialect passes and speaks only /v1beta/openai/
   assert.equal(metricValue(summary, "gemini_moderation_correct", "rate") > 0, true);
   assert.ok(metricValue(summary, "gemini_output_tokens", "count") > 0);
   assert.ok(metricValue(summary, "gemini_thinking_tokens", "count") > 0, "thinking read back from total_tokens");
-  const stats = await emulatorStats(emulator.url);
+  const stats = await emulatorStats(suite.url);
   assert.deepEqual(Object.keys(stats.requests.byMethod).sort(), ["openai.chat.completions", "openai.models"]);
   assert.equal(stats.requests.byMethod["openai.models"], 1, "the preflight is one models/{id} call");
   assert.equal(stats.requests.byMethod["openai.chat.completions"], metricValue(summary, "gemini_request_duration", "count"));
@@ -70,16 +37,16 @@ test("a smoke run over the openai dialect passes and speaks only /v1beta/openai/
 });
 
 test("k6's p95 of request duration and of time to first token over the dialect match the emulator's ground truth", async (t) => {
-  await resetEmulator(emulator.url);
+  await resetEmulator(suite.url);
   const run = await runScenario({
-    baseUrl: emulator.url,
-    resultsRoot,
+    baseUrl: suite.url,
+    resultsRoot: suite.resultsRoot,
     env: { GEMINI_DIALECT: "openai", GEMINI_SCENARIO: "open", GEMINI_DURATION: "12s", GEMINI_RATE: "25", GEMINI_STREAM: "true" },
   });
   assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 did not complete (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
   const summary = await readSummary(run.resultsDir);
-  const all = await emulatorStats(emulator.url);
-  const chats = await emulatorStats(emulator.url, { method: "openai.chat.completions" });
+  const all = await emulatorStats(suite.url);
+  const chats = await emulatorStats(suite.url, { method: "openai.chat.completions" });
   assert.equal(metricValue(summary, "http_reqs", "count"), all.requests.total);
   assert.ok(chats.ttfbMs.count >= 250, `only ${chats.ttfbMs.count} streamed completions`);
   assert.equal(metricValue(summary, "gemini_ttft", "count"), chats.ttfbMs.count);
