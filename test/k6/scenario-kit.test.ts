@@ -3,64 +3,20 @@
 // and gets the kit's plan, preflight, thresholds, summary.json, junit.xml and exit codes.
 
 import assert from "node:assert/strict";
-import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { start } from "../../emulator/index.ts";
-import { REPO_ROOT } from "../../tools/paths.ts";
-import { ensureK6 } from "../../tools/setup/k6.ts";
-import { runCaptured } from "../helpers/exec.ts";
-import { cleanEnv, emulatorStats, resetEmulator } from "../helpers/k6.ts";
+import { test } from "node:test";
+import { haikuSuite } from "../helpers/haiku-suite.ts";
+import { emulatorStats, resetEmulator } from "../helpers/k6.ts";
 
-const FIXTURES = path.join(REPO_ROOT, "test", "fixtures", "scenarios");
+const haiku = haikuSuite("gemini-k6-kit-");
 
-let work: string;
-let emulator: Awaited<ReturnType<typeof start>>;
-
-before(async () => {
-  work = await mkdtemp(path.join(tmpdir(), "gemini-k6-kit-"));
-  const built = await runCaptured(process.execPath, ["build.mjs", "--scenarios", FIXTURES, "--out", path.join(work, "dist")], {
-    cwd: REPO_ROOT,
-    env: cleanEnv(),
-    timeoutMs: 120_000,
-  });
-  assert.equal(built.code, 0, built.stderr);
-  // The bundle opens ../data/: the price table the kit reads and the scenario's own data.
-  await mkdir(path.join(work, "data"));
-  await copyFile(path.join(REPO_ROOT, "data", "prices.json"), path.join(work, "data", "prices.json"));
-  await copyFile(path.join(FIXTURES, "data", "haiku-topics.json"), path.join(work, "data", "haiku-topics.json"));
-  emulator = await start({ port: 0, profile: "fast" });
-});
-
-after(async () => {
-  await emulator?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-/** Runs the built fixture with k6 as run id `runId`; returns k6's exit code, output and summary.json. */
+/** Runs the fixture as an open 10/s for 3 s (unless `env` says otherwise) as run id `runId`, with its junit.xml. */
 async function runHaiku(runId: string, env: Record<string, string>) {
-  await resetEmulator(emulator.url);
-  const results = path.join(work, "results");
-  await mkdir(path.join(results, runId), { recursive: true });
-  const k6 = await ensureK6({ log: () => {} });
-  const run = await runCaptured(k6, ["run", "--no-color", path.join(work, "dist", "haiku.js")], {
-    cwd: work,
-    env: {
-      ...cleanEnv(),
-      GEMINI_BASE_URL: emulator.url,
-      GEMINI_SCENARIO: "open",
-      GEMINI_RATE: "10",
-      GEMINI_DURATION: "3s",
-      GEMINI_RUN_ID: runId,
-      GEMINI_RESULTS_DIR: results,
-      ...env,
-    },
-    timeoutMs: 120_000,
-  });
-  const summary = JSON.parse(await readFile(path.join(results, runId, "summary.json"), "utf8"));
-  const junit = await readFile(path.join(results, runId, "junit.xml"), "utf8");
-  return { ...run, summary, junit };
+  await resetEmulator(haiku.url);
+  const run = await haiku.run(runId, { GEMINI_SCENARIO: "open", GEMINI_RATE: "10", GEMINI_DURATION: "3s", ...env });
+  const junit = await readFile(path.join(run.resultsDir, "junit.xml"), "utf8");
+  return { ...run, junit };
 }
 
 test("a new scenario file runs on the kit: plan, preflight, its own checks, metric and threshold, summary and exit 0", async () => {
@@ -92,7 +48,7 @@ test("a new scenario file runs on the kit: plan, preflight, its own checks, metr
   assert.equal(summary.metrics.gemini_haiku_answered.values.passes, sent);
   assert.ok(summary.metrics.gemini_ttft.values.count > 0);
   assert.ok(summary.metrics.gemini_cost_usd.values.count > 0);
-  const stats = await emulatorStats(emulator.url);
+  const stats = await emulatorStats(haiku.url);
   assert.equal(stats.requests.byMethod.countTokens, 1);
   assert.equal(stats.requests.byMethod.streamGenerateContent, sent);
 
