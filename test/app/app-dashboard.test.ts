@@ -2,7 +2,7 @@
 // upstream) return data for a real app-moderation run stored in a real InfluxDB.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Dashboard } from "../../tools/dashboards/builder.ts";
@@ -11,6 +11,7 @@ import { queryInflux } from "../../tools/results/influx-query.ts";
 import { runLoadTest, type RunLoadResult } from "../../tools/run/run-load.ts";
 import { buildScenarios, cleanEnv, tempResultsRoot } from "../helpers/k6.ts";
 import { interpolate, startTestInflux, type TestInflux } from "../helpers/influxdb.ts";
+import { runScope } from "../helpers/dashboard-scope.ts";
 import { fixedLatency, startStack, type Stack } from "./harness.ts";
 
 const board = JSON.parse(readFileSync(join(DASHBOARD_DIR, "gemini-load-test.json"), "utf8")) as Dashboard;
@@ -51,17 +52,7 @@ after(async () => {
 
 test("every app panel returns numbers for an app-moderation run, the split stacked", async () => {
   assert.ok(run.exitCode === 0 || run.exitCode === 99, `k6 failed (exit ${run.exitCode}): ${run.stderr.slice(-2000)}`);
-  const runJson = JSON.parse(await readFile(join(run.resultsDir, "run.json"), "utf8")) as { startedAt: string; endedAt: string };
-  const range = { from: Date.parse(runJson.startedAt) - 1000, to: Date.parse(runJson.endedAt) + 1000 };
-  const vars: Record<string, { values: string[]; multi: boolean; includeAll: boolean; allValue?: string }> = {};
-  for (const v of board.templating.list) {
-    vars[v.name] = {
-      values: v.name === "testid" ? [run.runId] : ["$__all"],
-      multi: v.multi,
-      includeAll: v.includeAll,
-      ...(v.allValue ? { allValue: v.allValue } : {}),
-    };
-  }
+  const { range, vars } = await runScope(board, run);
   const panels = board.panels.filter((p) => (p.targets ?? []).some((t) => t.query.includes('"gemini_app_')));
   assert.equal(panels.length, 2, "the split and the answers per upstream");
   const split = panels.find((p) => p.title.startsWith("Where the app's time went"));
