@@ -17,21 +17,6 @@ after(async () => {
   await closed.close();
 });
 
-interface SampleList {
-  samples: Array<{
-    model: string;
-    method: string;
-    status: number;
-    stream: boolean;
-    ttfbMs: number;
-    totalMs: number;
-    promptTokens: number;
-    outputTokens: number;
-    thoughtsTokens: number;
-    startedAt: string;
-  }>;
-}
-
 test("nearest-rank percentiles are exact", () => {
   const values = Array.from({ length: 100 }, (_, i) => 100 - i);
   assert.deepEqual(percentiles(values), { count: 100, min: 1, mean: 50.5, p50: 50, p90: 90, p95: 95, p99: 99, max: 100 });
@@ -55,7 +40,7 @@ test("stats agree with the samples, count by status, model and method, and token
   assert.deepEqual(stats.requests.byModel, { "gemini-2.5-flash": 32, "gemini-2.5-flash-lite": 10 });
   assert.deepEqual(stats.requests.byMethod, { generateContent: 32, streamGenerateContent: 10, countTokens: 1 });
 
-  const { samples } = (await (await fetch(`${emu.url}/__emulator/samples`)).json()) as SampleList;
+  const samples = await emu.admin.samples();
   assert.equal(samples.length, 43);
   assert.deepEqual(stats.ttfbMs, percentiles(samples.map((s) => s.ttfbMs)));
   assert.deepEqual(stats.totalMs, percentiles(samples.map((s) => s.totalMs)));
