@@ -24,10 +24,17 @@ export interface ModerationWorkload {
   promptChars(): number;
 }
 
+/**
+ * The labeled posts of `data/moderation-posts.json`, decoded once and shared by every VU; call at init.
+ * k6 resolves open() against the bundle's folder (dist/), so data/ is one level up.
+ */
+export function moderationPosts(): LabeledPost[] {
+  return new SharedArray<LabeledPost>("moderation posts", () => validatePosts(JSON.parse(open("../data/moderation-posts.json"))));
+}
+
 /** The moderation workload over `data/moderation-posts.json`, with the run's output and thinking settings. */
 export function moderationWorkload(config: Pick<GeminiConfig, "maxOutputTokens" | "thinkingBudget">): ModerationWorkload {
-  // k6 resolves open() against the bundle's folder (dist/), so data/ is one level up.
-  const posts = new SharedArray<LabeledPost>("moderation posts", () => validatePosts(JSON.parse(open("../data/moderation-posts.json"))));
+  const posts = moderationPosts();
   // SharedArray decodes an element on every access: each VU keeps the posts it used, and their escaped text.
   const postCount = posts.length;
   const postCache: LabeledPost[] = [];

@@ -4,14 +4,14 @@
 // own overhead. Run: npm run load -- app-moderation.ts, or k6 run -e GEMINI_APP_URL=… dist/app-moderation.js
 
 import http from "k6/http";
-import { SharedArray } from "k6/data";
 import { Counter, Trend } from "k6/metrics";
 import { defineScenario, scenarioConfig } from "../lib/scenario-kit.ts";
+import { moderationPosts } from "../lib/moderation-workload.ts";
 import { isLoopbackHost, urlHost } from "../lib/config.ts";
 import type { GenerateOutcome } from "../lib/gemini-client.ts";
 import { classifyStatus } from "../lib/errors.ts";
 import * as metrics from "../lib/metrics.ts";
-import { jsonStringContent, moderationThresholds, validatePosts, type LabeledPost } from "../lib/moderation.ts";
+import { jsonStringContent, moderationThresholds, type LabeledPost } from "../lib/moderation.ts";
 import { checkAccuracy, checkContract, moderationCorrect } from "../lib/moderation-checks.ts";
 import {
   APP_MODERATE_PATH,
@@ -33,8 +33,7 @@ const appOverhead = new Trend("gemini_app_overhead", true);
 /** Answers per upstream the app says it used (tag `upstream`, model@key name). */
 const appUpstream = new Counter("gemini_app_upstream_requests");
 
-// k6 resolves open() against this bundle's folder (dist/), so data/ is one level up.
-const posts = new SharedArray<LabeledPost>("moderation posts", () => validatePosts(JSON.parse(open("../data/moderation-posts.json"))));
+const posts = moderationPosts();
 const postCount = posts.length;
 const url = `${config.appUrl}${APP_MODERATE_PATH}`;
 const LABEL_TAGS: Record<string, { label: string }> = {};

@@ -6,28 +6,21 @@
 
 import { check, sleep } from "k6";
 import http from "k6/http";
-import { SharedArray } from "k6/data";
 import { Counter, Trend } from "k6/metrics";
 import { defineScenario, scenarioConfig } from "../lib/scenario-kit.ts";
+import { moderationPosts } from "../lib/moderation-workload.ts";
 import type { GenerateOutcome } from "../lib/gemini-client.ts";
 import type { PriceTable } from "../lib/budget.ts";
 import { tokenCostUsd } from "../lib/budget.ts";
 import { classifyStatus, type ErrorClass } from "../lib/errors.ts";
 import * as metrics from "../lib/metrics.ts";
-import {
-  moderationThresholds,
-  readVerdict,
-  SYSTEM_INSTRUCTION,
-  validatePosts,
-  VERDICT_SCHEMA,
-  type LabeledPost,
-} from "../lib/moderation.ts";
+import { moderationThresholds, readVerdict, SYSTEM_INSTRUCTION, VERDICT_SCHEMA, type LabeledPost } from "../lib/moderation.ts";
 import { checkAccuracy, moderationCorrect } from "../lib/moderation-checks.ts";
 import { batchCreateBody, batchPriceFor, pollDelayMs, readBatchJob, type BatchJobView } from "../lib/batch-mode.ts";
 
 const config = scenarioConfig();
 const n = config.batchSize;
-const posts = new SharedArray<LabeledPost>("moderation posts", () => validatePosts(JSON.parse(open("../data/moderation-posts.json"))));
+const posts = moderationPosts();
 const postCount = posts.length;
 const price = batchPriceFor(JSON.parse(open("../data/prices.json")) as PriceTable, config.model);
 const root = `${config.baseUrl}/${config.apiVersion}`;

@@ -4,9 +4,9 @@
 // posts per second: GEMINI_RATE is requests per second, so run the twin at N times the batched rate.
 
 import { check } from "k6";
-import { SharedArray } from "k6/data";
 import { Counter, Trend } from "k6/metrics";
 import { defineScenario, scenarioConfig } from "../lib/scenario-kit.ts";
+import { moderationPosts } from "../lib/moderation-workload.ts";
 import type { GenerateOutcome } from "../lib/gemini-client.ts";
 import { priceFor, tokenCostUsd, type PriceTable } from "../lib/budget.ts";
 import {
@@ -14,7 +14,6 @@ import {
   moderationThresholds,
   readVerdict,
   SYSTEM_INSTRUCTION,
-  validatePosts,
   VERDICT_SCHEMA,
   type LabeledPost,
   type Verdict,
@@ -24,7 +23,7 @@ import { checkAccuracy, moderationCorrect } from "../lib/moderation-checks.ts";
 
 const config = scenarioConfig();
 const n = config.batchSize;
-const posts = new SharedArray<LabeledPost>("moderation posts", () => validatePosts(JSON.parse(open("../data/moderation-posts.json"))));
+const posts = moderationPosts();
 const postCount = posts.length;
 const price = priceFor(JSON.parse(open("../data/prices.json")) as PriceTable, config.model);
 const single = moderationBodyBuilder({ maxOutputTokens: config.maxOutputTokens, thinkingBudget: config.thinkingBudget });
