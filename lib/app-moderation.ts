@@ -3,6 +3,7 @@
 // Pure, so scenarios/app-moderation.ts's rules are unit-tested under Node.
 
 import { CATEGORIES, type Category } from "./moderation.ts";
+import { parseJsonOrUndefined } from "./json.ts";
 
 /** The path every service under test answers. */
 export const APP_MODERATE_PATH = "/v1/moderate";
@@ -33,12 +34,7 @@ export function appRequestBody(text: string): string {
 
 /** The answer when it keeps the contract: verdict allow|block, categories from the moderation set (none when allowed), confidence 0–1, the model. */
 export function readAppAnswer(body: string): AppAnswer | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
+  const value = parseJsonOrUndefined(body);
   if (typeof value !== "object" || value === null) return undefined;
   const a = value as Partial<AppAnswer>;
   if (a.verdict !== "allow" && a.verdict !== "block") return undefined;

@@ -5,6 +5,7 @@
 import type { GenerateContentResponse } from "./gemini-types.ts";
 import { priceFor, type ModelPrice, type PriceTable } from "./budget.ts";
 import { moderationRequest, type ModerationRequestOptions } from "./moderation.ts";
+import { parseJsonOrUndefined } from "./json.ts";
 
 /** A job's state without its prefix: the REST API says BATCH_STATE_*, its guide and the SDKs JOB_STATE_*. */
 export type JobState = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "EXPIRED" | "UNSPECIFIED";
@@ -43,12 +44,7 @@ export function jobState(value: unknown): JobState {
 
 /** Reads an Operation answer of create or get; undefined when it is not one. */
 export function readBatchJob(body: string): BatchJobView | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
+  const value = parseJsonOrUndefined(body);
   if (typeof value !== "object" || value === null) return undefined;
   const op = value as {
     name?: unknown;

@@ -4,6 +4,7 @@
 
 import type { GenerateContentRequest, Schema } from "./gemini-types.ts";
 import { isCategory, SYSTEM_INSTRUCTION, VERDICT_SCHEMA, type ModerationRequestOptions, type Verdict } from "./moderation.ts";
+import { parseJsonOrUndefined } from "./json.ts";
 
 /** The system instruction of a batch: the single-post one, told that the turn holds several posts. */
 export const BATCH_INSTRUCTION =
@@ -35,12 +36,7 @@ export function moderationBatchRequest(posts: readonly string[], options: Modera
 
 /** The verdicts of an answer, or undefined unless it is an array of exactly `n` valid verdicts. */
 export function readVerdicts(text: string, n: number): Verdict[] | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const value = parseJsonOrUndefined(text);
   if (!Array.isArray(value) || value.length !== n) return undefined;
   for (const item of value) {
     const v = item as Partial<Verdict> | null;
