@@ -364,7 +364,8 @@ export function isBlocked(result: GenerationResult): boolean {
   return reason !== undefined && reason !== "STOP" && SAFETY_FINISH_REASONS.indexOf(reason) !== -1;
 }
 
-function parseJson(text: string, what: string): unknown {
+/** `text` parsed, or an InvalidResponseError saying `what` is not valid JSON. */
+export function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -24,7 +24,9 @@ export class OpenAiClient {
   private readonly modelUrl: string;
   private readonly timeoutMs: number;
   private readonly attempts: Attempts;
-  private readonly bodies = new Map<string, string>();
+  // One map per form, keyed by the native body itself: a prefixed key would copy the whole body per request.
+  private readonly streamBodies = new Map<string, string>();
+  private readonly unaryBodies = new Map<string, string>();
 
   constructor(
     target: Target,
@@ -64,12 +66,13 @@ export class OpenAiClient {
   }
 
   private translate(body: GenerateContentRequest | string, stream: boolean): string {
-    const key = typeof body === "string" ? (stream ? `s${body}` : `u${body}`) : undefined;
-    const cached = key !== undefined ? this.bodies.get(key) : undefined;
+    const bodies = stream ? this.streamBodies : this.unaryBodies;
+    const key = typeof body === "string" ? body : undefined;
+    const cached = key !== undefined ? bodies.get(key) : undefined;
     if (cached !== undefined) return cached;
     const request = typeof body === "string" ? (JSON.parse(body) as GenerateContentRequest) : body;
     const json = JSON.stringify(chatBody(this.model, request, stream));
-    if (key !== undefined && this.bodies.size < MAX_CACHED_BODIES) this.bodies.set(key, json);
+    if (key !== undefined && this.streamBodies.size + this.unaryBodies.size < MAX_CACHED_BODIES) bodies.set(key, json);
     return json;
   }
 }

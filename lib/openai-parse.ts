@@ -4,7 +4,7 @@
 // Finish reasons are mapped back to Gemini's (stop → STOP, length → MAX_TOKENS, content_filter → SAFETY).
 
 import type { ApiErrorBody } from "./gemini-types.ts";
-import { InvalidResponseError, parseErrorBody, type GenerationResult } from "./gemini-parse.ts";
+import { InvalidResponseError, parseErrorBody, parseJson, type GenerationResult } from "./gemini-parse.ts";
 
 interface ChatUsage {
   prompt_tokens?: number;
@@ -35,14 +35,6 @@ function usageOf(usage: ChatUsage | undefined): GenerationResult["usage"] {
     candidatesTokenCount: completion,
     thoughtsTokenCount: Math.max(0, (usage?.total_tokens ?? 0) - prompt - completion),
   };
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InvalidResponseError(`${what} is not JSON`);
-  }
 }
 
 /** A whole chat.completion answer. */
