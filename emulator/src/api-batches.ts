@@ -114,8 +114,7 @@ function field(obj: Record<string, unknown>, camel: string, snake: string): unkn
 
 async function create(x: Exchange, route: Extract<BatchRoute, { kind: "create" }>, raw: string, key: string): Promise<void> {
   const { state } = x;
-  const name = route.model.startsWith("models/") ? route.model.slice(7) : route.model;
-  const model = state.models.get(name);
+  const model = state.findModel(route.model);
   if (!model) return refuse(x, modelNotFound(route.model, route.version));
   x.model = model.id;
   if (model.kind !== "generate") return refuse(x, methodNotSupported(model.id, route.version, "batchGenerateContent"));

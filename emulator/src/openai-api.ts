@@ -30,10 +30,6 @@ function bearerKey(x: Exchange, query: URLSearchParams | undefined): string | un
   return apiKeyOf(x.req, query);
 }
 
-function findModel(x: Exchange, id: string): ModelInfo | undefined {
-  return x.state.models.get(id.startsWith("models/") ? id.slice(7) : id);
-}
-
 function modelObject(model: ModelInfo): Record<string, unknown> {
   return { id: `models/${model.id}`, object: "model", created: 0, owned_by: "google" };
 }
@@ -82,7 +78,7 @@ export async function serveOpenAi(x: Exchange, path: string, query: URLSearchPar
       await controlDelay(x);
       return sendJson(x, 200, JSON.stringify({ object: "list", data: state.modelList.map(modelObject) }));
     }
-    const model = findModel(x, modelId);
+    const model = x.state.findModel(modelId);
     if (!model) return refuse(x, compatModelNotFound(modelId, "generateContent"));
     x.model = model.id;
     await controlDelay(x);
@@ -121,7 +117,7 @@ function serveChat(x: Exchange, body: unknown, raw: string, key: string): void |
   const { state } = x;
   const chat = translateChat(body);
   if ("httpStatus" in chat) return refuse(x, chat);
-  const model = findModel(x, chat.model);
+  const model = x.state.findModel(chat.model);
   if (model?.kind !== "generate") return refuse(x, compatModelNotFound(chat.model, "generateContent"));
   x.model = model.id;
   x.stream = chat.stream;
@@ -144,7 +140,7 @@ function base64Vector(values: number[]): string {
 async function serveEmbeddings(x: Exchange, body: unknown, key: string): Promise<void> {
   const request = translateEmbeddings(body);
   if ("httpStatus" in request) return refuse(x, request);
-  const model = findModel(x, request.model);
+  const model = x.state.findModel(request.model);
   if (model?.kind !== "embed") return refuse(x, compatModelNotFound(request.model, "embedContent"));
   x.model = model.id;
   let tokens = 0;

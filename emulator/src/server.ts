@@ -76,7 +76,7 @@ async function serve(x: Exchange, path: string, query: URLSearchParams | undefin
   if (raw === undefined || !key) return;
 
   if (route.kind === "list") return serveModelList(x, query);
-  const model = state.models.get(route.model.startsWith("models/") ? route.model.slice(7) : route.model);
+  const model = state.findModel(route.model);
   if (!model) return refuse(x, modelNotFound(route.model, route.version));
   x.model = model.id;
   if (route.kind === "get") return serveModelGet(x, model);

@@ -100,6 +100,11 @@ export class EmulatorState {
     return seq.next();
   }
 
+  /** The served model a request names, with or without its `models/` prefix. */
+  findModel(id: string): ModelInfo | undefined {
+    return this.models.get(id.startsWith("models/") ? id.slice(7) : id);
+  }
+
   /** Restarts every seeded sequence, so a reset run repeats the same delays and faults. */
   reseed(): void {
     this.sequences.clear();
