@@ -4,6 +4,7 @@
 
 import { ApiError, GoogleGenAI } from "@google/genai";
 import { CATEGORIES, SYSTEM_INSTRUCTION, VERDICT_SCHEMA, type Category } from "../lib/moderation.ts";
+import { parseRetryDelay } from "../lib/retry.ts";
 import type { KeySlot } from "./config.ts";
 
 /** What a successful attempt returns: the model's raw JSON text (parsed separately, so its time is its own). */
@@ -82,8 +83,7 @@ function classify(error: unknown, signal: AbortSignal): ModelCallError {
 
 /** RetryInfo's retryDelay ("12.3s") from the error body the SDK put in the message, in ms. */
 function retryDelayMs(message: string): number | undefined {
-  const match = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(message);
-  return match ? Math.round(Number(match[1]) * 1000) : undefined;
+  return parseRetryDelay(/"retryDelay"\s*:\s*"([^"]*)"/.exec(message)?.[1]);
 }
 
 /** Parses and checks the model's JSON verdict; a malformed one is an error of the model's answer. */
