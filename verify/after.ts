@@ -1,11 +1,12 @@
 // `npm run verify -- --after <run-id>`: the post-run cross-check. Compares the run's summary
 // with the unloaded baseline and, when the target is an emulator, with its own ground truth.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { displayUrl, isLoopbackHost, urlHost } from "../lib/config.ts";
 import { emulatorAdmin, type StatsSummary } from "../emulator/client.ts";
 import { describeTarget, parseInfluxUrl, type InfluxTarget } from "../tools/results/influx-query.ts";
 import { UsageError } from "../tools/errors.ts";
+import { readRunJson, type RunRecord } from "../tools/results/store.ts";
 import { VerifyFailure } from "./failures.ts";
 import { writeVerifyPoint } from "./influx.ts";
 import { computeLoadImpact, impactFields, readSummary, type Baseline, type K6Summary, type LoadImpact } from "./post-run.ts";
@@ -173,21 +174,6 @@ function recordedBaseUrl(summary: K6Summary, run: RunRecord | undefined): string
   return undefined;
 }
 
-/** The part of run.json (written by the run tool) the cross-check reads. */
-interface RunRecord {
-  baseUrl?: unknown;
-  startedAt?: unknown;
-  emulatorStartedByRun?: unknown;
-}
-
-async function readRunJson(resultsDir: string, runId: string): Promise<RunRecord | undefined> {
-  try {
-    return JSON.parse(await readFile(path.join(resultsDir, runId, "run.json"), "utf8")) as RunRecord;
-  } catch {
-    return undefined;
-  }
-}
-
 function runTarget(options: AfterOptions, summary: K6Summary): AfterOptions {
   const next = { ...options };
   if (typeof summary.baseUrl === "string" && /^https?:\/\//.test(summary.baseUrl)) next.baseUrl = summary.baseUrl.replace(/\/+$/, "");
@@ -249,7 +235,8 @@ export async function runAfter(options: AfterOptions): Promise<{ result: AfterRe
     throw error;
   }
   const summary = await readSummary(options.resultsDir, options.runId);
-  const run = await readRunJson(options.resultsDir, options.runId);
+  // A missing, damaged or claim-only run.json leaves the cross-check to what summary.json says.
+  const run = await readRunJson(path.join(options.resultsDir, options.runId)).catch(() => undefined);
   const runBaseUrl = recordedBaseUrl(summary, run);
   if (!options.targetExplicit) options = runTarget(options, summary);
   // A fresh baseline goes over the dialect the run measured (its summary names /v1beta/openai).
